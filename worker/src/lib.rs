@@ -1,0 +1,1 @@
+//! The oidc-edge Cloudflare Worker (filled in by the worker work).
