@@ -1,0 +1,349 @@
+//! The signature seam: how a verifier checks an RSA signature over a JWS signing input.
+//!
+//! [`BuiltinVerifier`] uses this crate's own verify-only RSA ([`crate::rsa`]). Another
+//! implementation (host crypto in JavaScript, a hardware module, a test double) implements
+//! [`SignatureVerifier`]. [`MemoVerifier`] wraps any of them with a bounded memo of
+//! successful verifications, for callers that see the same token many times.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::fmt;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::alg::Algorithm;
+use crate::rsa::RsaPublicKey;
+
+/// Checks one signature. Implementations must return `false` for anything but a valid
+/// signature of `signing_input` under `key` with `alg`, and must not panic on any input.
+pub trait SignatureVerifier {
+    /// Whether `signature` is a valid `alg` signature of `signing_input` (the exact received
+    /// `header.payload` octets) under `key`.
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool;
+}
+
+impl<V: SignatureVerifier + ?Sized> SignatureVerifier for &V {
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        (**self).verify(alg, key, signing_input, signature)
+    }
+}
+
+/// The crate's own RSA: RSASSA-PKCS1-v1_5 for RS256/RS384/RS512, RSASSA-PSS (salt length =
+/// hash length, MGF1 with the same hash) for PS256/PS384/PS512.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuiltinVerifier;
+
+impl SignatureVerifier for BuiltinVerifier {
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        if alg.is_pss() {
+            key.verify_pss(alg.hash(), signing_input, signature)
+        } else {
+            key.verify_pkcs1v15(alg.hash(), signing_input, signature)
+        }
+    }
+}
+
+/// Default number of remembered verifications of a [`MemoVerifier`].
+pub const DEFAULT_MEMO_ENTRIES: usize = 256;
+/// Default cap on the signing-input and signature octets a [`MemoVerifier`] stores.
+pub const DEFAULT_MEMO_BYTES: usize = 1 << 20;
+
+/// A bounded memo of successful verifications in front of another [`SignatureVerifier`].
+///
+/// An entry is keyed by SHA-256 over the signing input and the signature (with the length of
+/// the signing input in front, so the split point is part of the hash), together with the
+/// algorithm and the key's [`RsaPublicKey::fingerprint`]. A hit additionally compares the
+/// stored signing input and signature octets, so a hash collision can never turn into a
+/// false accept. Only successes are remembered: a failed verification is recomputed each time
+/// (and an attacker cannot fill the memo with garbage). When full (entry count or stored
+/// octets), the least recently used entries are dropped. Call [`MemoVerifier::clear`] when the
+/// key set changes (a key's fingerprint already separates keys; clearing also frees memory).
+///
+/// Interior mutability is a [`RefCell`]: a `MemoVerifier` is for one thread (a wasm instance,
+/// a Worker isolate); it is `Send` but not `Sync`.
+pub struct MemoVerifier<V> {
+    inner: V,
+    max_entries: usize,
+    max_bytes: usize,
+    state: RefCell<MemoState>,
+}
+
+struct MemoState {
+    /// Oldest (least recently used) first.
+    entries: VecDeque<MemoEntry>,
+    bytes: usize,
+}
+
+struct MemoEntry {
+    digest: [u8; 32],
+    fingerprint: [u8; 32],
+    alg: Algorithm,
+    signing_input: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl MemoEntry {
+    fn bytes(&self) -> usize {
+        self.signing_input.len() + self.signature.len()
+    }
+}
+
+impl<V> MemoVerifier<V> {
+    /// A memo of [`DEFAULT_MEMO_ENTRIES`] entries and at most [`DEFAULT_MEMO_BYTES`] stored
+    /// octets in front of `inner`.
+    pub fn new(inner: V) -> MemoVerifier<V> {
+        MemoVerifier::with_limits(inner, DEFAULT_MEMO_ENTRIES, DEFAULT_MEMO_BYTES)
+    }
+
+    /// A memo of at most `max_entries` entries holding at most `max_bytes` octets of signing
+    /// inputs and signatures (a larger token is verified but not remembered). Zero for either
+    /// limit disables memoization.
+    pub fn with_limits(inner: V, max_entries: usize, max_bytes: usize) -> MemoVerifier<V> {
+        MemoVerifier {
+            inner,
+            max_entries,
+            max_bytes,
+            state: RefCell::new(MemoState {
+                entries: VecDeque::new(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    /// Forgets every remembered verification.
+    pub fn clear(&self) {
+        let mut st = self.state.borrow_mut();
+        st.entries.clear();
+        st.entries.shrink_to_fit();
+        st.bytes = 0;
+    }
+
+    /// Number of remembered verifications.
+    pub fn len(&self) -> usize {
+        self.state.borrow().entries.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Octets of signing inputs and signatures currently stored.
+    pub fn stored_bytes(&self) -> usize {
+        self.state.borrow().bytes
+    }
+
+    /// The wrapped verifier.
+    pub fn inner(&self) -> &V {
+        &self.inner
+    }
+}
+
+impl<V: SignatureVerifier> SignatureVerifier for MemoVerifier<V> {
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        let digest = memo_digest(signing_input, signature);
+        let fingerprint = key.fingerprint();
+        {
+            let mut st = self.state.borrow_mut();
+            let hit = st.entries.iter().position(|m| {
+                m.digest == digest
+                    && &m.fingerprint == fingerprint
+                    && m.alg == alg
+                    && m.signing_input == signing_input
+                    && m.signature == signature
+            });
+            if let Some(i) = hit {
+                // most recently used goes to the back
+                if i + 1 != st.entries.len() {
+                    if let Some(e) = st.entries.remove(i) {
+                        st.entries.push_back(e);
+                    }
+                }
+                return true;
+            }
+        }
+        // The borrow is released: the inner verifier may be slow or even re-enter.
+        if !self.inner.verify(alg, key, signing_input, signature) {
+            return false;
+        }
+        let entry = MemoEntry {
+            digest,
+            fingerprint: *fingerprint,
+            alg,
+            signing_input: signing_input.to_vec(),
+            signature: signature.to_vec(),
+        };
+        let size = entry.bytes();
+        if self.max_entries == 0 || size > self.max_bytes {
+            return true;
+        }
+        let mut st = self.state.borrow_mut();
+        while st.entries.len() >= self.max_entries || st.bytes + size > self.max_bytes {
+            match st.entries.pop_front() {
+                Some(old) => st.bytes -= old.bytes(),
+                None => break,
+            }
+        }
+        st.bytes += size;
+        st.entries.push_back(entry);
+        true
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for MemoVerifier<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoVerifier")
+            .field("inner", &self.inner)
+            .field("entries", &self.len())
+            .field("max_entries", &self.max_entries)
+            .field("max_bytes", &self.max_bytes)
+            .finish()
+    }
+}
+
+/// SHA-256(len(signing_input) as 8 big-endian octets || signing_input || signature).
+fn memo_digest(signing_input: &[u8], signature: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((signing_input.len() as u64).to_be_bytes());
+    h.update(signing_input);
+    h.update(signature);
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use core::cell::Cell;
+
+    /// Accepts exactly the signatures that start with `0x01`; counts its calls.
+    #[derive(Default)]
+    struct Counting {
+        calls: Cell<usize>,
+    }
+
+    impl SignatureVerifier for Counting {
+        fn verify(&self, _: Algorithm, _: &RsaPublicKey, _: &[u8], sig: &[u8]) -> bool {
+            self.calls.set(self.calls.get() + 1);
+            sig.first() == Some(&1)
+        }
+    }
+
+    fn key(last: u8) -> RsaPublicKey {
+        let mut n = vec![0xc5u8; 256];
+        n[255] = last;
+        RsaPublicKey::from_components(&n, &[1, 0, 1]).unwrap()
+    }
+
+    #[test]
+    fn hit_skips_the_inner_verifier() {
+        let m = MemoVerifier::new(Counting::default());
+        let k = key(0x3b);
+        assert!(m.verify(Algorithm::RS256, &k, b"h.p", &[1, 2, 3]));
+        assert!(m.verify(Algorithm::RS256, &k, b"h.p", &[1, 2, 3]));
+        assert!(m.verify(Algorithm::RS256, &k, b"h.p", &[1, 2, 3]));
+        assert_eq!(m.inner().calls.get(), 1);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.stored_bytes(), 6);
+    }
+
+    #[test]
+    fn any_change_misses() {
+        let m = MemoVerifier::new(Counting::default());
+        let k = key(0x3b);
+        let other = key(0x3d);
+        assert!(m.verify(Algorithm::RS256, &k, b"h.p", &[1, 2, 3]));
+        assert_eq!(m.inner().calls.get(), 1);
+        // another signing input, signature, algorithm or key: each goes to the inner verifier
+        assert!(m.verify(Algorithm::RS256, &k, b"h.q", &[1, 2, 3]));
+        assert!(m.verify(Algorithm::RS256, &k, b"h.p", &[1, 2, 4]));
+        assert!(m.verify(Algorithm::RS256, &k, b"h.p", &[1, 2, 3, 0]));
+        assert!(m.verify(Algorithm::PS256, &k, b"h.p", &[1, 2, 3]));
+        assert!(m.verify(Algorithm::RS256, &other, b"h.p", &[1, 2, 3]));
+        assert_eq!(m.inner().calls.get(), 6);
+        // a moved split point between input and signature is a different entry
+        assert!(m.verify(Algorithm::RS256, &k, b"h.", &[1, 1, 2]));
+        assert!(m.verify(Algorithm::RS256, &k, b"h.\x01", &[1, 2]));
+        assert_eq!(m.inner().calls.get(), 8);
+    }
+
+    #[test]
+    fn failures_are_not_memoized() {
+        let m = MemoVerifier::new(Counting::default());
+        let k = key(0x3b);
+        assert!(!m.verify(Algorithm::RS256, &k, b"h.p", &[0, 2, 3]));
+        assert!(!m.verify(Algorithm::RS256, &k, b"h.p", &[0, 2, 3]));
+        assert_eq!(m.inner().calls.get(), 2);
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn bounded_by_entries_lru() {
+        let m = MemoVerifier::with_limits(Counting::default(), 3, 1 << 20);
+        let k = key(0x3b);
+        for i in 0..3u8 {
+            assert!(m.verify(Algorithm::RS256, &k, &[i], &[1]));
+        }
+        // touch entry 0, so entry 1 is now the least recently used
+        assert!(m.verify(Algorithm::RS256, &k, &[0], &[1]));
+        assert_eq!(m.inner().calls.get(), 3);
+        assert!(m.verify(Algorithm::RS256, &k, &[3], &[1]));
+        assert_eq!(m.len(), 3);
+        assert!(m.verify(Algorithm::RS256, &k, &[0], &[1]));
+        assert_eq!(m.inner().calls.get(), 4, "0 kept");
+        assert!(m.verify(Algorithm::RS256, &k, &[1], &[1]));
+        assert_eq!(m.inner().calls.get(), 5, "1 evicted");
+        assert_eq!(m.len(), 3);
+    }
+
+    #[test]
+    fn bounded_by_bytes_and_clear() {
+        let m = MemoVerifier::with_limits(Counting::default(), 100, 10);
+        let k = key(0x3b);
+        assert!(m.verify(Algorithm::RS256, &k, &[0; 4], &[1]));
+        assert!(m.verify(Algorithm::RS256, &k, &[1; 4], &[1]));
+        assert_eq!(m.stored_bytes(), 10);
+        assert!(m.verify(Algorithm::RS256, &k, &[2; 4], &[1]));
+        assert_eq!(m.len(), 2);
+        assert!(m.stored_bytes() <= 10);
+        // too large to store at all: verified, not remembered
+        assert!(m.verify(Algorithm::RS256, &k, &[3; 20], &[1]));
+        assert!(m.verify(Algorithm::RS256, &k, &[3; 20], &[1]));
+        assert_eq!(m.inner().calls.get(), 5);
+        assert_eq!(m.len(), 2);
+        m.clear();
+        assert!(m.is_empty());
+        assert_eq!(m.stored_bytes(), 0);
+        assert!(m.verify(Algorithm::RS256, &k, &[2; 4], &[1]));
+        assert_eq!(m.inner().calls.get(), 6);
+        let off = MemoVerifier::with_limits(Counting::default(), 0, 10);
+        assert!(off.verify(Algorithm::RS256, &k, &[2; 4], &[1]));
+        assert!(off.verify(Algorithm::RS256, &k, &[2; 4], &[1]));
+        assert_eq!(off.inner().calls.get(), 2);
+    }
+}
