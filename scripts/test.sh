@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting and lints, the Rust suites (core, worker logic,
+# a real OpenID provider), the no_std proof, the npm package in Node, browsers and workerd, the
+# worker end to end in workerd, and the edge verification end to end.
+# Needs what scripts/setup.sh installs. Prints one closing line: "summary: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+# On a fresh machine this installs everything first (idempotent; seconds when all is there).
+if [ "${OIDC_EDGE_SKIP_SETUP:-0}" != 1 ]; then bash scripts/setup.sh || exit 1; fi
+
+log_dir="${OIDC_EDGE_TEST_LOGS:-$(mktemp -d)}"
+mkdir -p "$log_dir" artifacts
+failed_steps=()
+
+# Runs one step, teeing its output to a log that the summary counts from.
+step() {
+  local name="$1"; shift
+  printf '\n== test: %s\n' "$name"
+  local start=$SECONDS
+  if "$@" 2>&1 | tee "$log_dir/$name.log"; then
+    printf '== test: %s ok (%ss)\n' "$name" $((SECONDS - start))
+  else
+    printf '== test: %s FAILED (%ss)\n' "$name" $((SECONDS - start))
+    failed_steps+=("$name")
+  fi
+}
+
+step fmt cargo fmt --all -- --check
+step clippy cargo clippy --workspace --all-targets --features oidc-edge/cli -- -D warnings
+step clippy-no-std cargo clippy -p oidc-edge --no-default-features --lib -- -D warnings
+step rust cargo test --workspace --features oidc-edge/cli
+step no-std-thumbv7em cargo build -p oidc-edge --no-default-features --target thumbv7em-none-eabi
+step no-std-wasm32 cargo build -p oidc-edge --no-default-features --target wasm32-unknown-unknown
+for suite in tests/js/run.sh tests/worker/run.sh tests/edge/run.sh; do
+  if [ -f "$suite" ]; then step "$(basename "$(dirname "$suite")")" bash "$suite"; fi
+done
+
+# Count what the runners reported: cargo's "test result:" lines and node --test's "# pass/# fail".
+passed=0; failed=0
+while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
+  cat "$log_dir"/*.log | sed -n \
+    -e 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' \
+    -e 's/^# pass \([0-9]*\)$/\1 0/p' \
+    -e 's/^# fail \([0-9]*\)$/0 \1/p')
+if ((${#failed_steps[@]})); then
+  printf '\nfailed steps: %s\n' "${failed_steps[*]}"
+  ((failed == 0)) && failed=${#failed_steps[@]}
+fi
+printf '\nsummary: %d passed, %d failed\n' "$passed" "$failed"
+((${#failed_steps[@]} == 0))
