@@ -6,12 +6,12 @@
 //! Needs `node` and the root `node_modules` (`npm ci`). It never skips: without them it fails
 //! and says so.
 
+use core::time::Duration;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex, Weak};
-use std::time::Duration;
 
 use oidc_edge::{ErrorKind, JwkSet, Profile, Verifier, VerifyOptions};
 use serde_json::{json, Value};
@@ -65,7 +65,12 @@ fn check_prerequisites(root: &Path) {
         ),
     }
     for pkg in ["oidc-provider", "jose"] {
-        if !root.join("node_modules").join(pkg).join("package.json").is_file() {
+        if !root
+            .join("node_modules")
+            .join(pkg)
+            .join("package.json")
+            .is_file()
+        {
             panic!(
                 "node_modules/{pkg} is missing: run `npm ci` in {} (this test needs the real \
                  OpenID provider from the root package.json's devDependencies)",
@@ -121,7 +126,12 @@ fn start_providers() -> Providers {
         }
     };
     let control = info["control"].as_str().expect("info.control").to_owned();
-    Providers { child: Mutex::new(child), _stdin: Mutex::new(stdin), control, info }
+    Providers {
+        child: Mutex::new(child),
+        _stdin: Mutex::new(stdin),
+        control,
+        info,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,15 +143,24 @@ struct Response {
 }
 
 fn http(method: &str, url: &str, body: Option<&str>) -> Response {
-    let rest = url.strip_prefix("http://").unwrap_or_else(|| panic!("not an http URL: {url}"));
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http URL: {url}"));
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    assert!(authority.starts_with("127.0.0.1:"), "only 127.0.0.1 is allowed: {url}");
+    assert!(
+        authority.starts_with("127.0.0.1:"),
+        "only 127.0.0.1 is allowed: {url}"
+    );
     let mut stream = TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
-    stream.set_write_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    stream
+        .set_write_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
     let body = body.unwrap_or("");
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n"
@@ -154,9 +173,13 @@ fn http(method: &str, url: &str, body: Option<&str>) -> Response {
     }
     req.push_str("\r\n");
     req.push_str(body);
-    stream.write_all(req.as_bytes()).unwrap_or_else(|e| panic!("write {url}: {e}"));
+    stream
+        .write_all(req.as_bytes())
+        .unwrap_or_else(|e| panic!("write {url}: {e}"));
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap_or_else(|e| panic!("read {url}: {e}"));
+    stream
+        .read_to_end(&mut raw)
+        .unwrap_or_else(|e| panic!("read {url}: {e}"));
 
     let split = raw
         .windows(4)
@@ -189,13 +212,19 @@ fn http(method: &str, url: &str, body: Option<&str>) -> Response {
     } else if let Some(n) = length {
         payload.truncate(n);
     }
-    Response { status, body: String::from_utf8(payload).expect("UTF-8 body") }
+    Response {
+        status,
+        body: String::from_utf8(payload).expect("UTF-8 body"),
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let eol = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let eol = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
         let size_text = String::from_utf8_lossy(&data[..eol]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
             .expect("chunk size");
@@ -212,7 +241,12 @@ impl Providers {
     fn post(&self, route: &str, body: Value) -> Value {
         let url = format!("{}{route}", self.control);
         let r = http("POST", &url, Some(&body.to_string()));
-        assert!(r.status == 200, "POST {route} {body} -> HTTP {}: {}", r.status, r.body);
+        assert!(
+            r.status == 200,
+            "POST {route} {body} -> HTTP {}: {}",
+            r.status,
+            r.body
+        );
         serde_json::from_str(&r.body).expect("JSON from the control API")
     }
 
@@ -221,11 +255,17 @@ impl Providers {
     }
 
     fn issuer(&self, region: &str) -> String {
-        self.region(region)["issuer"].as_str().expect("issuer").to_owned()
+        self.region(region)["issuer"]
+            .as_str()
+            .expect("issuer")
+            .to_owned()
     }
 
     fn client(&self, region: &str, role: &str) -> String {
-        self.region(region)["clients"][role]["clientId"].as_str().expect("clientId").to_owned()
+        self.region(region)["clients"][role]["clientId"]
+            .as_str()
+            .expect("clientId")
+            .to_owned()
     }
 
     /// The JWK Set, fetched from the provider's own jwks_uri (as a relying party would).
@@ -254,7 +294,9 @@ impl Providers {
 }
 
 fn num(claims: &Value, name: &str) -> i64 {
-    claims[name].as_i64().unwrap_or_else(|| panic!("claim {name} is not an integer: {claims}"))
+    claims[name]
+        .as_i64()
+        .unwrap_or_else(|| panic!("claim {name} is not an integer: {claims}"))
 }
 
 fn id_token_verifier(issuer: &str, client_id: &str, nonce: &str) -> Verifier {
@@ -298,7 +340,11 @@ fn id_token_from_each_region_is_valid_as_issued() {
         let v = id_token_verifier(&issuer, &client, &nonce);
         let now = num(&claims, "iat");
         let verified = v.verify(&token, &keys, now).unwrap_or_else(|e| {
-            panic!("{region}: a real ID token must verify: {} ({})", e.kind().as_str(), e.message())
+            panic!(
+                "{region}: a real ID token must verify: {} ({})",
+                e.kind().as_str(),
+                e.message()
+            )
         });
         assert_eq!(verified.header["alg"], "RS256");
         assert_eq!(verified.header["kid"], p.region(region)["kid"]);
@@ -307,7 +353,8 @@ fn id_token_from_each_region_is_valid_as_issued() {
         assert_eq!(verified.claims.sub.as_deref(), Some("user-1234"));
         // also valid a little before expiry
         let exp = num(&claims, "exp");
-        v.verify(&token, &keys, exp - 1).expect("valid until exp - 1");
+        v.verify(&token, &keys, exp - 1)
+            .expect("valid until exp - 1");
     }
 }
 
@@ -317,9 +364,14 @@ fn id_token_any_single_byte_change_is_rejected() {
     let nonce = "nonce-tamper";
     let (token, claims) = p.id_token("primary", nonce);
     let keys = p.keys("primary");
-    let v = id_token_verifier(&p.issuer("primary"), &p.client("primary", "authorizationCode"), nonce);
+    let v = id_token_verifier(
+        &p.issuer("primary"),
+        &p.client("primary", "authorizationCode"),
+        nonce,
+    );
     let now = num(&claims, "iat");
-    v.verify(&token, &keys, now).expect("untouched token verifies");
+    v.verify(&token, &keys, now)
+        .expect("untouched token verifies");
 
     let bytes = token.as_bytes();
     let mut kinds = std::collections::BTreeMap::<&'static str, usize>::new();
@@ -329,7 +381,7 @@ fn id_token_any_single_byte_change_is_rejected() {
         // not base64url at all
         let mut subs = vec![if bytes[i] == b'A' { b'B' } else { b'A' }];
         if i % 7 == 0 {
-            subs.extend_from_slice(&[b'*', b'=', b'.', b' ']);
+            subs.extend_from_slice(b"*=. ");
         }
         for s in subs {
             if s == bytes[i] {
@@ -339,14 +391,20 @@ fn id_token_any_single_byte_change_is_rejected() {
             t[i] = s;
             let t = String::from_utf8(t).expect("ASCII");
             match v.verify(&t, &keys, now) {
-                Ok(_) => panic!("changing byte {i} ({:?} -> {:?}) still verified", bytes[i] as char, s as char),
+                Ok(_) => panic!(
+                    "changing byte {i} ({:?} -> {:?}) still verified",
+                    bytes[i] as char, s as char
+                ),
                 Err(e) => *kinds.entry(e.kind().as_str()).or_default() += 1,
             }
             checked += 1;
         }
     }
     assert!(checked > bytes.len());
-    eprintln!("{checked} single-byte changes of a {}-byte ID token, all rejected: {kinds:?}", bytes.len());
+    eprintln!(
+        "{checked} single-byte changes of a {}-byte ID token, all rejected: {kinds:?}",
+        bytes.len()
+    );
 }
 
 #[test]
@@ -354,8 +412,15 @@ fn id_token_wrong_nonce_is_nonce_mismatch() {
     let p = providers();
     let (token, claims) = p.id_token("primary", "the-real-nonce");
     let keys = p.keys("primary");
-    let v = id_token_verifier(&p.issuer("primary"), &p.client("primary", "authorizationCode"), "another-nonce");
-    assert_eq!(kind_of(v.verify(&token, &keys, num(&claims, "iat"))), ErrorKind::NonceMismatch);
+    let v = id_token_verifier(
+        &p.issuer("primary"),
+        &p.client("primary", "authorizationCode"),
+        "another-nonce",
+    );
+    assert_eq!(
+        kind_of(v.verify(&token, &keys, num(&claims, "iat"))),
+        ErrorKind::NonceMismatch
+    );
 }
 
 #[test]
@@ -368,10 +433,20 @@ fn id_token_for_another_client_is_aud_mismatch() {
     // the secondary region's client id (same logical application, other region)
     let other = p.client("secondary", "authorizationCode");
     let v = id_token_verifier(&p.issuer("primary"), &other, nonce);
-    assert_eq!(kind_of(v.verify(&token, &keys, now)), ErrorKind::AudMismatch);
+    assert_eq!(
+        kind_of(v.verify(&token, &keys, now)),
+        ErrorKind::AudMismatch
+    );
     // and the machine client of the same region is not the relying party either
-    let v = id_token_verifier(&p.issuer("primary"), &p.client("primary", "clientCredentials"), nonce);
-    assert_eq!(kind_of(v.verify(&token, &keys, now)), ErrorKind::AudMismatch);
+    let v = id_token_verifier(
+        &p.issuer("primary"),
+        &p.client("primary", "clientCredentials"),
+        nonce,
+    );
+    assert_eq!(
+        kind_of(v.verify(&token, &keys, now)),
+        ErrorKind::AudMismatch
+    );
 }
 
 #[test]
@@ -380,10 +455,17 @@ fn id_token_at_exp_is_expired() {
     let nonce = "nonce-exp";
     let (token, claims) = p.id_token("secondary", nonce);
     let keys = p.keys("secondary");
-    let v = id_token_verifier(&p.issuer("secondary"), &p.client("secondary", "authorizationCode"), nonce);
+    let v = id_token_verifier(
+        &p.issuer("secondary"),
+        &p.client("secondary", "authorizationCode"),
+        nonce,
+    );
     let exp = num(&claims, "exp");
     assert_eq!(kind_of(v.verify(&token, &keys, exp)), ErrorKind::Expired);
-    assert_eq!(kind_of(v.verify(&token, &keys, exp + 3600)), ErrorKind::Expired);
+    assert_eq!(
+        kind_of(v.verify(&token, &keys, exp + 3600)),
+        ErrorKind::Expired
+    );
 }
 
 #[test]
@@ -395,10 +477,16 @@ fn regions_do_not_trust_each_other() {
     let client = p.client("primary", "authorizationCode");
     // the secondary's keys do not know the primary's kid
     let v = id_token_verifier(&p.issuer("primary"), &client, nonce);
-    assert_eq!(kind_of(v.verify(&token, &p.keys("secondary"), now)), ErrorKind::KeyNotFound);
+    assert_eq!(
+        kind_of(v.verify(&token, &p.keys("secondary"), now)),
+        ErrorKind::KeyNotFound
+    );
     // with the right keys but the secondary's issuer expected
     let v = id_token_verifier(&p.issuer("secondary"), &client, nonce);
-    assert_eq!(kind_of(v.verify(&token, &p.keys("primary"), now)), ErrorKind::IssMismatch);
+    assert_eq!(
+        kind_of(v.verify(&token, &p.keys("primary"), now)),
+        ErrorKind::IssMismatch
+    );
 }
 
 #[test]
@@ -406,16 +494,29 @@ fn client_credentials_at_jwt_is_valid_with_the_at_jwt_profile() {
     let p = providers();
     for region in ["primary", "secondary"] {
         let (token, header, claims) = p.cc_token(region);
-        assert_eq!(header["typ"], "at+jwt", "{region}: the provider issues RFC 9068 tokens");
+        assert_eq!(
+            header["typ"], "at+jwt",
+            "{region}: the provider issues RFC 9068 tokens"
+        );
         let keys = p.keys(region);
         let v = at_jwt_verifier(&p.issuer(region));
         let now = num(&claims, "iat");
         let verified = v.verify(&token, &keys, now).unwrap_or_else(|e| {
-            panic!("{region}: a real at+jwt must verify: {} ({})", e.kind().as_str(), e.message())
+            panic!(
+                "{region}: a real at+jwt must verify: {} ({})",
+                e.kind().as_str(),
+                e.message()
+            )
         });
         assert_eq!(verified.header["typ"], "at+jwt");
-        assert_eq!(claims["client_id"], Value::String(p.client(region, "clientCredentials")));
-        assert_eq!(kind_of(v.verify(&token, &keys, num(&claims, "exp"))), ErrorKind::Expired);
+        assert_eq!(
+            claims["client_id"],
+            Value::String(p.client(region, "clientCredentials"))
+        );
+        assert_eq!(
+            kind_of(v.verify(&token, &keys, num(&claims, "exp"))),
+            ErrorKind::Expired
+        );
 
         // restricted to the region's machine client: fine; to another client: rejected
         let only = |ids: Vec<String>| {
@@ -428,8 +529,12 @@ fn client_credentials_at_jwt_is_valid_with_the_at_jwt_profile() {
             })
             .expect("valid options")
         };
-        only(vec![p.client(region, "clientCredentials")]).verify(&token, &keys, now).expect("own client");
-        assert!(only(vec!["someone-else".to_owned()]).verify(&token, &keys, now).is_err());
+        only(vec![p.client(region, "clientCredentials")])
+            .verify(&token, &keys, now)
+            .expect("own client");
+        assert!(only(vec!["someone-else".to_owned()])
+            .verify(&token, &keys, now)
+            .is_err());
         // another resource server
         let other_api = Verifier::new(VerifyOptions {
             profile: Profile::AtJwt,
@@ -438,7 +543,10 @@ fn client_credentials_at_jwt_is_valid_with_the_at_jwt_profile() {
             ..VerifyOptions::default()
         })
         .expect("valid options");
-        assert_eq!(kind_of(other_api.verify(&token, &keys, now)), ErrorKind::AudMismatch);
+        assert_eq!(
+            kind_of(other_api.verify(&token, &keys, now)),
+            ErrorKind::AudMismatch
+        );
     }
 }
 
@@ -455,12 +563,18 @@ fn client_credentials_at_jwt_is_invalid_typ_as_an_id_token() {
         ..VerifyOptions::default()
     })
     .expect("valid options");
-    assert_eq!(kind_of(v.verify(&token, &keys, num(&claims, "iat"))), ErrorKind::InvalidTyp);
+    assert_eq!(
+        kind_of(v.verify(&token, &keys, num(&claims, "iat"))),
+        ErrorKind::InvalidTyp
+    );
 
     // and the other way round: an ID token is not an access token
     let (id_token, id_claims) = p.id_token("primary", "nonce-typ");
     let at = at_jwt_verifier(&p.issuer("primary"));
-    assert_eq!(kind_of(at.verify(&id_token, &keys, num(&id_claims, "iat"))), ErrorKind::InvalidTyp);
+    assert_eq!(
+        kind_of(at.verify(&id_token, &keys, num(&id_claims, "iat"))),
+        ErrorKind::InvalidTyp
+    );
 }
 
 #[test]
@@ -478,9 +592,18 @@ fn key_rotation_new_kid_needs_the_new_key_set() {
     let (token, claims) = p.id_token("secondary", nonce);
     let after = p.keys("secondary");
     assert!(after.len() > before.len(), "old key kept, new key added");
-    let v = id_token_verifier(&p.issuer("secondary"), &p.client("secondary", "authorizationCode"), nonce);
+    let v = id_token_verifier(
+        &p.issuer("secondary"),
+        &p.client("secondary", "authorizationCode"),
+        nonce,
+    );
     let now = num(&claims, "iat");
-    let verified = v.verify(&token, &after, now).expect("verifies with the new key set");
+    let verified = v
+        .verify(&token, &after, now)
+        .expect("verifies with the new key set");
     assert_eq!(verified.header["kid"], Value::String(new_kid));
-    assert_eq!(kind_of(v.verify(&token, &before, now)), ErrorKind::KeyNotFound);
+    assert_eq!(
+        kind_of(v.verify(&token, &before, now)),
+        ErrorKind::KeyNotFound
+    );
 }
