@@ -3,6 +3,15 @@
 //! Every token error has a stable [`ErrorKind`] (snake_case, fine-grained), a `code` (panva/jose's
 //! string where jose has one) and, where a claim or header parameter is at fault, its wire name.
 //! Caller misuse is a separate type, [`ConfigError`], so it can never be mistaken for a bad token.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -68,9 +77,10 @@ pub enum ErrorKind {
     AuthTimeTooOld,
     /// `acr` is not one of the accepted values.
     AcrNotAllowed,
-    /// `at_hash` does not match the access token (or is required and absent).
+    /// `at_hash` does not match the access token (a required but absent `at_hash` is
+    /// `claim_missing`).
     AtHashMismatch,
-    /// `c_hash` does not match the code (or is required and absent).
+    /// `c_hash` does not match the code (a required but absent `c_hash` is `claim_missing`).
     CHashMismatch,
     /// Cognito profile: `token_use` is not `access`.
     TokenUseMismatch,
@@ -292,7 +302,13 @@ impl From<ErrorKind> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.kind.as_str(), self.code, self.message)?;
+        write!(
+            f,
+            "{} ({}): {}",
+            self.kind.as_str(),
+            self.code,
+            self.message
+        )?;
         if let Some(claim) = &self.claim {
             write!(f, " [claim {claim}]")?;
         }
@@ -350,7 +366,10 @@ mod tests {
         assert_eq!(Error::new(ErrorKind::Malformed).code(), "ERR_JWS_INVALID");
         assert_eq!(Error::malformed_payload("x").code(), "ERR_JWT_INVALID");
         assert_eq!(Error::malformed_payload("x").kind(), ErrorKind::Malformed);
-        assert_eq!(Error::new(ErrorKind::KeyUnusable).code(), "ERR_JWKS_NO_MATCHING_KEY");
+        assert_eq!(
+            Error::new(ErrorKind::KeyUnusable).code(),
+            "ERR_JWKS_NO_MATCHING_KEY"
+        );
         assert_eq!(ErrorKind::CHashMismatch.as_str(), "c_hash_mismatch");
     }
 }

@@ -1,0 +1,683 @@
+//! Token verification: [`VerifyOptions`] (the caller's policy), [`Verifier`] (a checked policy)
+//! and the split form [`Verifier::begin`] / [`Verifier::finish`] for host crypto.
+//!
+//! Order of checks (DESIGN.md section 3; the first failure wins):
+//!
+//! 1. size limit, exactly three segments, strict base64url, header a strict JSON object
+//!    ([`UntrustedToken::parse`]);
+//! 2. header: `alg` in the allow-list (compared, never chosen from the token), `crit`
+//!    refused (we implement no extension), `typ` per profile; `jwk`, `jku`, `x5u`, `x5c` are
+//!    never used;
+//! 3. key selection from the caller's set only ([`JwkSet::select`]);
+//! 4. signature: exactly `k` octets, then the RSA check over the received `header.payload`;
+//! 5. payload a strict JSON object, typed claims of the right JSON type ([`Claims::from_map`]);
+//! 6. claims, in the order of OIDC Core 1.0 section 3.1.3.7: `iss` (step 2); audience, which
+//!    depends on the profile (steps 3-5; Cognito: `token_use`, `client_id`; RFC 9068: `aud`,
+//!    `client_id`); `exp` (step 9), `nbf`, `iat` (step 10) with the clock tolerance, maximum
+//!    token age; `nonce` (step 11); `auth_time` with `max_age` (step 13); `acr` (step 12);
+//!    `at_hash` / `c_hash` (sections 3.1.3.8 / 3.3.2.11); `sub`; required claims.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::alg::Algorithm;
+use crate::base64url;
+use crate::claims::{Claims, NumericDate};
+use crate::error::{ConfigError, Error, ErrorKind};
+use crate::jwk::{Jwk, JwkSet};
+use crate::rsa::RsaPublicKey;
+use crate::signature::{BuiltinVerifier, SignatureVerifier};
+use crate::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
+
+/// What kind of token is verified: decides the `typ` rule, the audience rule and the
+/// required claims.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// OpenID Connect ID token (default): `typ` absent, `JWT` or `application/jwt`; `aud`
+    /// contains a client id; `iss`, `sub`, `aud`, `exp`, `iat` required.
+    #[default]
+    IdToken,
+    /// JWT access token (RFC 9068): `typ` `at+jwt` (or `application/at+jwt`) required; `aud`
+    /// contains one of the configured audiences; `iss`, `exp`, `aud`, `sub`, `client_id`,
+    /// `iat`, `jti` required.
+    AtJwt,
+    /// Amazon Cognito access token: `token_use` must be `access`; `client_id` one of the
+    /// configured client ids; no `aud`; `typ` absent or `JWT`.
+    CognitoAccess,
+}
+
+impl Profile {
+    /// The wire name: `id_token`, `at_jwt` or `cognito_access`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::IdToken => "id_token",
+            Profile::AtJwt => "at_jwt",
+            Profile::CognitoAccess => "cognito_access",
+        }
+    }
+
+    /// Recognises a wire name.
+    pub fn from_name(name: &str) -> Option<Profile> {
+        [Profile::IdToken, Profile::AtJwt, Profile::CognitoAccess]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
+}
+
+/// The caller's verification policy. Build it with struct update syntax from
+/// [`VerifyOptions::default`], then check it with [`Verifier::new`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// The kind of token.
+    pub profile: Profile,
+    /// The expected `iss`, exactly (required, unless a [`crate::trust::TrustSet`] supplies it).
+    pub issuer: Option<String>,
+    /// `id_token`: the client's ids; `aud` must contain one and `azp`, when present, must be
+    /// one (required, at least one). `cognito_access`: the allowed `client_id` values
+    /// (required). `at_jwt`: when not empty, `client_id` must be one of them.
+    pub client_ids: Vec<String>,
+    /// `id_token`: further audiences the client trusts (any other `aud` value is
+    /// `aud_untrusted`). `at_jwt`: the resource server's identifiers; `aud` must contain one
+    /// (required).
+    pub audience: Vec<String>,
+    /// Allowed algorithms; empty means `[RS256]`.
+    pub algorithms: Vec<Algorithm>,
+    /// Clock tolerance in seconds for `exp`, `nbf`, `iat`, `auth_time` (default 0).
+    pub clock_tolerance: u64,
+    /// Maximum age of the token in seconds, counted from `iat` (`iat` then required).
+    pub max_token_age: Option<u64>,
+    /// The nonce sent in the authentication request: the token must carry the same.
+    pub nonce: Option<String>,
+    /// The `max_age` sent in the authentication request, in seconds: `auth_time` then
+    /// required and no older than this.
+    pub max_age: Option<u64>,
+    /// Accepted `acr` values; when not empty, `acr` must be one of them.
+    pub acr_values: Vec<String>,
+    /// Claims that must be present (besides those the profile requires).
+    pub required_claims: Vec<String>,
+    /// The expected `sub`, when given.
+    pub subject: Option<String>,
+    /// When set, `typ` is required and must equal this media type (case-insensitive, the
+    /// `application/` prefix optional), instead of the profile's rule.
+    pub typ: Option<String>,
+    /// The access token issued with the ID token: checks `at_hash` when present.
+    pub access_token: Option<String>,
+    /// Makes `at_hash` required (implicit and hybrid flows issuing an access token).
+    pub require_at_hash: bool,
+    /// The authorization code issued with the ID token: checks `c_hash` when present.
+    pub code: Option<String>,
+    /// Makes `c_hash` required (hybrid flows issuing a code).
+    pub require_c_hash: bool,
+    /// Largest accepted token in bytes (default 16 KiB), checked before anything else.
+    pub max_token_size: usize,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            profile: Profile::IdToken,
+            issuer: None,
+            client_ids: Vec::new(),
+            audience: Vec::new(),
+            algorithms: Vec::new(),
+            clock_tolerance: 0,
+            max_token_age: None,
+            nonce: None,
+            max_age: None,
+            acr_values: Vec::new(),
+            required_claims: Vec::new(),
+            subject: None,
+            typ: None,
+            access_token: None,
+            require_at_hash: false,
+            code: None,
+            require_c_hash: false,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+        }
+    }
+}
+
+/// A verified token: its protected header and its claims.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified {
+    /// The protected header as received.
+    pub header: Map<String, Value>,
+    /// The claims.
+    pub claims: Claims,
+}
+
+/// A token that passed checks 1-3 and waits for its signature check (split verification).
+///
+/// Check the signature of [`Pending::signing_input`] with [`Pending::algorithm`] and the
+/// selected key, then pass the outcome to [`Verifier::finish`].
+#[derive(Clone, Debug)]
+pub struct Pending<'a> {
+    token: UntrustedToken<'a>,
+    alg: Algorithm,
+    key: &'a Jwk,
+    rsa: &'a RsaPublicKey,
+}
+
+impl<'a> Pending<'a> {
+    /// The token's algorithm (already checked against the allow-list).
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The exact received `header.payload` octets the signature covers.
+    pub fn signing_input(&self) -> &[u8] {
+        self.token.signing_input().as_bytes()
+    }
+
+    /// The decoded signature.
+    pub fn signature(&self) -> &[u8] {
+        self.token.signature()
+    }
+
+    /// The selected key (usable for [`Pending::algorithm`]; see [`Jwk::rsa_components`]).
+    pub fn key(&self) -> &'a Jwk {
+        self.key
+    }
+
+    /// The selected key's parsed RSA public key.
+    pub fn rsa_key(&self) -> &'a RsaPublicKey {
+        self.rsa
+    }
+
+    /// The protected header (not yet verified).
+    pub fn header(&self) -> &Map<String, Value> {
+        self.token.header()
+    }
+
+    /// Whether the signature has exactly the key's length in octets (check 4 requires it).
+    pub fn signature_length_ok(&self) -> bool {
+        self.signature().len() == self.rsa.size()
+    }
+}
+
+/// A checked policy, reusable for any number of tokens.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    options: VerifyOptions,
+    algorithms: Vec<Algorithm>,
+}
+
+impl Verifier {
+    /// Checks the options: every profile needs an `issuer`; `id_token` and `cognito_access`
+    /// need at least one client id, `at_jwt` at least one audience; `require_at_hash` needs
+    /// the access token and `require_c_hash` the code; no empty strings where a value is
+    /// compared.
+    pub fn new(options: VerifyOptions) -> Result<Verifier, ConfigError> {
+        match options.issuer.as_deref() {
+            None => return Err(ConfigError::new("issuer is required")),
+            Some("") => return Err(ConfigError::new("issuer must not be empty")),
+            Some(_) => {}
+        }
+        Self::new_unchecked_issuer(options)
+    }
+
+    /// Everything [`Verifier::new`] checks but the issuer.
+    pub(crate) fn new_unchecked_issuer(options: VerifyOptions) -> Result<Verifier, ConfigError> {
+        match options.profile {
+            Profile::IdToken if options.client_ids.is_empty() => {
+                return Err(ConfigError::new(
+                    "the id_token profile requires a client id",
+                ))
+            }
+            Profile::CognitoAccess if options.client_ids.is_empty() => {
+                return Err(ConfigError::new(
+                    "the cognito_access profile requires the allowed client ids",
+                ))
+            }
+            Profile::AtJwt if options.audience.is_empty() => {
+                return Err(ConfigError::new("the at_jwt profile requires an audience"))
+            }
+            _ => {}
+        }
+        let lists = [
+            ("client id", &options.client_ids),
+            ("audience", &options.audience),
+            ("acr value", &options.acr_values),
+            ("required claim", &options.required_claims),
+        ];
+        for (what, list) in lists {
+            if list.iter().any(String::is_empty) {
+                return Err(ConfigError::new(alloc::format!("empty {what}")));
+            }
+        }
+        let singles = [
+            ("nonce", &options.nonce),
+            ("subject", &options.subject),
+            ("typ", &options.typ),
+            ("access token", &options.access_token),
+            ("code", &options.code),
+        ];
+        for (what, value) in singles {
+            if value.as_deref() == Some("") {
+                return Err(ConfigError::new(alloc::format!("empty {what}")));
+            }
+        }
+        if options.require_at_hash && options.access_token.is_none() {
+            return Err(ConfigError::new("require_at_hash needs the access token"));
+        }
+        if options.require_c_hash && options.code.is_none() {
+            return Err(ConfigError::new("require_c_hash needs the code"));
+        }
+        if options.max_token_size == 0 {
+            return Err(ConfigError::new("max_token_size must not be zero"));
+        }
+        let mut algorithms = if options.algorithms.is_empty() {
+            vec![Algorithm::RS256]
+        } else {
+            options.algorithms.clone()
+        };
+        algorithms.sort_unstable();
+        algorithms.dedup();
+        Ok(Verifier {
+            options,
+            algorithms,
+        })
+    }
+
+    /// The options this verifier was built from.
+    pub fn options(&self) -> &VerifyOptions {
+        &self.options
+    }
+
+    /// The effective allow-list (`[RS256]` when the options name none).
+    pub fn algorithms(&self) -> &[Algorithm] {
+        &self.algorithms
+    }
+
+    /// Full verification with the crate's own RSA. `now` is Unix seconds.
+    pub fn verify(&self, token: &str, keys: &JwkSet, now: i64) -> Result<Verified, Error> {
+        self.verify_with(token, keys, now, &BuiltinVerifier)
+    }
+
+    /// Full verification with another signature implementation.
+    pub fn verify_with(
+        &self,
+        token: &str,
+        keys: &JwkSet,
+        now: i64,
+        sig: &dyn SignatureVerifier,
+    ) -> Result<Verified, Error> {
+        let pending = self.begin(token, keys)?;
+        let valid = check_signature(&pending, sig);
+        self.finish(pending, valid, now)
+    }
+
+    /// Checks 1-3: parses the token, checks its header and selects the key.
+    pub fn begin<'a>(&self, token: &'a str, keys: &'a JwkSet) -> Result<Pending<'a>, Error> {
+        let token = UntrustedToken::parse(token, self.options.max_token_size)?;
+        self.begin_parsed(token, keys)
+    }
+
+    pub(crate) fn begin_parsed<'a>(
+        &self,
+        token: UntrustedToken<'a>,
+        keys: &'a JwkSet,
+    ) -> Result<Pending<'a>, Error> {
+        let alg = self.check_header(token.header())?;
+        let kid = match token.header().get("kid") {
+            None => None,
+            Some(Value::String(kid)) => Some(kid.as_str()),
+            Some(_) => return Err(malformed_header("kid", "kid is not a string")),
+        };
+        let key = keys.select(kid, alg)?;
+        let rsa = key.check_usable(alg)?;
+        Ok(Pending {
+            token,
+            alg,
+            key,
+            rsa,
+        })
+    }
+
+    /// Checks 4 (with the outcome of the caller's signature check; a signature that is not
+    /// exactly `k` octets fails whatever the caller says), 5 and 6.
+    pub fn finish(
+        &self,
+        pending: Pending<'_>,
+        signature_valid: bool,
+        now: i64,
+    ) -> Result<Verified, Error> {
+        if !signature_valid || !pending.signature_length_ok() {
+            return Err(Error::new(ErrorKind::BadSignature));
+        }
+        let payload = pending.token.payload_json()?;
+        let claims = Claims::from_map(payload)?;
+        self.check_claims(&claims, pending.alg, now)?;
+        Ok(Verified {
+            header: pending.token.header().clone(),
+            claims,
+        })
+    }
+
+    /// Check 2: `alg`, `crit`, `typ`. Returns the token's algorithm.
+    pub(crate) fn check_header(&self, header: &Map<String, Value>) -> Result<Algorithm, Error> {
+        let name = match header.get("alg") {
+            Some(Value::String(name)) => name,
+            Some(_) => return Err(malformed_header("alg", "alg is not a string")),
+            None => return Err(malformed_header("alg", "alg is missing")),
+        };
+        let alg = Algorithm::from_name(name)
+            .filter(|a| self.algorithms.contains(a))
+            .ok_or_else(|| Error::new(ErrorKind::AlgNotAllowed).with_claim("alg"))?;
+        if let Some(crit) = header.get("crit") {
+            let well_formed = crit.as_array().is_some_and(|c| {
+                !c.is_empty() && c.iter().all(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+            });
+            if !well_formed {
+                return Err(malformed_header(
+                    "crit",
+                    "crit must be a non-empty array of names",
+                ));
+            }
+            // No extension is implemented, so every named extension is unknown.
+            return Err(Error::new(ErrorKind::UnsupportedCrit).with_claim("crit"));
+        }
+        let typ = match header.get("typ") {
+            None => None,
+            Some(Value::String(t)) => Some(t.as_str()),
+            Some(_) => {
+                return Err(Error::new(ErrorKind::InvalidTyp).with_message("typ is not a string"))
+            }
+        };
+        let ok = match (&self.options.typ, self.options.profile) {
+            (Some(expected), _) => typ.is_some_and(|t| media_type_eq(t, expected)),
+            (None, Profile::IdToken | Profile::CognitoAccess) => {
+                typ.is_none_or(|t| media_type_eq(t, "jwt"))
+            }
+            (None, Profile::AtJwt) => typ.is_some_and(|t| media_type_eq(t, "at+jwt")),
+        };
+        if !ok {
+            return Err(Error::new(ErrorKind::InvalidTyp));
+        }
+        Ok(alg)
+    }
+
+    /// Check 6.
+    pub(crate) fn check_claims(&self, c: &Claims, alg: Algorithm, now: i64) -> Result<(), Error> {
+        let o = &self.options;
+        // OIDC Core 3.1.3.7 step 2: iss exact.
+        if let Some(expected) = &o.issuer {
+            match &c.iss {
+                None => return Err(missing("iss")),
+                Some(iss) if iss != expected => return Err(Error::new(ErrorKind::IssMismatch)),
+                Some(_) => {}
+            }
+        }
+        // Steps 3-5, per profile.
+        match o.profile {
+            Profile::IdToken => self.check_id_token_audience(c)?,
+            Profile::AtJwt => {
+                let aud = c.aud.as_ref().ok_or_else(|| missing("aud"))?;
+                if !o.audience.iter().any(|a| aud.contains(a)) {
+                    return Err(Error::new(ErrorKind::AudMismatch));
+                }
+                let client_id = c
+                    .get_str("client_id")?
+                    .ok_or_else(|| missing("client_id"))?;
+                if !o.client_ids.is_empty() && !o.client_ids.iter().any(|id| id == client_id) {
+                    return Err(client_id_not_allowed());
+                }
+            }
+            Profile::CognitoAccess => {
+                match c.get_str("token_use")? {
+                    None => return Err(missing("token_use")),
+                    Some("access") => {}
+                    Some(_) => return Err(Error::new(ErrorKind::TokenUseMismatch)),
+                }
+                let client_id = c
+                    .get_str("client_id")?
+                    .ok_or_else(|| missing("client_id"))?;
+                if !o.client_ids.iter().any(|id| id == client_id) {
+                    return Err(client_id_not_allowed());
+                }
+                if c.get("aud").is_some() {
+                    return Err(Error::new(ErrorKind::AudUntrusted)
+                        .with_message("a Cognito access token carries no aud"));
+                }
+            }
+        }
+        // Step 9: exp, with tolerance; now >= exp + tolerance is expired.
+        let now_f = now as f64;
+        let tol = o.clock_tolerance as f64;
+        let exp = c.exp.ok_or_else(|| missing("exp"))?;
+        if now_f >= exp.as_f64() + tol {
+            return Err(Error::new(ErrorKind::Expired));
+        }
+        if let Some(nbf) = c.nbf {
+            if now_f + tol < nbf.as_f64() {
+                return Err(Error::new(ErrorKind::NotYetValid));
+            }
+        }
+        // Step 10: iat (required by the ID token and RFC 9068 profiles).
+        let iat = match (c.iat, o.profile) {
+            (Some(iat), _) => Some(iat),
+            (None, Profile::IdToken | Profile::AtJwt) => return Err(missing("iat")),
+            (None, Profile::CognitoAccess) => None,
+        };
+        if let Some(iat) = iat {
+            if iat.as_f64() > now_f + tol {
+                return Err(Error::new(ErrorKind::IatInFuture));
+            }
+        }
+        if let Some(max) = o.max_token_age {
+            let iat: NumericDate = iat.ok_or_else(|| missing("iat"))?;
+            if now_f - iat.as_f64() - tol > max as f64 {
+                return Err(Error::new(ErrorKind::TooOld));
+            }
+        }
+        // Step 11: nonce.
+        if let Some(expected) = &o.nonce {
+            let nonce = c
+                .nonce
+                .as_deref()
+                .ok_or_else(|| Error::new(ErrorKind::NonceMissing))?;
+            if !ct_eq(nonce.as_bytes(), expected.as_bytes()) {
+                return Err(Error::new(ErrorKind::NonceMismatch));
+            }
+        }
+        // Step 13: auth_time with max_age.
+        if let Some(max_age) = o.max_age {
+            let auth_time = c
+                .auth_time
+                .ok_or_else(|| Error::new(ErrorKind::AuthTimeMissing))?;
+            if now_f - tol > auth_time.as_f64() + max_age as f64 {
+                return Err(Error::new(ErrorKind::AuthTimeTooOld));
+            }
+        }
+        // Step 12: acr.
+        if !o.acr_values.is_empty() {
+            let ok = c.acr.as_ref().is_some_and(|acr| o.acr_values.contains(acr));
+            if !ok {
+                return Err(Error::new(ErrorKind::AcrNotAllowed));
+            }
+        }
+        // Sections 3.1.3.8 / 3.2.2.9 and 3.3.2.11: at_hash and c_hash.
+        check_hash(
+            c,
+            alg,
+            "at_hash",
+            o.access_token.as_deref(),
+            o.require_at_hash,
+        )?;
+        check_hash(c, alg, "c_hash", o.code.as_deref(), o.require_c_hash)?;
+        // The expected subject.
+        if let Some(expected) = &o.subject {
+            match &c.sub {
+                None => return Err(missing("sub")),
+                Some(sub) if sub != expected => {
+                    return Err(Error::new(ErrorKind::ClaimInvalid)
+                        .with_claim("sub")
+                        .with_message("unexpected sub"))
+                }
+                Some(_) => {}
+            }
+        }
+        // Required claims: the profile's, then the caller's.
+        let profile_required: &[&str] = match o.profile {
+            Profile::IdToken => &["sub"],
+            Profile::AtJwt => &["sub", "jti"],
+            Profile::CognitoAccess => &["sub"],
+        };
+        for name in profile_required {
+            if c.get(name).is_none() {
+                return Err(missing(name));
+            }
+        }
+        for name in &o.required_claims {
+            if c.get(name).is_none() {
+                return Err(Error::new(ErrorKind::ClaimMissing).with_claim(name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// OIDC Core 3.1.3.7 steps 3-5 for ID tokens.
+    fn check_id_token_audience(&self, c: &Claims) -> Result<(), Error> {
+        let o = &self.options;
+        let aud = c.aud.as_ref().ok_or_else(|| missing("aud"))?;
+        if !o.client_ids.iter().any(|id| aud.contains(id)) {
+            return Err(Error::new(ErrorKind::AudMismatch));
+        }
+        let trusted = |a: &str| o.client_ids.iter().chain(&o.audience).any(|t| t == a);
+        if !aud.iter().all(trusted) {
+            return Err(Error::new(ErrorKind::AudUntrusted));
+        }
+        match &c.azp {
+            None if aud.len() > 1 => Err(Error::new(ErrorKind::AzpMissing)),
+            None => Ok(()),
+            Some(azp) if !o.client_ids.contains(azp) => Err(Error::new(ErrorKind::AzpMismatch)),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// The signature check of a pending token with `sig`, which never sees a signature of the
+/// wrong length.
+pub(crate) fn check_signature(pending: &Pending<'_>, sig: &dyn SignatureVerifier) -> bool {
+    pending.signature_length_ok()
+        && sig.verify(
+            pending.alg,
+            pending.rsa,
+            pending.signing_input(),
+            pending.signature(),
+        )
+}
+
+fn missing(claim: &'static str) -> Error {
+    Error::new(ErrorKind::ClaimMissing).with_claim(claim)
+}
+
+fn malformed_header(claim: &'static str, message: &'static str) -> Error {
+    Error::new(ErrorKind::Malformed)
+        .with_claim(claim)
+        .with_message(message)
+}
+
+fn client_id_not_allowed() -> Error {
+    Error::new(ErrorKind::AudMismatch)
+        .with_claim("client_id")
+        .with_message("client_id is not an allowed client")
+}
+
+/// Media type comparison for `typ` (RFC 7515 section 4.1.9): case-insensitive, and
+/// `application/` may be omitted.
+fn media_type_eq(a: &str, b: &str) -> bool {
+    fn strip(s: &str) -> &str {
+        match s.get(..12) {
+            Some(p) if p.eq_ignore_ascii_case("application/") => s.get(12..).unwrap_or(""),
+            _ => s,
+        }
+    }
+    strip(a).eq_ignore_ascii_case(strip(b))
+}
+
+/// Equality whose timing does not depend on where the values differ: both sides are hashed,
+/// and the digests are compared without an early exit.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    let (da, db) = (Sha256::digest(a), Sha256::digest(b));
+    da.iter()
+        .zip(db.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// `at_hash` / `c_hash`: base64url of the left half of the hash (the alg's hash) of the ASCII
+/// value.
+fn check_hash(
+    c: &Claims,
+    alg: Algorithm,
+    claim: &'static str,
+    value: Option<&str>,
+    required: bool,
+) -> Result<(), Error> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let kind = if claim == "at_hash" {
+        ErrorKind::AtHashMismatch
+    } else {
+        ErrorKind::CHashMismatch
+    };
+    match c.get_str(claim)? {
+        None if required => Err(missing(claim)),
+        None => Ok(()),
+        Some(got) => {
+            let mut digest = [0u8; 64];
+            let len = alg.digest(value.as_bytes(), &mut digest);
+            let half = digest.get(..len / 2).unwrap_or(&[]);
+            if ct_eq(got.as_bytes(), base64url::encode(half).as_bytes()) {
+                Ok(())
+            } else {
+                Err(Error::new(kind))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types() {
+        assert!(media_type_eq("JWT", "jwt"));
+        assert!(media_type_eq("application/jwt", "JWT"));
+        assert!(media_type_eq("Application/AT+JWT", "at+jwt"));
+        assert!(!media_type_eq("at+jwt", "jwt"));
+        assert!(!media_type_eq("application/", "jwt"));
+        assert!(!media_type_eq("jwt ", "jwt"));
+    }
+
+    #[test]
+    fn constant_time_eq() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn profile_names() {
+        for p in [Profile::IdToken, Profile::AtJwt, Profile::CognitoAccess] {
+            assert_eq!(Profile::from_name(p.as_str()), Some(p));
+        }
+        assert_eq!(Profile::from_name("ID_TOKEN"), None);
+    }
+}
