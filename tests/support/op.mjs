@@ -490,9 +490,11 @@ export async function getIdToken(target, {
   extraParams = {},
 } = {}) {
   const issuer = issuerOf(target);
-  const rp = typeof target === 'object' ? target.clients?.authorizationCode : undefined;
+  // the client: given explicitly, or one of the target's clients (by id), or its RP client
+  const known = typeof target === 'object' ? Object.values(target.clients ?? {}) : [];
+  const rp = clientId ? known.find((c) => c.clientId === clientId) : target.clients?.authorizationCode;
   clientId ??= rp?.clientId;
-  clientSecret ??= rp?.clientSecret ?? (clientId && clientId === rp?.clientId ? rp.clientSecret : undefined);
+  clientSecret ??= rp?.clientSecret;
   redirectUri ??= rp?.redirectUri ?? DEFAULT_REDIRECT_URI;
   if (!clientId || !clientSecret) throw new TypeError('getIdToken: clientId and clientSecret are required');
 
@@ -526,7 +528,8 @@ export async function getIdToken(target, {
     }
     await r.arrayBuffer().catch(() => {});
     const next = new URL(location, url);
-    if (next.href.startsWith(redirectUri.split('?')[0]) && next.origin + next.pathname === new URL(redirectUri).origin + new URL(redirectUri).pathname) {
+    const back = new URL(redirectUri);
+    if (next.origin === back.origin && next.pathname === back.pathname) {
       const err = next.searchParams.get('error');
       if (err) throw new Error(`authorization error: ${err} ${next.searchParams.get('error_description') ?? ''}`.trim());
       if (next.searchParams.get('state') !== state) throw new Error('authorization response state mismatch');
