@@ -158,6 +158,21 @@ async function serve(args) {
           const { op } = region(body, url);
           return sendJson(res, 200, op.jwks());
         }
+        case 'GET /control/stats': {
+          const { name, op } = region(body, url);
+          return sendJson(res, 200, { region: name, counts: op.requestCounts });
+        }
+        case 'DELETE /control/stats':
+        case 'POST /control/stats/clear': {
+          const { name, op } = region(body, url);
+          op.resetCounts();
+          return sendJson(res, 200, { region: name, cleared: true });
+        }
+        case 'POST /control/jwks-cache-control': {
+          const { name, op } = region(body, url);
+          op.setJwksCacheControl(body.value ?? undefined);
+          return sendJson(res, 200, { region: name, value: body.value ?? null });
+        }
         case 'POST /control/id-token': {
           const { op } = region(body, url);
           const r = await getIdToken(op, {

@@ -141,6 +141,7 @@ function sendJson(res, status, body, headers = {}) {
  * @param {object} [o.accounts] accountId -> claims
  * @param {string} [o.resource] the resource indicator of the API (default https://api.example.test)
  * @param {object} [o.resourceServer] overrides of the resource server info (scope, audience, accessTokenTTL)
+ * @param {string} [o.jwksCacheControl] Cache-Control of the JWKS response (default: none)
  */
 export async function startProvider(o = {}) {
   const name = o.name ?? 'op';
@@ -254,6 +255,11 @@ export async function startProvider(o = {}) {
       },
     };
     const p = quietly(() => new Provider(issuer, configuration));
+    // Cache-Control of the JWKS response (none by default, like oidc-provider itself)
+    p.use(async (ctx, next) => {
+      await next();
+      if (jwksCacheControl && ctx.oidc?.route === 'jwks') ctx.set('cache-control', jwksCacheControl);
+    });
     p.on('server_error', (ctx, err) => {
       if (!o.quiet) console.error(`[op ${name}] server_error`, err);
     });
@@ -264,6 +270,9 @@ export async function startProvider(o = {}) {
   let handler = provider.callback();
   let down = false; // false | 'refuse' | '503' | 'reset' | 'hang'
   let closed = false;
+  let jwksCacheControl = o.jwksCacheControl;
+  // requests that reached this provider, by endpoint (jwks, token, discovery, auth, interaction, other)
+  const counts = {};
 
   async function interaction(req, res, uid) {
     const p = provider;
@@ -315,6 +324,8 @@ export async function startProvider(o = {}) {
       return;
     }
     const rest = url.slice(issuerPath.length) || '/';
+    const endpoint = endpointOf(rest);
+    counts[endpoint] = (counts[endpoint] ?? 0) + 1;
     const m = /^\/interaction\/([A-Za-z0-9_-]+)(?:\?.*)?$/.exec(rest);
     if (m && req.method === 'GET') {
       interaction(req, res, m[1]).catch((err) => {
@@ -365,6 +376,15 @@ export async function startProvider(o = {}) {
     get provider() { return provider; },
     get kid() { return keys[0].kid; },
     get down() { return down; },
+    /** Requests that reached the provider (not refused) by endpoint: { jwks, token, discovery, auth, ... }. */
+    get requestCounts() { return { ...counts }; },
+    resetCounts() {
+      for (const k of Object.keys(counts)) delete counts[k];
+    },
+    /** Cache-Control header of the JWKS response from now on (undefined: none). */
+    setJwksCacheControl(value) {
+      jwksCacheControl = value;
+    },
     /** The public JWK Set this provider currently publishes. */
     jwks() {
       return { keys: keys.map(publicJwk) };
@@ -414,6 +434,17 @@ export async function startProvider(o = {}) {
     },
   };
   return op;
+}
+
+function endpointOf(rest) {
+  const path = rest.split('?')[0];
+  if (path === '/jwks') return 'jwks';
+  if (path === '/token') return 'token';
+  if (path === '/.well-known/openid-configuration') return 'discovery';
+  if (path === '/auth' || path.startsWith('/auth/')) return 'auth';
+  if (path.startsWith('/interaction/')) return 'interaction';
+  if (path === '/me') return 'userinfo';
+  return 'other';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -219,6 +219,30 @@ describe('two regions of real oidc-provider', () => {
     }
   });
 
+  test('request counts by endpoint; JWKS Cache-Control is configurable', async () => {
+    const op = await startProvider({ name: 'counted', jwksCacheControl: 'public, max-age=120' });
+    try {
+      let r = await fetch(op.jwksUri);
+      assert.equal(r.headers.get('cache-control'), 'public, max-age=120');
+      await r.arrayBuffer();
+      await getClientCredentialsToken(op);
+      await getIdToken(op, { nonce: 'c' });
+      const c = op.requestCounts;
+      assert.equal(c.jwks, 1);
+      assert.equal(c.token, 2);
+      assert.equal(c.discovery, 1);
+      assert.ok(c.auth >= 2 && c.interaction >= 2, JSON.stringify(c));
+      op.resetCounts();
+      assert.deepEqual(op.requestCounts, {});
+      op.setJwksCacheControl(undefined);
+      r = await fetch(op.jwksUri);
+      assert.equal(r.headers.get('cache-control'), null);
+      await r.arrayBuffer();
+    } finally {
+      await op.close();
+    }
+  });
+
   test('setDown: refuse (connection refused), 503, back up on the same port', async () => {
     const op = await startProvider({ name: 'flaky', issuerPath: '/flaky' });
     try {
@@ -462,6 +486,8 @@ describe('cli.mjs serve + control API', () => {
     assert.equal(via.status, 503);
     const ok = await control('/cc-token', { region: 'primary', via: 'proxy' });
     assert.equal(ok.status, 200);
+    const stats = (await control('/stats?region=primary')).json;
+    assert.ok(stats.counts.token >= 1, JSON.stringify(stats));
     const reqs = (await control('/requests?region=primary')).json.requests;
     assert.equal(reqs.length, 2);
     assert.equal(reqs[0].client.clientId, 'app-primary-id');
