@@ -11,6 +11,7 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod app;
 pub mod codec;
 pub mod http;
 pub mod proxy;
