@@ -1,1 +1,572 @@
-//! wasm-bindgen glue for the `oidc-edge` npm package (filled in by the npm package work).
+//! wasm-bindgen glue for the `oidc-edge` npm package (`pkg/`).
+//!
+//! Translation only: JS strings and numbers in, the core's types out, and every outcome
+//! returned as a value. No token semantics live here; every check is the core's. No export
+//! throws: a fallible call returns either its value or a [`WasmFailure`] record (or
+//! `undefined` for success), and the JS wrapper (`pkg/lib/api.js`) turns records into
+//! `OidcEdgeError` / `TypeError`. Time is always an argument (`now`, Unix seconds as an `f64`
+//! so no BigInt crosses the boundary); nothing here reads a clock.
+//!
+//! The hand-written TypeScript declarations of the public API are in `pkg/index.d.ts`; these
+//! exports are internal to the package.
+
+use std::cell::Cell;
+
+use oidc_edge::alg::Algorithm;
+use oidc_edge::error::{ConfigError, Error};
+use oidc_edge::jwk::JwkSet;
+use oidc_edge::keycache::{CacheDecision, KeyCache, KeyCachePolicy};
+use oidc_edge::rsa::RsaPublicKey;
+use oidc_edge::signature::{BuiltinVerifier, MemoVerifier, SignatureVerifier};
+use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
+use oidc_edge::trust::{TrustSet, TrustedIssuer};
+use oidc_edge::verify::{Profile, Verifier, VerifyOptions};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+/// A failure record: a token or key error from the core, or (`kind == "config"`) caller misuse.
+#[wasm_bindgen]
+pub struct WasmFailure {
+    kind: &'static str,
+    code: &'static str,
+    claim: Option<String>,
+    message: String,
+}
+
+#[wasm_bindgen]
+impl WasmFailure {
+    /// The stable kind (`"expired"`, ...), or `"config"` for bad options.
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        self.kind.into()
+    }
+
+    /// The jose error code (empty for `"config"`).
+    #[wasm_bindgen(getter)]
+    pub fn code(&self) -> String {
+        self.code.into()
+    }
+
+    /// The claim or header parameter at fault, if any.
+    #[wasm_bindgen(getter)]
+    pub fn claim(&self) -> Option<String> {
+        self.claim.clone()
+    }
+
+    /// A short message (never the token).
+    #[wasm_bindgen(getter)]
+    pub fn message(&self) -> String {
+        self.message.clone()
+    }
+}
+
+impl From<Error> for WasmFailure {
+    fn from(e: Error) -> WasmFailure {
+        WasmFailure {
+            kind: e.kind().as_str(),
+            code: e.code(),
+            claim: e.claim().map(String::from),
+            message: e.message().into(),
+        }
+    }
+}
+
+impl From<ConfigError> for WasmFailure {
+    fn from(e: ConfigError) -> WasmFailure {
+        WasmFailure {
+            kind: "config",
+            code: "",
+            claim: None,
+            message: e.message().into(),
+        }
+    }
+}
+
+fn config(message: impl Into<String>) -> WasmFailure {
+    WasmFailure {
+        kind: "config",
+        code: "",
+        claim: None,
+        message: message.into(),
+    }
+}
+
+/// `now` from JS (whole Unix seconds as a number) for the core.
+fn unix(now: f64) -> i64 {
+    if now.is_finite() {
+        // `as` saturates for out-of-range floats; fine for a timestamp.
+        now.floor() as i64
+    } else {
+        0
+    }
+}
+
+// ---- signatures: built-in RSA, or an answer the host (WebCrypto) computed ----
+
+/// What the signature verifier behind a key set's memo does for the next call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Verify with the core's own RSA.
+    Builtin,
+    /// Answer "not verified" and record that the memo had no entry (a memo lookup).
+    Probe,
+    /// Answer what the host computed (storing a success in the memo).
+    Host(bool),
+}
+
+/// A [`SignatureVerifier`] that is either the core's RSA or a relay of the host's answer, so
+/// one memo serves both the sync (wasm RSA) and the async (WebCrypto) paths.
+#[derive(Debug)]
+struct Switch {
+    mode: Cell<Mode>,
+    probed: Cell<bool>,
+}
+
+impl SignatureVerifier for Switch {
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        match self.mode.get() {
+            Mode::Builtin => BuiltinVerifier.verify(alg, key, signing_input, signature),
+            Mode::Probe => {
+                self.probed.set(true);
+                false
+            }
+            Mode::Host(valid) => valid,
+        }
+    }
+}
+
+/// A parsed JWK Set plus the memo of signatures verified with it.
+#[wasm_bindgen]
+pub struct WasmKeys {
+    set: JwkSet,
+    memo: MemoVerifier<Switch>,
+}
+
+impl WasmKeys {
+    fn new(set: JwkSet) -> WasmKeys {
+        WasmKeys {
+            set,
+            memo: MemoVerifier::new(Switch {
+                mode: Cell::new(Mode::Builtin),
+                probed: Cell::new(false),
+            }),
+        }
+    }
+
+    fn mode(&self, mode: Mode) {
+        self.memo.inner().mode.set(mode);
+    }
+}
+
+#[wasm_bindgen]
+impl WasmKeys {
+    /// Parses a JWK Set document: a `WasmKeys`, or a `WasmFailure` (`jwks_invalid`).
+    pub fn parse(text: &str) -> JsValue {
+        match JwkSet::from_json(text) {
+            Ok(set) => WasmKeys::new(set).into(),
+            Err(e) => WasmFailure::from(e).into(),
+        }
+    }
+
+    /// Number of keys, usable or not.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.set.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The `kid` of each key that has one.
+    #[wasm_bindgen(js_name = keyIds)]
+    pub fn key_ids(&self) -> Vec<String> {
+        self.set
+            .keys()
+            .iter()
+            .filter_map(|k| k.key_id().map(String::from))
+            .collect()
+    }
+
+    /// `{"kty":"RSA","n":..,"e":..}` of key `index` for WebCrypto's importKey (empty string if
+    /// the key is not a usable RSA key).
+    #[wasm_bindgen(js_name = publicJwk)]
+    pub fn public_jwk(&self, index: u32) -> String {
+        let comps = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.set.keys().get(i))
+            .and_then(|k| k.rsa_components());
+        match comps {
+            Some((n, e)) => format!(
+                "{{\"kty\":\"RSA\",\"n\":\"{}\",\"e\":\"{}\"}}",
+                oidc_edge::base64url::encode(n),
+                oidc_edge::base64url::encode(e)
+            ),
+            None => String::new(),
+        }
+    }
+}
+
+// ---- options ----
+
+/// The options as the JS wrapper sends them (already type-checked there, snake_case).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct OptionsIn {
+    profile: Option<String>,
+    issuer: Option<String>,
+    client_ids: Vec<String>,
+    audience: Vec<String>,
+    algorithms: Vec<String>,
+    clock_tolerance: u64,
+    max_token_age: Option<u64>,
+    nonce: Option<String>,
+    max_age: Option<u64>,
+    acr_values: Vec<String>,
+    required_claims: Vec<String>,
+    subject: Option<String>,
+    typ: Option<String>,
+    access_token: Option<String>,
+    require_at_hash: bool,
+    code: Option<String>,
+    require_c_hash: bool,
+}
+
+fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure> {
+    let o: OptionsIn =
+        serde_json::from_str(json).map_err(|_| config("options could not be read"))?;
+    let profile = match o.profile.as_deref() {
+        None | Some("id_token") => Profile::IdToken,
+        Some("at_jwt") => Profile::AtJwt,
+        Some("cognito_access") => Profile::CognitoAccess,
+        Some(_) => return Err(config("profile must be id_token, at_jwt or cognito_access")),
+    };
+    let mut algorithms = Vec::with_capacity(o.algorithms.len());
+    for name in &o.algorithms {
+        match Algorithm::from_name(name) {
+            Some(a) => algorithms.push(a),
+            None => {
+                return Err(config(format!(
+                    "algorithms: {name:?} is not supported (RS256, RS384, RS512, PS256, PS384, PS512)"
+                )))
+            }
+        }
+    }
+    Ok(VerifyOptions {
+        profile,
+        issuer: o.issuer,
+        client_ids: o.client_ids,
+        audience: o.audience,
+        algorithms,
+        clock_tolerance: o.clock_tolerance,
+        max_token_age: o.max_token_age,
+        nonce: o.nonce,
+        max_age: o.max_age,
+        acr_values: o.acr_values,
+        required_claims: o.required_claims,
+        subject: o.subject,
+        typ: o.typ,
+        access_token: o.access_token,
+        require_at_hash: o.require_at_hash,
+        code: o.code,
+        require_c_hash: o.require_c_hash,
+        ..VerifyOptions::default()
+    })
+}
+
+// ---- verification ----
+
+/// What the host needs to check a signature itself (the async WebCrypto path).
+#[wasm_bindgen]
+pub struct WasmHostCheck {
+    alg: &'static str,
+    key_index: u32,
+    memo_hit: bool,
+    signature: Vec<u8>,
+    signing_input_length: u32,
+}
+
+#[wasm_bindgen]
+impl WasmHostCheck {
+    /// The JWS algorithm (`"RS256"`, ...).
+    #[wasm_bindgen(getter)]
+    pub fn alg(&self) -> String {
+        self.alg.into()
+    }
+
+    /// Index of the selected key in its set.
+    #[wasm_bindgen(getter, js_name = keyIndex)]
+    pub fn key_index(&self) -> u32 {
+        self.key_index
+    }
+
+    /// Whether the key set's memo already holds this exact signature as verified.
+    #[wasm_bindgen(getter, js_name = memoHit)]
+    pub fn memo_hit(&self) -> bool {
+        self.memo_hit
+    }
+
+    /// The decoded signature octets.
+    #[wasm_bindgen(getter)]
+    pub fn signature(&self) -> Vec<u8> {
+        self.signature.clone()
+    }
+
+    /// Length of the signing input (`header.payload`), a prefix of the token text.
+    #[wasm_bindgen(getter, js_name = signingInputLength)]
+    pub fn signing_input_length(&self) -> u32 {
+        self.signing_input_length
+    }
+}
+
+/// A verifier with fixed options.
+#[wasm_bindgen]
+pub struct WasmVerifier {
+    inner: Verifier,
+}
+
+#[wasm_bindgen]
+impl WasmVerifier {
+    /// A `WasmVerifier` for the options (JSON), or a `WasmFailure` of kind `"config"`.
+    pub fn create(options_json: &str) -> JsValue {
+        let built = options_from_json(options_json)
+            .and_then(|o| Verifier::new(o).map_err(WasmFailure::from));
+        match built {
+            Ok(inner) => WasmVerifier { inner }.into(),
+            Err(f) => f.into(),
+        }
+    }
+
+    /// Full verification with the built-in RSA (through the set's memo): `undefined` when the
+    /// token is accepted, else the failure.
+    pub fn verify(&self, token: &str, keys: &WasmKeys, now: f64) -> Option<WasmFailure> {
+        keys.mode(Mode::Builtin);
+        self.inner
+            .verify_with(token, &keys.set, unix(now), &keys.memo)
+            .err()
+            .map(WasmFailure::from)
+    }
+
+    /// Steps 1-3 (token, alg, key selection): a `WasmHostCheck` or a `WasmFailure`.
+    pub fn begin(&self, token: &str, keys: &WasmKeys) -> JsValue {
+        let pending = match self.inner.begin(token, &keys.set) {
+            Ok(p) => p,
+            Err(e) => return WasmFailure::from(e).into(),
+        };
+        let alg = pending.algorithm();
+        let key = pending.key();
+        let key_index = keys
+            .set
+            .keys()
+            .iter()
+            .position(|k| core::ptr::eq(k, key))
+            .and_then(|i| u32::try_from(i).ok())
+            .unwrap_or(u32::MAX);
+        keys.mode(Mode::Probe);
+        keys.memo.inner().probed.set(false);
+        let hit = keys.memo.verify(
+            alg,
+            pending.rsa_key(),
+            pending.signing_input(),
+            pending.signature(),
+        );
+        keys.mode(Mode::Builtin);
+        let memo_hit = hit && !keys.memo.inner().probed.get();
+        WasmHostCheck {
+            alg: alg.name(),
+            key_index,
+            memo_hit,
+            signature: pending.signature().to_vec(),
+            signing_input_length: u32::try_from(pending.signing_input().len())
+                .unwrap_or(u32::MAX),
+        }
+        .into()
+    }
+
+    /// Steps 4-6 with the host's signature verdict: `undefined` when the token is accepted,
+    /// else the failure. A valid signature is remembered in the set's memo.
+    pub fn finish(
+        &self,
+        token: &str,
+        keys: &WasmKeys,
+        signature_valid: bool,
+        now: f64,
+    ) -> Option<WasmFailure> {
+        let pending = match self.inner.begin(token, &keys.set) {
+            Ok(p) => p,
+            Err(e) => return Some(e.into()),
+        };
+        if signature_valid && pending.signature_length_ok() {
+            keys.mode(Mode::Host(true));
+            keys.memo.verify(
+                pending.algorithm(),
+                pending.rsa_key(),
+                pending.signing_input(),
+                pending.signature(),
+            );
+            keys.mode(Mode::Builtin);
+        }
+        self.inner
+            .finish(pending, signature_valid, unix(now))
+            .err()
+            .map(WasmFailure::from)
+    }
+}
+
+/// The `kid` of a token's (untrusted) header, to ask the key cache about; `undefined` when
+/// absent or when the token does not parse (verification reports that).
+#[wasm_bindgen(js_name = tokenKeyId)]
+pub fn token_key_id(token: &str) -> Option<String> {
+    UntrustedToken::parse(token, DEFAULT_MAX_TOKEN_SIZE)
+        .ok()
+        .and_then(|t| t.kid().map(String::from))
+}
+
+// ---- several issuers ----
+
+/// Collects the issuers of a trust set.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct WasmTrustBuilder {
+    issuers: Vec<TrustedIssuer>,
+}
+
+#[wasm_bindgen]
+impl WasmTrustBuilder {
+    /// An empty builder.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WasmTrustBuilder {
+        WasmTrustBuilder::default()
+    }
+
+    /// Adds an issuer with its client ids and (a copy of) its keys.
+    pub fn add(&mut self, issuer: String, client_ids: Vec<String>, keys: &WasmKeys) {
+        self.issuers.push(TrustedIssuer {
+            issuer,
+            keys: keys.set.clone(),
+            client_ids,
+        });
+    }
+
+    /// The trust set with these base options (JSON): a `WasmTrustSet` or a `WasmFailure`.
+    pub fn build(&self, options_json: &str) -> JsValue {
+        let built = options_from_json(options_json)
+            .and_then(|o| TrustSet::new(o, self.issuers.clone()).map_err(WasmFailure::from));
+        match built {
+            Ok(inner) => WasmTrustSet { inner }.into(),
+            Err(f) => f.into(),
+        }
+    }
+}
+
+/// Several issuers, chosen by the token's `iss`.
+#[wasm_bindgen]
+pub struct WasmTrustSet {
+    inner: TrustSet,
+}
+
+#[wasm_bindgen]
+impl WasmTrustSet {
+    /// `undefined` when the token is accepted by its issuer's entry, else the failure.
+    pub fn verify(&self, token: &str, now: f64) -> Option<WasmFailure> {
+        self.inner
+            .verify(token, unix(now))
+            .err()
+            .map(WasmFailure::from)
+    }
+}
+
+// ---- remote key cache policy ----
+
+/// The core's key cache for one remote JWK Set; the JS side fetches when told to.
+#[wasm_bindgen]
+pub struct WasmKeyCache {
+    cache: KeyCache,
+    generation: u32,
+}
+
+#[wasm_bindgen]
+impl WasmKeyCache {
+    /// A cache with the default policy except these numbers (seconds, milliseconds).
+    #[wasm_bindgen(constructor)]
+    pub fn new(max_age_s: f64, cooldown_s: f64, timeout_ms: f64) -> WasmKeyCache {
+        let secs = |v: f64| if v.is_finite() && v >= 0.0 { v as u64 } else { 0 };
+        let policy = KeyCachePolicy {
+            max_age: secs(max_age_s),
+            cooldown: secs(cooldown_s),
+            timeout_ms: if timeout_ms.is_finite() && timeout_ms >= 0.0 {
+                timeout_ms as u32
+            } else {
+                0
+            },
+            ..KeyCachePolicy::default()
+        };
+        WasmKeyCache {
+            cache: KeyCache::new(policy),
+            generation: 0,
+        }
+    }
+
+    /// Whether a fetch is needed before verifying a token with this `kid`.
+    pub fn decide(&self, now: f64, kid: Option<String>) -> bool {
+        self.cache.decide(unix(now), kid.as_deref()) == CacheDecision::Fetch
+    }
+
+    /// Reports a 2xx response; `undefined`, or the failure when the body was refused.
+    #[wasm_bindgen(js_name = onFetchOk)]
+    pub fn on_fetch_ok(
+        &mut self,
+        now: f64,
+        body: &[u8],
+        cache_control: Option<String>,
+    ) -> Option<WasmFailure> {
+        match self
+            .cache
+            .on_fetch_ok(unix(now), body, cache_control.as_deref())
+        {
+            Ok(()) => {
+                self.generation = self.generation.wrapping_add(1);
+                None
+            }
+            Err(e) => Some(e.into()),
+        }
+    }
+
+    /// Reports a failed fetch (timeout, network error, non-2xx).
+    #[wasm_bindgen(js_name = onFetchError)]
+    pub fn on_fetch_error(&mut self, now: f64, timed_out: bool) {
+        self.cache.on_fetch_error(unix(now), timed_out);
+    }
+
+    /// `undefined` when a set may be used now, else `jwks_timeout` / `jwks_unavailable`.
+    pub fn usable(&self, now: f64) -> Option<WasmFailure> {
+        self.cache.usable(unix(now)).err().map(WasmFailure::from)
+    }
+
+    /// Whether the cached set is within its lifetime.
+    #[wasm_bindgen(js_name = isFresh)]
+    pub fn is_fresh(&self, now: f64) -> bool {
+        self.cache
+            .freshness()
+            .is_some_and(|(_, expires)| unix(now) < expires)
+    }
+
+    /// Bumped by every successful fetch (the JS side re-snapshots the set then).
+    #[wasm_bindgen(getter)]
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// A copy of the cached set (with an empty memo), if there is one.
+    pub fn snapshot(&self) -> Option<WasmKeys> {
+        self.cache.current().cloned().map(WasmKeys::new)
+    }
+
+    /// The response size cap (bytes).
+    #[wasm_bindgen(getter, js_name = maxResponseBytes)]
+    pub fn max_response_bytes(&self) -> u32 {
+        u32::try_from(self.cache.policy().max_response_bytes).unwrap_or(u32::MAX)
+    }
+}

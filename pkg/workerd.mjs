@@ -1,0 +1,8 @@
+// Cloudflare Workers (workerd): the runtime forbids compiling wasm from bytes, so the .wasm is
+// imported as a module (wrangler / miniflare turn it into a compiled WebAssembly.Module).
+import wasmModule from './oidc_edge_wasm_bg.wasm';
+import { initSync } from './oidc_edge_wasm.js';
+
+initSync({ module: wasmModule });
+
+export * from './lib/esm.js';

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the npm package `oidc-edge` into pkg/:
+#   cargo (wasm32, release) -> wasm-bindgen --target web + --target nodejs -> wasm-opt -Oz
+#   -> pkg/oidc_edge_wasm.js (ES glue), pkg/oidc_edge_wasm.cjs (CommonJS glue),
+#      pkg/oidc_edge_wasm_bg.wasm (ONE .wasm shared by both), pkg/lib/api.cjs, pkg/index.d.cts
+# The hand-written files (package.json, entry files, lib/api.js, index.d.ts, README.md) are
+# tracked; everything this script writes is build output (pkg/.gitignore).
+#
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen CLI 0.2.130 (= the crate pin),
+# `npm ci` at the repo root (binaryen's wasm-opt, esbuild). NOT Debian's binaryen: its wasm-opt
+# emits modules that crash at init.
+#
+# Usage: scripts/build-pkg.sh [--force]   (skips the build when the inputs have not changed)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PKG="$ROOT/pkg"
+FORCE=0
+[[ "${1:-}" == "--force" ]] && FORCE=1
+
+WASM_BINDGEN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen || echo "$HOME/.cargo/bin/wasm-bindgen")}"
+WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
+ESBUILD="$ROOT/node_modules/.bin/esbuild"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+WANT_BINDGEN="0.2.130"
+
+for tool in "$WASM_BINDGEN" "$WASM_OPT" "$ESBUILD"; do
+  [[ -x "$tool" ]] || { echo "build-pkg: missing $tool (see README: tool installs, npm ci)" >&2; exit 1; }
+done
+have="$("$WASM_BINDGEN" --version | awk '{print $2}')"
+[[ "$have" == "$WANT_BINDGEN" ]] || { echo "build-pkg: wasm-bindgen $have found, $WANT_BINDGEN needed" >&2; exit 1; }
+
+# Up-to-date check: a hash of every input.
+stamp_of_inputs() {
+  {
+    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib/api.js pkg/index.d.ts 2>/dev/null \
+      | LC_ALL=C sort | while read -r f; do [[ -f "$f" ]] && sha256sum "$f"; done
+    echo "$have"
+  } | sha256sum | cut -d' ' -f1
+}
+STAMP_FILE="$PKG/.build-stamp"
+stamp="$(stamp_of_inputs)"
+outputs=(oidc_edge_wasm_bg.wasm oidc_edge_wasm.js oidc_edge_wasm.cjs lib/api.cjs index.d.cts)
+if [[ $FORCE == 0 && -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$stamp" ]]; then
+  missing=0
+  for o in "${outputs[@]}"; do [[ -f "$PKG/$o" ]] || missing=1; done
+  if [[ $missing == 0 ]]; then echo "build-pkg: pkg/ is up to date"; exit 0; fi
+fi
+
+echo "build-pkg: cargo build (release, wasm32-unknown-unknown)"
+CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release --target wasm32-unknown-unknown -p oidc-edge-wasm
+RAW="$TARGET_DIR/wasm32-unknown-unknown/release/oidc_edge_wasm.wasm"
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+"$WASM_BINDGEN" --target web --out-dir "$TMP/web" "$RAW"
+"$WASM_BINDGEN" --target nodejs --out-dir "$TMP/node" "$RAW"
+# One .wasm for every target: wasm-bindgen emits identical modules for web and nodejs.
+if ! cmp -s "$TMP/web/oidc_edge_wasm_bg.wasm" "$TMP/node/oidc_edge_wasm_bg.wasm"; then
+  echo "build-pkg: the web and nodejs .wasm differ; the package relies on one shared module" >&2
+  exit 1
+fi
+
+echo "build-pkg: wasm-opt -Oz"
+"$WASM_OPT" -Oz "$TMP/web/oidc_edge_wasm_bg.wasm" -o "$TMP/opt.wasm"
+
+cp "$TMP/opt.wasm" "$PKG/oidc_edge_wasm_bg.wasm"
+cp "$TMP/web/oidc_edge_wasm.js" "$PKG/oidc_edge_wasm.js"
+cp "$TMP/node/oidc_edge_wasm.js" "$PKG/oidc_edge_wasm.cjs"
+"$ESBUILD" "$PKG/lib/api.js" --format=cjs --platform=neutral --log-level=warning --outfile="$PKG/lib/api.cjs"
+cp "$PKG/index.d.ts" "$PKG/index.d.cts"
+echo "$stamp" > "$STAMP_FILE"
+
+raw_size=$(stat -c %s "$TMP/web/oidc_edge_wasm_bg.wasm")
+opt_size=$(stat -c %s "$PKG/oidc_edge_wasm_bg.wasm")
+echo "build-pkg: done: .wasm ${raw_size} B after wasm-bindgen, ${opt_size} B after wasm-opt -Oz"

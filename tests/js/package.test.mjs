@@ -1,0 +1,176 @@
+// The package as a user gets it: packed tarball, installed into a consumer project outside the
+// repository, used through `import` and `require`; the exports map; the TypeScript declarations.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  AT, CLIENT, ISSUER, KEYS, ROOT, consumerDir, idToken, jwksOf, loadCjs, loadEsm,
+} from './helpers.mjs';
+
+const API = [
+  'JwkSet', 'OidcEdgeError', 'createRemoteJWKSet', 'createTrustSet', 'createVerifier',
+  'discover', 'inspect', 'verifyIdToken', 'verifyIdTokenAsync',
+];
+
+test('the consumer project lives outside the repository', () => {
+  const dir = consumerDir();
+  assert.ok(!path.resolve(dir).startsWith(ROOT + path.sep), dir);
+  assert.ok(fs.existsSync(path.join(dir, 'node_modules/oidc-edge/package.json')));
+});
+
+test('the tarball holds the package files and nothing else', () => {
+  const files = JSON.parse(fs.readFileSync(path.join(consumerDir(), 'files.json'), 'utf8')).sort();
+  for (const f of ['package.json', 'README.md', 'oidc_edge_wasm_bg.wasm', 'oidc_edge_wasm.js', 'oidc_edge_wasm.cjs',
+    'node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts',
+    'lib/api.js', 'lib/api.cjs', 'lib/esm.js']) {
+    assert.ok(files.includes(f), `missing ${f}`);
+  }
+  assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1, 'exactly one .wasm');
+  assert.ok(!files.some((f) => f.endsWith('.rs') || f.endsWith('.tgz') || f.startsWith('.')), files.join(' '));
+});
+
+test('import: the ESM entry exports the whole API and verifies a token', async () => {
+  const m = await loadEsm();
+  assert.deepEqual(Object.keys(m).filter((k) => k !== 'default').sort(), API);
+  const keys = new m.JwkSet(jwksOf(KEYS.main));
+  const { payload, protectedHeader } = m.verifyIdToken(idToken(), keys, { issuer: ISSUER, clientId: CLIENT, currentDate: AT });
+  assert.equal(payload.sub, 'user-1');
+  assert.equal(protectedHeader.kid, KEYS.main.kid);
+});
+
+test('require: the CommonJS entry exports the whole API and verifies a token', () => {
+  const m = loadCjs();
+  assert.deepEqual(Object.keys(m).sort(), API);
+  const keys = new m.JwkSet(jwksOf(KEYS.main));
+  const { payload } = m.verifyIdToken(idToken(), keys, { issuer: ISSUER, clientId: CLIENT, currentDate: AT });
+  assert.equal(payload.aud, CLIENT);
+  assert.throws(() => m.verifyIdToken(idToken({ exp: 1 }), keys, { issuer: ISSUER, clientId: CLIENT, currentDate: AT }),
+    (e) => e instanceof m.OidcEdgeError && e instanceof Error && e.kind === 'expired');
+});
+
+test('createRequire and dynamic import from CommonJS resolve too', () => {
+  const dir = consumerDir();
+  const script = `
+    const { createRequire } = require('node:module');
+    const r = createRequire(__filename)('oidc-edge');
+    import('oidc-edge').then((m) => {
+      console.log(JSON.stringify([typeof r.verifyIdToken, typeof m.verifyIdToken, r.JwkSet === m.JwkSet]));
+    });`;
+  fs.writeFileSync(path.join(dir, 'dyn.cjs'), script);
+  const out = execFileSync(process.execPath, [path.join(dir, 'dyn.cjs')], { cwd: dir, encoding: 'utf8' });
+  // ESM and CJS consumers get separate instances (two glue copies), as documented.
+  assert.deepEqual(JSON.parse(out), ['function', 'function', false]);
+});
+
+function resolveWith(conditions) {
+  const dir = consumerDir();
+  const args = [...conditions.map((c) => `--conditions=${c}`), '--input-type=module', '-e',
+    "console.log(import.meta.resolve('oidc-edge'))"];
+  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return path.basename(new URL(r.stdout.trim()).pathname);
+}
+
+test('the exports map picks the entry per runtime condition (workerd before browser)', () => {
+  assert.equal(resolveWith([]), 'node.mjs');
+  assert.equal(resolveWith(['workerd', 'browser']), 'workerd.mjs');
+  assert.equal(resolveWith(['edge-light']), 'edge-light.mjs');
+  assert.equal(resolveWith(['deno']), 'node.mjs');
+  assert.equal(resolveWith(['bun']), 'node.mjs');
+  const pkg = JSON.parse(fs.readFileSync(path.join(consumerDir(), 'node_modules/oidc-edge/package.json'), 'utf8'));
+  const order = Object.keys(pkg.exports['.']);
+  assert.ok(order.indexOf('workerd') < order.indexOf('browser'), order.join(','));
+  assert.equal(order.at(-1), 'default');
+  assert.equal(pkg.exports['.'].browser.default, './browser.mjs');
+  assert.equal(pkg.exports['.'].node.require.default, './index.cjs');
+});
+
+test('tsc --noEmit: a TypeScript consumer type-checks, misuse does not', () => {
+  const dir = path.join(consumerDir(), 'ts');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true,
+      noEmit: true, skipLibCheck: false, lib: ['es2022', 'dom'], types: [],
+    },
+    files: ['ok.ts', 'cjs.cts'],
+  }));
+  fs.writeFileSync(path.join(dir, 'ok.ts'), `
+import {
+  JwkSet, OidcEdgeError, createRemoteJWKSet, createTrustSet, createVerifier, discover, inspect,
+  verifyIdToken, verifyIdTokenAsync, type VerifyOptions, type ErrorKind, type JWTPayload,
+} from 'oidc-edge';
+
+const keys = new JwkSet({ keys: [] });
+const keys2: JwkSet = JwkSet.fromJson('{"keys":[]}');
+const n: number = keys.size + keys2.keyIds.length;
+const opts: VerifyOptions = { issuer: 'https://op', clientId: 'c', clockTolerance: '30s', maxAge: 300, algorithms: ['RS256', 'PS256'] };
+interface Mine extends JWTPayload { email?: string }
+const r = verifyIdToken<Mine>('t', keys, opts);
+const email: string | undefined = r.payload.email;
+const kid: string | undefined = r.protectedHeader.kid;
+const trust = createTrustSet([{ issuer: 'https://a', keys, clientIds: ['x'] }], { clockTolerance: 5 });
+verifyIdToken('t', trust);
+const v = createVerifier({ issuer: 'https://op', profile: 'at_jwt', audience: 'https://api' });
+v.verify('t', keys);
+async function f(): Promise<void> {
+  const remote = createRemoteJWKSet(new URL('https://op/jwks'), { timeoutDuration: 1000, cacheMaxAge: 60000, cooldownDuration: 30000 });
+  const op = await discover('https://op');
+  await verifyIdTokenAsync('t', remote, opts);
+  await verifyIdTokenAsync('t', op, { clientId: 'c' });
+  await v.verifyAsync('t', remote);
+  const fresh: boolean = remote.fresh;
+  await remote.reload();
+  void fresh;
+}
+try { void f(); } catch (e) {
+  if (e instanceof OidcEdgeError) {
+    const k: ErrorKind = e.kind;
+    const c: string = e.code;
+    const claim: string | undefined = e.claim;
+    void k; void c; void claim;
+  }
+}
+const u = inspect('t');
+const untrusted: false = u.trusted;
+void n; void email; void kid; void untrusted;
+
+// Misuse must not compile:
+// @ts-expect-error unknown profile
+createVerifier({ issuer: 'x', profile: 'saml' });
+// @ts-expect-error algorithms are names, not strings at large
+createVerifier({ issuer: 'x', clientId: 'c', algorithms: ['HS256'] });
+// @ts-expect-error currentDate is a Date
+createVerifier({ issuer: 'x', clientId: 'c', currentDate: 5 });
+// @ts-expect-error a trust set takes no issuer in its options
+verifyIdToken('t', trust, { issuer: 'x' });
+// @ts-expect-error keys are a JwkSet, not a plain object, for the sync call
+verifyIdToken('t', { keys: [] }, opts);
+`);
+  fs.writeFileSync(path.join(dir, 'cjs.cts'), `
+import oidc = require('oidc-edge');
+const k = new oidc.JwkSet({ keys: [] });
+const r = oidc.verifyIdToken('t', k, { issuer: 'x', clientId: 'c' });
+const s: string | undefined = r.payload.sub;
+void s;
+`);
+  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+
+  // And the checker really checks: a wrong type is reported.
+  fs.writeFileSync(path.join(dir, 'bad.ts'), `
+import { verifyIdToken, JwkSet } from 'oidc-edge';
+const r = verifyIdToken('t', new JwkSet({ keys: [] }), { issuer: 'x', clientId: 'c' });
+const n: number = r.payload.sub;
+`);
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
+  cfg.files = ['bad.ts'];
+  fs.writeFileSync(path.join(dir, 'tsconfig.bad.json'), JSON.stringify(cfg));
+  const bad = spawnSync(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.bad.json')], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0, 'tsc accepted a type error');
+  assert.match(bad.stdout, /TS2322/);
+});
