@@ -152,7 +152,7 @@ export async function startProvider(o = {}) {
   const resource = o.resource ?? DEFAULT_RESOURCE;
   const resourceServerInfo = {
     scope: DEFAULT_RESOURCE_SCOPE,
-    audience: resource === DEFAULT_RESOURCE ? DEFAULT_RESOURCE : resource,
+    audience: resource,
     accessTokenFormat: 'jwt',
     jwt: { sign: { alg: 'RS256' } },
     ...o.resourceServer,
