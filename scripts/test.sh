@@ -30,6 +30,7 @@ step() {
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets --features oidc-edge/cli -- -D warnings
 step clippy-no-std cargo clippy -p oidc-edge --no-default-features --lib -- -D warnings
+step harness node --test tests/support/
 step rust cargo test --workspace --features oidc-edge/cli
 step no-std-thumbv7em cargo build -p oidc-edge --no-default-features --target thumbv7em-none-eabi
 step no-std-wasm32 cargo build -p oidc-edge --no-default-features --target wasm32-unknown-unknown
