@@ -53,8 +53,13 @@ fn oidc_core_3_1_3_3_verifies_with_kid_1e9gdk7_and_yields_exactly_its_claims() {
     let v = load("oidc-core-3_1_3_3");
     let verifier = Verifier::new(options(&v)).unwrap();
     let now = v["valid_at"].as_i64().unwrap();
-    let ok = verifier.verify(v["token"].as_str().unwrap(), &jwks(&v), now).unwrap();
-    assert_eq!(ok.header.get("kid").and_then(Value::as_str), Some("1e9gdk7"));
+    let ok = verifier
+        .verify(v["token"].as_str().unwrap(), &jwks(&v), now)
+        .unwrap();
+    assert_eq!(
+        ok.header.get("kid").and_then(Value::as_str),
+        Some("1e9gdk7")
+    );
     assert_eq!(Value::Object(ok.claims.all.clone()), v["expected_claims"]);
     assert_eq!(ok.claims.iss.as_deref(), Some("http://server.example.com"));
     assert_eq!(ok.claims.sub.as_deref(), Some("248289761001"));
@@ -95,12 +100,21 @@ fn at_hash_and_c_hash_are_checked_against_the_right_values() {
         };
         let e = Verifier::new(o)
             .unwrap()
-            .verify(v["token"].as_str().unwrap(), &jwks(&v), v["valid_at"].as_i64().unwrap())
+            .verify(
+                v["token"].as_str().unwrap(),
+                &jwks(&v),
+                v["valid_at"].as_i64().unwrap(),
+            )
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AtHashMismatch, "{name}");
         assert_eq!(e.claim(), Some("at_hash"));
     }
-    for name in ["oidc-core-A_4", "oidc-core-A_6", "oidc-core-A_4-errata1", "oidc-core-A_6-errata1"] {
+    for name in [
+        "oidc-core-A_4",
+        "oidc-core-A_6",
+        "oidc-core-A_4-errata1",
+        "oidc-core-A_6-errata1",
+    ] {
         let v = load(name);
         let o = VerifyOptions {
             code: Some("not-the-code".into()),
@@ -108,7 +122,11 @@ fn at_hash_and_c_hash_are_checked_against_the_right_values() {
         };
         let e = Verifier::new(o)
             .unwrap()
-            .verify(v["token"].as_str().unwrap(), &jwks(&v), v["valid_at"].as_i64().unwrap())
+            .verify(
+                v["token"].as_str().unwrap(),
+                &jwks(&v),
+                v["valid_at"].as_i64().unwrap(),
+            )
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::CHashMismatch, "{name}");
     }
@@ -117,20 +135,29 @@ fn at_hash_and_c_hash_are_checked_against_the_right_values() {
 #[test]
 fn errata1_a6_has_no_at_hash_accepted_unless_required() {
     let v = load("oidc-core-A_6-errata1");
-    let at = v["at_hash_check"]["access_token"].as_str().unwrap().to_string();
+    let at = v["at_hash_check"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let token = v["token"].as_str().unwrap();
     let now = v["valid_at"].as_i64().unwrap();
     let lenient = VerifyOptions {
         access_token: Some(at.clone()),
         ..options(&v)
     };
-    assert!(Verifier::new(lenient).unwrap().verify(token, &jwks(&v), now).is_ok());
+    assert!(Verifier::new(lenient)
+        .unwrap()
+        .verify(token, &jwks(&v), now)
+        .is_ok());
     let strict = VerifyOptions {
         access_token: Some(at),
         require_at_hash: true,
         ..options(&v)
     };
-    let e = Verifier::new(strict).unwrap().verify(token, &jwks(&v), now).unwrap_err();
+    let e = Verifier::new(strict)
+        .unwrap()
+        .verify(token, &jwks(&v), now)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ClaimMissing);
     assert_eq!(e.claim(), Some("at_hash"));
 }
@@ -141,15 +168,23 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
         let v = load(name);
         let verifier = Verifier::new(options(&v)).unwrap();
         let e = verifier
-            .verify(v["token"].as_str().unwrap(), &jwks(&v), v["expired_at"].as_i64().unwrap())
+            .verify(
+                v["token"].as_str().unwrap(),
+                &jwks(&v),
+                v["expired_at"].as_i64().unwrap(),
+            )
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Expired, "{name}");
         assert_eq!(e.code(), "ERR_JWT_EXPIRED");
         // exactly at exp (tolerance 0) is expired too
         let exp = v["payload"]["exp"].as_i64().unwrap();
-        let e = verifier.verify(v["token"].as_str().unwrap(), &jwks(&v), exp).unwrap_err();
+        let e = verifier
+            .verify(v["token"].as_str().unwrap(), &jwks(&v), exp)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Expired, "{name}");
-        assert!(verifier.verify(v["token"].as_str().unwrap(), &jwks(&v), exp - 1).is_ok());
+        assert!(verifier
+            .verify(v["token"].as_str().unwrap(), &jwks(&v), exp - 1)
+            .is_ok());
     }
     // The errata-2 A.2 token (https issuer) under the errata-1 issuer (http).
     let v = load("oidc-core-A_2");
@@ -159,7 +194,11 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
     };
     let e = Verifier::new(o)
         .unwrap()
-        .verify(v["token"].as_str().unwrap(), &jwks(&v), v["valid_at"].as_i64().unwrap())
+        .verify(
+            v["token"].as_str().unwrap(),
+            &jwks(&v),
+            v["valid_at"].as_i64().unwrap(),
+        )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::IssMismatch);
 }
@@ -194,13 +233,21 @@ fn rfc7515_a2_verifies_as_jws_and_is_rejected_as_id_token() {
     let v = load("rfc7515-A_2");
     let token = v["token"].as_str().unwrap();
     let keys = jwks(&v);
-    assert!(verifies_at_signature_level(token, &keys, vec![Algorithm::RS256]));
+    assert!(verifies_at_signature_level(
+        token,
+        &keys,
+        vec![Algorithm::RS256]
+    ));
     // A flipped signature bit does not verify.
     let mut sig = base64url::decode(token.rsplit('.').next().unwrap().as_bytes()).unwrap();
     sig[10] ^= 1;
     let (input, _) = token.rsplit_once('.').unwrap();
     let bad = format!("{input}.{}", base64url::encode(&sig));
-    assert!(!verifies_at_signature_level(&bad, &keys, vec![Algorithm::RS256]));
+    assert!(!verifies_at_signature_level(
+        &bad,
+        &keys,
+        vec![Algorithm::RS256]
+    ));
     // As an ID token: the signature is fine, but it has no aud.
     let e = id_token_verifier()
         .verify(token, &keys, v["valid_at"].as_i64().unwrap())
@@ -215,7 +262,10 @@ fn rfc7520_examples_verify_as_jws_and_are_rejected_as_id_tokens() {
         let v = load(name);
         let token = v["token"].as_str().unwrap();
         let keys = jwks(&v);
-        assert!(verifies_at_signature_level(token, &keys, vec![Algorithm::RS256]), "{name}");
+        assert!(
+            verifies_at_signature_level(token, &keys, vec![Algorithm::RS256]),
+            "{name}"
+        );
         // The payload is text, not a JSON object: malformed payload, after the signature.
         let e = id_token_verifier().verify(token, &keys, 0).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Malformed, "{name}");
@@ -231,15 +281,26 @@ fn rfc7520_ps384_rejected_by_default_allow_list_accepted_when_allowed() {
     let e = id_token_verifier().verify(token, &keys, 0).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlgNotAllowed);
     assert_eq!(e.code(), "ERR_JOSE_ALG_NOT_ALLOWED");
-    assert!(!verifies_at_signature_level(token, &keys, vec![Algorithm::RS256]));
-    assert!(verifies_at_signature_level(token, &keys, vec![Algorithm::PS384]));
+    assert!(!verifies_at_signature_level(
+        token,
+        &keys,
+        vec![Algorithm::RS256]
+    ));
+    assert!(verifies_at_signature_level(
+        token,
+        &keys,
+        vec![Algorithm::PS384]
+    ));
     // Allowing it does not make the text payload an ID token.
     let v2 = Verifier::new(VerifyOptions {
         algorithms: vec![Algorithm::PS384],
         ..id_token_verifier().options().clone()
     })
     .unwrap();
-    assert_eq!(v2.verify(token, &keys, 0).unwrap_err().code(), "ERR_JWT_INVALID");
+    assert_eq!(
+        v2.verify(token, &keys, 0).unwrap_err().code(),
+        "ERR_JWT_INVALID"
+    );
 }
 
 #[test]
@@ -247,7 +308,11 @@ fn request_object_is_rejected_as_id_token() {
     let v = load("oidc-core-6_1-request-object");
     let token = v["token"].as_str().unwrap();
     let keys = jwks(&v);
-    assert!(verifies_at_signature_level(token, &keys, vec![Algorithm::RS256]));
+    assert!(verifies_at_signature_level(
+        token,
+        &keys,
+        vec![Algorithm::RS256]
+    ));
     let iss = v["payload"]["iss"].as_str().unwrap().to_string();
     let verifier = Verifier::new(VerifyOptions {
         issuer: Some(iss),
@@ -265,12 +330,21 @@ fn rfc7517_keys_thumbprint_and_selection() {
     let v = load("rfc7517-keys");
     let set = JwkSet::from_value(&v["appendix_A_1_jwks"]).unwrap();
     assert_eq!(set.len(), 2);
-    let rsa = set.keys().iter().find(|k| k.key_id() == Some("2011-04-29")).unwrap();
+    let rsa = set
+        .keys()
+        .iter()
+        .find(|k| k.key_id() == Some("2011-04-29"))
+        .unwrap();
     assert_eq!(
         base64url::encode(&rsa.thumbprint().unwrap()),
-        v["appendix_A_1_checks"]["rfc7638_thumbprint_2011-04-29"].as_str().unwrap()
+        v["appendix_A_1_checks"]["rfc7638_thumbprint_2011-04-29"]
+            .as_str()
+            .unwrap()
     );
-    assert!(set.keys()[0].thumbprint().is_none(), "EC key has no RSA thumbprint");
+    assert!(
+        set.keys()[0].thumbprint().is_none(),
+        "EC key has no RSA thumbprint"
+    );
     // An RS256 token without kid selects the one usable (RSA) key and skips the EC key.
     assert_eq!(
         set.select(None, Algorithm::RS256).unwrap().key_id(),

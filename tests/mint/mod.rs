@@ -30,7 +30,10 @@ pub fn key(name: &str) -> &'static RsaPrivateKey {
             .map(|n| {
                 let pem = std::fs::read_to_string(vectors().join(format!("keys/core/{n}.pem")))
                     .expect("test key");
-                (n.to_string(), RsaPrivateKey::from_pkcs8_pem(&pem).expect("pkcs8"))
+                (
+                    n.to_string(),
+                    RsaPrivateKey::from_pkcs8_pem(&pem).expect("pkcs8"),
+                )
             })
             .collect()
     });
