@@ -43,7 +43,10 @@ pub fn from_authorization(req: &HttpRequest) -> Result<Option<&str>, BearerError
 }
 
 /// The token in a `/verify` body, if the body holds one.
-pub fn from_body<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<Option<String>, BearerError> {
+pub fn from_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Option<String>, BearerError> {
     let text = core::str::from_utf8(body).map_err(|_| BearerError::Invalid("body is not UTF-8"))?;
     let text = text.trim();
     if text.is_empty() {
@@ -100,7 +103,9 @@ pub fn for_verify(req: &HttpRequest) -> Result<String, BearerError> {
         Some(b) => from_body(req.header("content-type"), b)?,
     };
     match (header, body) {
-        (Some(_), Some(_)) => Err(BearerError::Invalid("token in both the header and the body")),
+        (Some(_), Some(_)) => Err(BearerError::Invalid(
+            "token in both the header and the body",
+        )),
         (Some(h), None) => Ok(h.to_string()),
         (None, Some(b)) => Ok(b),
         (None, None) => Err(BearerError::Missing),
@@ -134,6 +139,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn header_forms() {
         let cases: &[(&[(&str, &str)], Result<Option<&str>, BearerError>)] = &[
             (&[], Ok(None)),
@@ -141,11 +147,23 @@ mod tests {
             (&[("Authorization", "bearer   a.b.c")], Ok(Some("a.b.c"))),
             (&[("Authorization", "Basic eDp5")], Ok(None)),
             (&[("Authorization", "DPoP a.b.c")], Ok(None)),
-            (&[("Authorization", "Bearer")], Err(BearerError::Invalid("malformed Bearer credentials"))),
-            (&[("Authorization", "Bearer a b")], Err(BearerError::Invalid("malformed Bearer credentials"))),
-            (&[("Authorization", "Bearer a\"b")], Err(BearerError::Invalid("malformed Bearer credentials"))),
             (
-                &[("Authorization", "Bearer a.b.c"), ("authorization", "Bearer d.e.f")],
+                &[("Authorization", "Bearer")],
+                Err(BearerError::Invalid("malformed Bearer credentials")),
+            ),
+            (
+                &[("Authorization", "Bearer a b")],
+                Err(BearerError::Invalid("malformed Bearer credentials")),
+            ),
+            (
+                &[("Authorization", "Bearer a\"b")],
+                Err(BearerError::Invalid("malformed Bearer credentials")),
+            ),
+            (
+                &[
+                    ("Authorization", "Bearer a.b.c"),
+                    ("authorization", "Bearer d.e.f"),
+                ],
                 Err(BearerError::Invalid("several Authorization headers")),
             ),
         ];
@@ -158,34 +176,69 @@ mod tests {
     #[test]
     fn verify_sources() {
         let json = [("Content-Type", "application/json")];
-        assert_eq!(for_verify(&req(&json, Some(r#"{"token":"a.b.c"}"#))), Ok("a.b.c".into()));
+        assert_eq!(
+            for_verify(&req(&json, Some(r#"{"token":"a.b.c"}"#))),
+            Ok("a.b.c".into())
+        );
         let form = [("Content-Type", "application/x-www-form-urlencoded")];
-        assert_eq!(for_verify(&req(&form, Some("x=1&token=a.b.c"))), Ok("a.b.c".into()));
+        assert_eq!(
+            for_verify(&req(&form, Some("x=1&token=a.b.c"))),
+            Ok("a.b.c".into())
+        );
         assert_eq!(
             for_verify(&req(&form, Some("token=a&token=b"))),
             Err(BearerError::Invalid("several token parameters"))
         );
         assert_eq!(for_verify(&req(&[], Some(" a.b.c\n"))), Ok("a.b.c".into()));
-        assert_eq!(for_verify(&req(&[("Content-Type", "text/plain; charset=utf-8")], Some("a.b.c"))), Ok("a.b.c".into()));
+        assert_eq!(
+            for_verify(&req(
+                &[("Content-Type", "text/plain; charset=utf-8")],
+                Some("a.b.c")
+            )),
+            Ok("a.b.c".into())
+        );
         assert_eq!(for_verify(&req(&[], Some(""))), Err(BearerError::Missing));
-        assert_eq!(for_verify(&req(&json, Some("{}"))), Err(BearerError::Missing));
-        assert_eq!(for_verify(&req(&json, Some(r#"{"token":1}"#))), Err(BearerError::Invalid("token must be a string")));
-        assert_eq!(for_verify(&req(&json, Some("{"))), Err(BearerError::Invalid("body is not JSON")));
+        assert_eq!(
+            for_verify(&req(&json, Some("{}"))),
+            Err(BearerError::Missing)
+        );
+        assert_eq!(
+            for_verify(&req(&json, Some(r#"{"token":1}"#))),
+            Err(BearerError::Invalid("token must be a string"))
+        );
+        assert_eq!(
+            for_verify(&req(&json, Some("{"))),
+            Err(BearerError::Invalid("body is not JSON"))
+        );
         assert_eq!(
             for_verify(&req(&[("Content-Type", "image/png")], Some("x"))),
             Err(BearerError::Invalid("unsupported content type"))
         );
         assert_eq!(
             for_verify(&req(&[("Authorization", "Bearer h.h.h")], Some("b.b.b"))),
-            Err(BearerError::Invalid("token in both the header and the body"))
+            Err(BearerError::Invalid(
+                "token in both the header and the body"
+            ))
         );
-        assert_eq!(for_verify(&req(&[("Authorization", "Bearer h.h.h")], Some(""))), Ok("h.h.h".into()));
-        assert_eq!(for_verify(&req(&[], None)), Err(BearerError::Invalid("body too large")));
+        assert_eq!(
+            for_verify(&req(&[("Authorization", "Bearer h.h.h")], Some(""))),
+            Ok("h.h.h".into())
+        );
+        assert_eq!(
+            for_verify(&req(&[], None)),
+            Err(BearerError::Invalid("body too large"))
+        );
     }
 
     #[test]
     fn protected_takes_the_header_only() {
-        assert_eq!(for_protected(&req(&[], Some("a.b.c"))), Err(BearerError::Missing));
-        assert_eq!(for_protected(&req(&[("Authorization", "Bearer a.b.c")], None)), Ok("a.b.c".into()));
+        assert_eq!(
+            for_protected(&req(&[], Some("a.b.c"))),
+            Err(BearerError::Missing)
+        );
+        assert_eq!(
+            for_protected(&req(&[("Authorization", "Bearer a.b.c")], None)),
+            Ok("a.b.c".into())
+        );
     }
 }

@@ -140,7 +140,9 @@ fn check_origin(v: &str) -> Result<String, &'static str> {
 impl EdgeConfig {
     /// Reads and checks the variables. `Ok(None)`: edge verification not configured at all.
     /// `Err`: the list of problems (no secret values: there are none here).
-    pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<EdgeConfig>, Vec<String>> {
+    pub fn from_env(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<EdgeConfig>, Vec<String>> {
         let set = |n: &str| get(n).filter(|v| !v.trim().is_empty());
         if EDGE_VARS.iter().all(|n| set(n).is_none()) {
             return Ok(None);
@@ -170,9 +172,7 @@ impl EdgeConfig {
                 (String::new(), String::new())
             }
             (RegionMode::Separate, Some(a), Some(b)) if a == b => {
-                p.push(
-                    "ISSUER_PRIMARY equals ISSUER_SECONDARY: that is REGION_MODE=shared".into(),
-                );
+                p.push("ISSUER_PRIMARY equals ISSUER_SECONDARY: that is REGION_MODE=shared".into());
                 (a, b)
             }
             (RegionMode::Shared, Some(a), Some(b)) if a != b => {
@@ -233,11 +233,22 @@ impl EdgeConfig {
         let clock_tolerance = num(get, "CLOCK_TOLERANCE_S", 0, (0, 600), &mut p);
         let d = KeyCachePolicy::default();
         let key_policy = KeyCachePolicy {
-            timeout_ms: num(get, "JWKS_TIMEOUT_MS", u64::from(d.timeout_ms), (50, 30_000), &mut p)
-                as u32,
+            timeout_ms: num(
+                get,
+                "JWKS_TIMEOUT_MS",
+                u64::from(d.timeout_ms),
+                (50, 30_000),
+                &mut p,
+            ) as u32,
             cooldown: num(get, "JWKS_COOLDOWN_S", d.cooldown, (0, 3_600), &mut p),
             max_age: num(get, "JWKS_MAX_AGE_S", d.max_age, (1, 86_400), &mut p),
-            stale_limit: num(get, "JWKS_STALE_LIMIT_S", d.stale_limit, (0, 7 * 86_400), &mut p),
+            stale_limit: num(
+                get,
+                "JWKS_STALE_LIMIT_S",
+                d.stale_limit,
+                (0, 7 * 86_400),
+                &mut p,
+            ),
             ..d
         };
         let protect = match set("PROTECT_ORIGIN") {

@@ -75,32 +75,73 @@ mod tests {
         assert!(check_not_bound(&claims(json!({"sub": "x"}))).is_ok());
         for cnf in [json!({"jkt": "abc"}), json!({"x5t#S256": "abc"}), json!({})] {
             let e = check_not_bound(&claims(json!({"sub": "x", "cnf": cnf}))).unwrap_err();
-            assert_eq!((e.kind(), e.claim()), (ErrorKind::ClaimInvalid, Some("cnf")));
+            assert_eq!(
+                (e.kind(), e.claim()),
+                (ErrorKind::ClaimInvalid, Some("cnf"))
+            );
         }
     }
 
     #[test]
     fn scope_forms() {
-        assert_eq!(scopes(&claims(json!({"scope": "a  b c"}))), vec!["a", "b", "c"]);
-        assert_eq!(scopes(&claims(json!({"scp": ["a", 1, "b"]}))), vec!["a", "b"]);
-        assert_eq!(scopes(&claims(json!({"scope": 5, "scp": ["a"]}))), Vec::<&str>::new());
+        assert_eq!(
+            scopes(&claims(json!({"scope": "a  b c"}))),
+            vec!["a", "b", "c"]
+        );
+        assert_eq!(
+            scopes(&claims(json!({"scp": ["a", 1, "b"]}))),
+            vec!["a", "b"]
+        );
+        assert_eq!(
+            scopes(&claims(json!({"scope": 5, "scp": ["a"]}))),
+            Vec::<&str>::new()
+        );
         assert_eq!(scopes(&claims(json!({}))), Vec::<&str>::new());
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn route_policy() {
         let table: &[(&[&str], &[&str], &str, &[&str], Result<(), Denied>)] = &[
             (&[], &[], "oe_a", &[], Ok(())),
-            (&["api:read"], &[], "oe_a", &["api:read", "api:write"], Ok(())),
-            (&["api:read", "api:write"], &[], "oe_a", &["api:read"], Err(Denied::InsufficientScope(vec!["api:write".into()]))),
-            (&["api:read"], &[], "oe_a", &[], Err(Denied::InsufficientScope(vec!["api:read".into()]))),
+            (
+                &["api:read"],
+                &[],
+                "oe_a",
+                &["api:read", "api:write"],
+                Ok(()),
+            ),
+            (
+                &["api:read", "api:write"],
+                &[],
+                "oe_a",
+                &["api:read"],
+                Err(Denied::InsufficientScope(vec!["api:write".into()])),
+            ),
+            (
+                &["api:read"],
+                &[],
+                "oe_a",
+                &[],
+                Err(Denied::InsufficientScope(vec!["api:read".into()])),
+            ),
             (&[], &["oe_a", "oe_b"], "oe_b", &[], Ok(())),
             (&[], &["oe_a"], "oe_b", &[], Err(Denied::ClientNotAllowed)),
             // The client check comes first: a stranger learns nothing about scopes.
-            (&["x"], &["oe_a"], "oe_b", &[], Err(Denied::ClientNotAllowed)),
+            (
+                &["x"],
+                &["oe_a"],
+                "oe_b",
+                &[],
+                Err(Denied::ClientNotAllowed),
+            ),
         ];
         for (req, allowed, client, have, want) in table {
-            assert_eq!(check_route(&protect(req, allowed), client, have), *want, "{req:?} {allowed:?} {client} {have:?}");
+            assert_eq!(
+                check_route(&protect(req, allowed), client, have),
+                *want,
+                "{req:?} {allowed:?} {client} {have:?}"
+            );
         }
     }
 }
