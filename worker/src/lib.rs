@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod codec;
+pub mod edge;
 pub mod http;
 pub mod proxy;
 pub mod routes;
