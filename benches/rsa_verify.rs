@@ -1,0 +1,212 @@
+//! RSA verification throughput of the core crate, side by side with `openssl speed` in the
+//! same run (a benchmark, not a test: nothing here asserts on time).
+//!
+//! Run: `cargo bench --bench rsa_verify` (env `RSA_BENCH_SECS` = seconds per measurement,
+//! default 2; `RSA_BENCH_NO_OPENSSL=1` skips the OpenSSL run).
+//!
+//! Rows:
+//! - `raw`: RSAVP1 only (`sig^e mod n`, byte conversions included), native limbs;
+//! - `raw32`: the same with 32-bit limbs (the arithmetic the wasm32 build uses);
+//! - `RS256`: `verify_pkcs1v15` (hash the ~800-octet signing input, exponentiate, compare);
+//! - `PS256`: `verify_pss`;
+//! - `token`: the full `Verifier::verify` pipeline (base64url, JSON, key selection, RS256,
+//!   claims) on an ~800-octet ID token; `token+memo`: the same token again through a
+//!   `MemoVerifier` (repeated-token path);
+//! - `parse`: `RsaPublicKey::from_components` (Montgomery precomputation per key).
+//!
+//! Signatures are made once with the `rsa` crate under the fixed test keys in
+//! `tests/vectors/keys/rsa/`.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use oidc_edge::alg::Algorithm;
+use oidc_edge::jwk::JwkSet;
+use oidc_edge::rsa::{Hash, RsaPublicKey};
+use oidc_edge::signature::{BuiltinVerifier, MemoVerifier};
+use oidc_edge::verify::{Verifier, VerifyOptions};
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey};
+use sha2::{Digest, Sha256};
+
+const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+fn key_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keys/rsa").join(name)
+}
+
+fn load(name: &str) -> RsaPrivateKey {
+    let pem = std::fs::read_to_string(key_path(name)).expect("test key");
+    RsaPrivateKey::from_pkcs8_pem(&pem).expect("PKCS#8 PEM")
+}
+
+/// Calls `f` repeatedly for about `secs` seconds; returns calls per second.
+fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
+    // warm-up
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(100) {
+        f();
+    }
+    let mut n = 0u64;
+    let start = Instant::now();
+    let budget = Duration::from_secs_f64(secs);
+    loop {
+        for _ in 0..16 {
+            f();
+        }
+        n += 16;
+        let el = start.elapsed();
+        if el >= budget {
+            return n as f64 / el.as_secs_f64();
+        }
+    }
+}
+
+fn b64(data: &[u8]) -> String {
+    oidc_edge::base64url::encode(data)
+}
+
+fn main() {
+    let secs: f64 = std::env::var("RSA_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0);
+    let target = if cfg!(target_pointer_width = "64") { "u64 limbs" } else { "u32 limbs" };
+    println!("oidc-edge RSA verify benchmark ({target} native, {secs} s per row)");
+    println!("{:<28} {:>12} {:>10}", "row", "per second", "us each");
+
+    let claims = format!(
+        concat!(
+            r#"{{"iss":"https://issuer.example.com/realms/main","sub":"248289761001","#,
+            r#""aud":"s6BhdRkqt3","nonce":"n-0S6_WzA2Mj","exp":{},"iat":{},"auth_time":{},"#,
+            r#""name":"Jane Doe","given_name":"Jane","family_name":"Doe","#,
+            r#""email":"janedoe@example.com","email_verified":true,"#,
+            r#""picture":"https://example.com/janedoe/me.jpg","locale":"en-US","#,
+            r#""at_hash":"77QmUPtjPfzWtF2AnpK9RQ","sid":"08a5019c-17e1-4977-8f42-65a12843ea02","#,
+            r#""acr":"urn:mace:incommon:iap:silver","amr":["pwd","otp"],"#,
+            r#""azp":"s6BhdRkqt3","jti":"d5c8a3e4-5b0f-4c1e-9a4b-2f0c7e9b1a6d"}}"#
+        ),
+        NOW + 3600,
+        NOW,
+        NOW - 60
+    );
+
+    let mut ours_2048_rs256 = Vec::new();
+    for (name, bits) in [("rsa2048.pem", 2048), ("rsa3072.pem", 3072), ("rsa4096.pem", 4096)] {
+        let sk = load(name);
+        let n = sk.n().to_bytes_be();
+        let e = sk.e().to_bytes_be();
+        let key = RsaPublicKey::from_components(&n, &e).expect("key");
+        let key32 = key.limb32().expect("key32");
+        let header = b64(br#"{"alg":"RS256","typ":"JWT","kid":"bench-key"}"#);
+        let signing_input = format!("{header}.{}", b64(claims.as_bytes()));
+        let digest = Sha256::digest(signing_input.as_bytes());
+        let sig = sk.sign(Pkcs1v15Sign::new::<Sha256>(), &digest).expect("sign");
+        let mut rng = rand::thread_rng();
+        let pss_sig = sk
+            .sign_with_rng(&mut rng, Pss::new_with_salt::<Sha256>(32), &digest)
+            .expect("sign pss");
+        assert!(key.verify_pkcs1v15(Hash::Sha256, signing_input.as_bytes(), &sig));
+        assert!(key.verify_pss(Hash::Sha256, signing_input.as_bytes(), &pss_sig));
+
+        let row = |what: &str, r: f64| {
+            println!("{:<28} {:>12.0} {:>10.2}", format!("{what} {bits}"), r, 1e6 / r);
+        };
+        row("raw", rate(secs, || {
+            black_box(key.raw_public_op(black_box(&sig)));
+        }));
+        row("raw32", rate(secs, || {
+            black_box(key32.raw_public_op(black_box(&sig)));
+        }));
+        let r = rate(secs, || {
+            black_box(key.verify_pkcs1v15(
+                Hash::Sha256,
+                black_box(signing_input.as_bytes()),
+                black_box(&sig),
+            ));
+        });
+        row("RS256", r);
+        if bits == 2048 {
+            ours_2048_rs256.push(r);
+        }
+        row("PS256", rate(secs, || {
+            black_box(key.verify_pss(
+                Hash::Sha256,
+                black_box(signing_input.as_bytes()),
+                black_box(&pss_sig),
+            ));
+        }));
+        row("parse", rate(secs / 2.0, || {
+            black_box(RsaPublicKey::from_components(black_box(&n), black_box(&e)).is_ok());
+        }));
+
+        // full token pipeline
+        let token = format!("{signing_input}.{}", b64(&sig));
+        let jwks = format!(
+            r#"{{"keys":[{{"kty":"RSA","kid":"bench-key","use":"sig","alg":"RS256","n":"{}","e":"{}"}}]}}"#,
+            b64(&n),
+            b64(&e)
+        );
+        let set = JwkSet::from_json(&jwks).expect("jwks");
+        let options = VerifyOptions {
+            issuer: Some("https://issuer.example.com/realms/main".into()),
+            client_ids: vec!["s6BhdRkqt3".into()],
+            nonce: Some("n-0S6_WzA2Mj".into()),
+            algorithms: vec![Algorithm::RS256],
+            ..VerifyOptions::default()
+        };
+        let verifier = Verifier::new(options).expect("options");
+        verifier.verify(&token, &set, NOW).expect("token verifies");
+        row("token", rate(secs, || {
+            black_box(verifier.verify(black_box(&token), &set, NOW).is_ok());
+        }));
+        let memo = MemoVerifier::new(BuiltinVerifier);
+        row("token+memo", rate(secs, || {
+            black_box(verifier.verify_with(black_box(&token), &set, NOW, &memo).is_ok());
+        }));
+        if bits == 2048 {
+            println!("  (token: {} octets)", token.len());
+        }
+    }
+
+    if std::env::var_os("RSA_BENCH_NO_OPENSSL").is_some() {
+        return;
+    }
+    let Some(openssl) = openssl_verify_2048() else {
+        println!("openssl speed: not available");
+        return;
+    };
+    // second measurement of ours after OpenSSL, to see drift on a shared machine
+    let sk = load("rsa2048.pem");
+    let key = RsaPublicKey::from_components(&sk.n().to_bytes_be(), &sk.e().to_bytes_be())
+        .expect("key");
+    let msg = b"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UifQ";
+    let sig = sk
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg))
+        .expect("sign");
+    ours_2048_rs256.push(rate(secs, || {
+        black_box(key.verify_pkcs1v15(Hash::Sha256, black_box(msg), black_box(&sig)));
+    }));
+    let ours = ours_2048_rs256.iter().cloned().fold(f64::NAN, f64::max);
+    println!(
+        "openssl speed -seconds 3 rsa2048: verify {openssl:.0}/s; oidc-edge RS256 2048 (best of \
+         {:?}): {ours:.0}/s; ratio {:.2}x",
+        ours_2048_rs256.iter().map(|r| r.round()).collect::<Vec<_>>(),
+        ours / openssl
+    );
+}
+
+/// `openssl speed -seconds 3 rsa2048` verify/s, if an `openssl` binary is on the PATH.
+fn openssl_verify_2048() -> Option<f64> {
+    let out = Command::new("openssl")
+        .args(["speed", "-seconds", "3", "rsa2048"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "rsa 2048 bits 0.000679s 0.000020s   1472.7  49146.3"
+    let line = text.lines().find(|l| l.trim_start().starts_with("rsa 2048 bits"))?;
+    line.split_whitespace().last()?.parse().ok()
+}
