@@ -1,0 +1,289 @@
+//! `oidc-edge`: verify or inspect an OpenID Connect ID token or JWT access token from the
+//! command line (feature `cli`).
+//!
+//! ```text
+//! oidc-edge verify [OPTIONS] [TOKEN|-]     exit 0 valid, 1 invalid, 2 usage / files / options
+//! oidc-edge inspect [TOKEN|-]              decode WITHOUT verifying
+//! ```
+//!
+//! Output is one JSON object on stdout; usage errors go to stderr.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
+use oidc_edge::{Algorithm, Error, JwkSet, Profile, Verifier, VerifyOptions};
+use serde_json::{json, Value};
+
+const USAGE: &str = "\
+Usage:
+  oidc-edge verify [OPTIONS] [TOKEN|-]   verify a token (read from stdin when - or omitted)
+  oidc-edge inspect [TOKEN|-]            decode a token WITHOUT verifying it
+  oidc-edge --help | --version
+
+verify options:
+  --jwks FILE                 JWK Set of the issuer (required)
+  --issuer ISS                expected iss (required)
+  --profile P                 id_token (default) | at_jwt | cognito_access
+  --client-id ID              id_token: the client id (required; repeatable)
+  --trusted-audience AUD      id_token: another audience the client trusts (repeatable)
+  --audience AUD              at_jwt: the resource server identifier (required; repeatable)
+  --allowed-client-id ID      cognito_access (required) / at_jwt: allowed client_id (repeatable)
+  --alg ALG                   allowed algorithm (repeatable; default RS256)
+  --now UNIX                  current time in Unix seconds (default: the system clock)
+  --clock-tolerance S         clock tolerance in seconds (default 0)
+  --max-token-age S           maximum age since iat in seconds
+  --nonce N                   expected nonce
+  --max-age S                 max_age sent in the request: auth_time required and fresh
+  --acr-value ACR             accepted acr value (repeatable)
+  --subject SUB               expected sub
+  --access-token AT           check at_hash against this access token
+  --code CODE                 check c_hash against this authorization code
+  --required-claim NAME       claim that must be present (repeatable)
+
+Exit status: 0 valid, 1 invalid token (JSON error on stdout), 2 usage or configuration error.";
+
+/// A usage or configuration problem: exit 2.
+struct Usage(String);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(Usage(message)) => {
+            eprintln!("oidc-edge: {message}");
+            eprintln!("Try 'oidc-edge --help'.");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, Usage> {
+    match args.first().map(String::as_str) {
+        Some("verify") => verify(args.get(1..).unwrap_or_default()),
+        Some("inspect") => inspect(args.get(1..).unwrap_or_default()),
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("--version" | "-V") => {
+            println!("oidc-edge {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => Err(Usage(format!("unknown command '{other}'"))),
+        None => Err(Usage("a command is required (verify or inspect)".into())),
+    }
+}
+
+#[derive(Default)]
+struct VerifyArgs {
+    jwks: Option<String>,
+    issuer: Option<String>,
+    profile: Option<Profile>,
+    client_ids: Vec<String>,
+    trusted_audience: Vec<String>,
+    audience: Vec<String>,
+    allowed_client_ids: Vec<String>,
+    algorithms: Vec<Algorithm>,
+    now: Option<i64>,
+    clock_tolerance: u64,
+    max_token_age: Option<u64>,
+    nonce: Option<String>,
+    max_age: Option<u64>,
+    acr_values: Vec<String>,
+    subject: Option<String>,
+    access_token: Option<String>,
+    code: Option<String>,
+    required_claims: Vec<String>,
+    token: Option<String>,
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, Usage> {
+    value
+        .parse()
+        .map_err(|_| Usage(format!("{flag} needs a number, got '{value}'")))
+}
+
+fn parse_verify_args(args: &[String]) -> Result<VerifyArgs, Usage> {
+    let mut a = VerifyArgs::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "-" || !arg.starts_with("--") {
+            if a.token.is_some() {
+                return Err(Usage("only one token may be given".into()));
+            }
+            a.token = Some(arg.clone());
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || -> Result<String, Usage> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| Usage(format!("{flag} needs a value"))),
+            }
+        };
+        match flag {
+            "--jwks" => a.jwks = Some(value()?),
+            "--issuer" => a.issuer = Some(value()?),
+            "--profile" => {
+                let v = value()?;
+                a.profile = Some(
+                    Profile::from_name(&v)
+                        .ok_or_else(|| Usage(format!("unknown profile '{v}'")))?,
+                );
+            }
+            "--client-id" => a.client_ids.push(value()?),
+            "--trusted-audience" => a.trusted_audience.push(value()?),
+            "--audience" => a.audience.push(value()?),
+            "--allowed-client-id" => a.allowed_client_ids.push(value()?),
+            "--alg" => {
+                let v = value()?;
+                a.algorithms.push(Algorithm::from_name(&v).ok_or_else(|| {
+                    Usage(format!(
+                        "unsupported algorithm '{v}' (RS256, RS384, RS512, PS256, PS384, PS512)"
+                    ))
+                })?);
+            }
+            "--now" => a.now = Some(number(flag, &value()?)?),
+            "--clock-tolerance" => a.clock_tolerance = number(flag, &value()?)?,
+            "--max-token-age" => a.max_token_age = Some(number(flag, &value()?)?),
+            "--nonce" => a.nonce = Some(value()?),
+            "--max-age" => a.max_age = Some(number(flag, &value()?)?),
+            "--acr-value" => a.acr_values.push(value()?),
+            "--subject" => a.subject = Some(value()?),
+            "--access-token" => a.access_token = Some(value()?),
+            "--code" => a.code = Some(value()?),
+            "--required-claim" => a.required_claims.push(value()?),
+            _ => return Err(Usage(format!("unknown option '{flag}'"))),
+        }
+    }
+    Ok(a)
+}
+
+fn read_token(arg: Option<&str>) -> Result<String, Usage> {
+    match arg {
+        Some(t) if t != "-" => Ok(t.to_string()),
+        _ => {
+            let mut buf = String::new();
+            std::io::stdin()
+                .take(DEFAULT_MAX_TOKEN_SIZE as u64 * 4)
+                .read_to_string(&mut buf)
+                .map_err(|e| Usage(format!("cannot read the token from stdin: {e}")))?;
+            Ok(buf.trim().to_string())
+        }
+    }
+}
+
+fn print(value: &Value) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout is not worth a panic.
+    let _ = writeln!(out, "{value}");
+}
+
+fn error_json(e: &Error) -> Value {
+    json!({
+        "kind": e.kind().as_str(),
+        "code": e.code(),
+        "claim": e.claim(),
+        "message": e.message(),
+    })
+}
+
+fn verify(args: &[String]) -> Result<ExitCode, Usage> {
+    let a = parse_verify_args(args)?;
+    let jwks_path = a
+        .jwks
+        .clone()
+        .ok_or_else(|| Usage("--jwks FILE is required".into()))?;
+    let profile = a.profile.unwrap_or_default();
+    let (client_ids, audience) = match profile {
+        Profile::IdToken => (a.client_ids, [a.trusted_audience, a.audience].concat()),
+        Profile::AtJwt => (
+            [a.allowed_client_ids, a.client_ids].concat(),
+            [a.audience, a.trusted_audience].concat(),
+        ),
+        Profile::CognitoAccess => ([a.allowed_client_ids, a.client_ids].concat(), Vec::new()),
+    };
+    let options = VerifyOptions {
+        profile,
+        issuer: a.issuer,
+        client_ids,
+        audience,
+        algorithms: a.algorithms,
+        clock_tolerance: a.clock_tolerance,
+        max_token_age: a.max_token_age,
+        nonce: a.nonce,
+        max_age: a.max_age,
+        acr_values: a.acr_values,
+        required_claims: a.required_claims,
+        subject: a.subject,
+        access_token: a.access_token,
+        code: a.code,
+        ..VerifyOptions::default()
+    };
+    let verifier = Verifier::new(options).map_err(|e| Usage(e.message().to_string()))?;
+    let jwks_text = std::fs::read_to_string(&jwks_path)
+        .map_err(|e| Usage(format!("cannot read {jwks_path}: {e}")))?;
+    let now = match a.now {
+        Some(now) => now,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .map_err(|_| Usage("the system clock is before 1970; pass --now".into()))?,
+    };
+    let token = read_token(a.token.as_deref())?;
+    let result = JwkSet::from_json(&jwks_text).and_then(|keys| verifier.verify(&token, &keys, now));
+    match result {
+        Ok(v) => {
+            print(&json!({ "valid": true, "header": v.header, "claims": v.claims.all }));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            print(&json!({ "valid": false, "error": error_json(&e) }));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn inspect(args: &[String]) -> Result<ExitCode, Usage> {
+    let token_arg = match args {
+        [] => None,
+        [t] => Some(t.as_str()),
+        _ => return Err(Usage("inspect takes one token".into())),
+    };
+    if token_arg.is_some_and(|t| t.starts_with("--") && t != "-") {
+        return Err(Usage("inspect takes no options".into()));
+    }
+    let token = read_token(token_arg)?;
+    eprintln!("WARNING: the token was NOT verified; do not trust its contents.");
+    let parsed = match UntrustedToken::parse(&token, DEFAULT_MAX_TOKEN_SIZE) {
+        Ok(p) => p,
+        Err(e) => {
+            print(&json!({ "verified": false, "error": error_json(&e) }));
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut out = json!({
+        "verified": false,
+        "warning": "NOT VERIFIED: decoded without checking the signature or any claim",
+        "header": Value::Object(parsed.header().clone()),
+    });
+    match parsed.payload_json() {
+        Ok(claims) => out["claims"] = Value::Object(claims),
+        Err(_) => {
+            out["claims"] = Value::Null;
+            out["payload_text"] = match std::str::from_utf8(parsed.payload_bytes()) {
+                Ok(text) => Value::String(text.to_string()),
+                Err(_) => Value::Null,
+            };
+        }
+    }
+    print(&out);
+    Ok(ExitCode::SUCCESS)
+}
