@@ -98,7 +98,7 @@ struct VerifyArgs {
     token: Option<String>,
 }
 
-fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, Usage> {
+fn number<T: core::str::FromStr>(flag: &str, value: &str) -> Result<T, Usage> {
     value
         .parse()
         .map_err(|_| Usage(format!("{flag} needs a number, got '{value}'")))
@@ -278,7 +278,7 @@ fn inspect(args: &[String]) -> Result<ExitCode, Usage> {
         Ok(claims) => out["claims"] = Value::Object(claims),
         Err(_) => {
             out["claims"] = Value::Null;
-            out["payload_text"] = match std::str::from_utf8(parsed.payload_bytes()) {
+            out["payload_text"] = match core::str::from_utf8(parsed.payload_bytes()) {
                 Ok(text) => Value::String(text.to_string()),
                 Err(_) => Value::Null,
             };
