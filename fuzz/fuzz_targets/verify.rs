@@ -1,0 +1,78 @@
+//! Full verification of any input as a token against a fixed key set (the committed test-only
+//! keys) with every algorithm allowed and every claim check configured: no input may panic,
+//! a single-issuer verifier and a trust set agree on acceptance, and the split API is driven
+//! with a host that claims every signature valid, so mutated claims reach every claim check.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use oidc_edge::{Algorithm, JwkSet, TrustSet, TrustedIssuer, Verifier, VerifyOptions};
+
+const NOW: i64 = 1_767_225_600;
+
+fn keys() -> &'static JwkSet {
+    static KEYS: OnceLock<JwkSet> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        JwkSet::from_json(include_str!("../../tests/vectors/keys/core/public-jwks.json"))
+            .expect("test key set")
+    })
+}
+
+fn options() -> VerifyOptions {
+    VerifyOptions {
+        issuer: Some("https://op.example.test".into()),
+        client_ids: vec!["client-1".into()],
+        audience: vec!["api".into()],
+        algorithms: Algorithm::ALL.to_vec(),
+        clock_tolerance: 30,
+        max_token_age: Some(3600),
+        nonce: Some("nonce-1".into()),
+        max_age: Some(600),
+        acr_values: vec!["1".into()],
+        access_token: Some("at".into()),
+        code: Some("code".into()),
+        required_claims: vec!["email".into()],
+        ..VerifyOptions::default()
+    }
+}
+
+fn verifier() -> &'static Verifier {
+    static V: OnceLock<Verifier> = OnceLock::new();
+    V.get_or_init(|| Verifier::new(options()).expect("options"))
+}
+
+fn trust() -> &'static TrustSet {
+    static T: OnceLock<TrustSet> = OnceLock::new();
+    T.get_or_init(|| {
+        TrustSet::new(
+            options(),
+            vec![
+                TrustedIssuer {
+                    issuer: "https://op.example.test".into(),
+                    keys: keys().clone(),
+                    client_ids: vec!["client-1".into()],
+                },
+                TrustedIssuer {
+                    issuer: "https://op2.example.test".into(),
+                    keys: JwkSet::default(),
+                    client_ids: vec!["client-2".into()],
+                },
+            ],
+        )
+        .expect("trust set")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(token) = core::str::from_utf8(data) else {
+        return;
+    };
+    let direct = verifier().verify(token, keys(), NOW);
+    let via_trust = trust().verify(token, NOW);
+    assert_eq!(direct.is_ok(), via_trust.is_ok());
+    if let Ok(pending) = verifier().begin(token, keys()) {
+        // A host claiming a valid signature still faces the length and claim checks.
+        let _ = verifier().finish(pending, true, NOW);
+    }
+});
