@@ -174,40 +174,53 @@ impl<L: Limb> Modulus<L> {
     pub fn mont_sqr(&self, out: &mut [L], a: &[L], t: &mut [L]) {
         let nl = a.len();
         t.fill(L::ZERO);
-        // cross products: row i adds a[i] * a[i+1..] at t[2i+1..], its carry lands in t[i+nl]
-        let mut rest = a;
-        for i in 0..nl {
-            let Some((&ai, tail)) = rest.split_first() else {
+        // cross products a[i] * a[j], i < j, two rows (i, i + 1) at a time with two carry
+        // chains: at position 2i + 2 + q, row i adds a[i] * a[i + 2 + q] and row i + 1 adds
+        // a[i + 1] * a[i + 1 + q] (nothing for q = 0: that would be the square a[i + 1]^2).
+        // Positions i + nl and i + nl + 1 are still zero when the pair starts.
+        let mut i = 0;
+        while i + 1 < nl {
+            let (Some(&ai), Some(&ai1), Some(tail)) = (a.get(i), a.get(i + 1), a.get(i + 2..))
+            else {
                 break;
             };
-            rest = tail;
-            let Some(row) = t.get_mut(2 * i + 1..=i + nl) else {
+            let Some(window) = t.get_mut(2 * i + 1..=i + nl + 1) else {
                 break;
             };
-            let Some((last, body)) = row.split_last_mut() else {
+            let Some((first, rest)) = window.split_first_mut() else {
                 break;
             };
-            let mut c = L::ZERO;
-            for (tj, &aj) in body.iter_mut().zip(tail) {
-                let (lo, hi) = L::mac(*tj, ai, aj, c);
-                *tj = lo;
-                c = hi;
+            let (lo, mut c0) = L::mac(*first, ai, ai1, L::ZERO);
+            *first = lo;
+            let (body, ends) = rest.split_at_mut(tail.len());
+            let mut c1 = L::ZERO;
+            let mut prev = L::ZERO;
+            for (tp, &aj) in body.iter_mut().zip(tail) {
+                let (u, k0) = L::mac(*tp, ai, aj, c0);
+                let (v, k1) = L::mac(u, ai1, prev, c1);
+                *tp = v;
+                c0 = k0;
+                c1 = k1;
+                prev = aj;
             }
-            *last = c;
+            if let [end0, end1] = ends {
+                let (v, k1) = L::mac(c0, ai1, prev, c1);
+                *end0 = v;
+                *end1 = k1;
+            }
+            i += 2;
         }
-        // double, then add the squares a[i]^2 at t[2i], t[2i+1]
-        let mut c = L::ZERO;
-        for x in t.iter_mut() {
-            let (v, k) = x.shl1(c);
-            *x = v;
-            c = k;
-        }
+        // double, and add the squares a[i]^2 at t[2i], t[2i+1], in one pass
+        let mut shift = L::ZERO;
         let mut c = L::ZERO;
         for (pair, &ai) in t.chunks_exact_mut(2).zip(a) {
             if let [lo_slot, hi_slot] = pair {
+                let (lo2, k) = lo_slot.shl1(shift);
+                let (hi2, k) = hi_slot.shl1(k);
+                shift = k;
                 let (lo, hi) = L::mac(L::ZERO, ai, ai, L::ZERO);
-                let (s0, k0) = L::adc(*lo_slot, lo, c);
-                let (s1, k1) = L::adc(*hi_slot, hi, k0);
+                let (s0, k0) = L::adc(lo2, lo, c);
+                let (s1, k1) = L::adc(hi2, hi, k0);
                 *lo_slot = s0;
                 *hi_slot = s1;
                 c = k1;
@@ -217,18 +230,69 @@ impl<L: Limb> Modulus<L> {
     }
 
     /// Montgomery reduction of a double-length `t < n * R`: `out = t / R mod n`. Clobbers `t`.
+    /// Two rows at a time (two independent carry chains), a last single row if `len()` is odd.
     fn redc(&self, out: &mut [L], t: &mut [L]) {
         let nl = self.limb_count();
+        let (Some((&n0, n_rest)), Some(&n_top)) = (self.n.split_first(), self.n.last()) else {
+            return;
+        };
+        // carry (0 or 1) pending at position i + nl
         let mut top = L::ZERO;
-        for i in 0..nl {
+        let mut i = 0;
+        while i + 1 < nl {
+            // window t[i ..= i + nl + 1]
+            let Some(window) = t.get_mut(i..i + nl + 2) else {
+                return;
+            };
+            let Some((t_i, rest)) = window.split_first_mut() else {
+                return;
+            };
+            let Some((t_i1, rest)) = rest.split_first_mut() else {
+                return;
+            };
+            let Some((t_last, rest)) = rest.split_last_mut() else {
+                return;
+            };
+            let Some((t_nl, mid)) = rest.split_last_mut() else {
+                return;
+            };
+            // row i: m0 clears position i; row i + 1: m1 clears position i + 1
+            let m0 = t_i.wrapping_mul(self.n0inv);
+            let (_, c0) = L::mac(*t_i, m0, n0, L::ZERO);
+            let Some((&n1, n_from2)) = n_rest.split_first() else {
+                return;
+            };
+            let (u1, mut c0) = L::mac(*t_i1, m0, n1, c0);
+            let m1 = u1.wrapping_mul(self.n0inv);
+            let (_, mut c1) = L::mac(u1, m1, n0, L::ZERO);
+            // positions i + j for j = 2 .. nl - 1: row i adds m0 * n[j], row i + 1 m1 * n[j - 1]
+            for ((tp, &nj), &nj1) in mid.iter_mut().zip(n_from2).zip(n_rest) {
+                let (u, k0) = L::mac(*tp, m0, nj, c0);
+                let (v, k1) = L::mac(u, m1, nj1, c1);
+                *tp = v;
+                c0 = k0;
+                c1 = k1;
+            }
+            // position i + nl: row i's carry, the pending carry, row i + 1 adds m1 * n[nl - 1]
+            let (u, k0) = L::adc(*t_nl, c0, top);
+            let (v, k1) = L::mac(u, m1, n_top, c1);
+            *t_nl = v;
+            // position i + nl + 1: both carries
+            let (w, k) = L::adc(*t_last, k1, k0);
+            *t_last = w;
+            top = k;
+            i += 2;
+        }
+        if i < nl {
+            // one row left (odd limb count)
             let Some(window) = t.get_mut(i..=i + nl) else {
-                break;
+                return;
             };
             let Some((last, body)) = window.split_last_mut() else {
-                break;
+                return;
             };
             let Some(&first) = body.first() else {
-                break;
+                return;
             };
             let m = first.wrapping_mul(self.n0inv);
             let mut c = L::ZERO;
@@ -241,7 +305,7 @@ impl<L: Limb> Modulus<L> {
             *last = s;
             top = k;
         }
-        if let Some(high) = t.get(nl..) {
+        if let Some(high) = t.get(nl..2 * nl) {
             self.final_sub(out, high, top != L::ZERO);
         }
     }
