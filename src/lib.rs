@@ -9,6 +9,23 @@
 //! the first failing check wins and yields one [`Error`] with a stable [`ErrorKind`] and a
 //! jose-compatible code. Options that cannot describe a valid policy are a [`ConfigError`].
 //!
+//! ```no_run
+//! use oidc_edge::{JwkSet, Verifier, VerifyOptions};
+//! # fn main() -> Result<(), Box<dyn core::error::Error>> {
+//! # let (jwks_json, id_token, now) = ("", "", 0);
+//! let keys = JwkSet::from_json(jwks_json)?; // the issuer's JWK Set, fetched by the caller
+//! let verifier = Verifier::new(VerifyOptions {
+//!     issuer: Some("https://server.example.com".into()),
+//!     client_ids: vec!["s6BhdRkqt3".into()],
+//!     nonce: Some("n-0S6_WzA2Mj".into()),
+//!     ..VerifyOptions::default()
+//! })?;
+//! let verified = verifier.verify(id_token, &keys, now)?; // now: Unix seconds
+//! println!("{:?}", verified.claims.sub);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Features: `std` (default) adds nothing to the logic; `cli` builds the `oidc-edge` binary.
 //!
 //! Every module of the verification path denies `unwrap`, `expect`, `panic!` and unchecked
