@@ -24,6 +24,9 @@ pub mod keys;
 pub mod policy;
 pub mod respond;
 
+#[cfg(target_arch = "wasm32")]
+pub mod glue;
+
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
