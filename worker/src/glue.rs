@@ -185,6 +185,10 @@ fn to_worker(resp: HttpResponse, head: bool) -> worker::Result<Response> {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    // Edge verification (/verify, key mirrors, the protected route): worker/src/edge.
+    if let Some(route) = crate::edge::glue::route(&req, &env) {
+        return crate::edge::glue::handle(req, &env, route).await;
+    }
     let isolate = load(&env);
     let head = req.method() == Method::Head;
     let request = to_http(req).await?;
