@@ -33,6 +33,12 @@ run((argv) => {
     throw new Error(`${key} exists; use client-rotate, or --force to overwrite`);
   }
   kvPut(args, key, record);
+  // Edge verification's index (worker/src/edge/clients.rs): region + upstream client id ->
+  // application id, so a token from either region maps to this one logical client. The
+  // worker trusts an entry only when the record above confirms it.
+  for (const region of ['primary', 'secondary']) {
+    kvPut(args, `upstream:${region}:${record[region].client_id}`, { v: 1, client: clientId });
+  }
   const out = { client_id: clientId, mode: record.mode, kv_key: key };
   if (clientSecret) out.client_secret = clientSecret;
   if (args.json) process.stdout.write(JSON.stringify(out) + '\n');
