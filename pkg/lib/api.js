@@ -234,9 +234,9 @@ export function createApi(glue) {
     v = r;
     verifierCache.set(json, v);
     if (verifierCache.size > VERIFIER_CACHE_SIZE) {
-      const oldest = verifierCache.keys().next().value;
-      verifierCache.get(oldest).free();
-      verifierCache.delete(oldest);
+      // Not freed here: an async verification may still hold it; the glue's
+      // FinalizationRegistry frees it once unreachable.
+      verifierCache.delete(verifierCache.keys().next().value);
     }
     return v;
   }
@@ -302,11 +302,7 @@ export function createApi(glue) {
         if (isFailure(r)) throw failure(r);
         ts = r;
         this.compiled.set(json, ts);
-        if (this.compiled.size > 8) {
-          const oldest = this.compiled.keys().next().value;
-          this.compiled.get(oldest).free();
-          this.compiled.delete(oldest);
-        }
+        if (this.compiled.size > 8) this.compiled.delete(this.compiled.keys().next().value);
       }
       return { ts, currentDate };
     }
@@ -390,7 +386,9 @@ export function createApi(glue) {
     const id = `${index}:${alg}`;
     let p = keys[HOST].get(id);
     if (!p) {
-      const { kty, n, e } = JSON.parse(keys[INNER].publicJwk(index));
+      const text = keys[INNER].publicJwk(index);
+      if (!text) return null; // not a usable RSA key for the host: the built-in RSA decides
+      const { kty, n, e } = JSON.parse(text);
       const params = HOST_ALGS[alg];
       p = subtle.importKey('jwk', { kty, n, e, ext: true }, { name: params.name, hash: params.hash }, false, ['verify'])
         .catch(() => null); // e.g. an exponent the host refuses: fall back to the built-in RSA
@@ -649,7 +647,8 @@ export function createApi(glue) {
     }
     let opts = options;
     if (keys instanceof RemoteJWKSet && keys.issuer !== undefined) {
-      if (opts === undefined || opts === null || typeof opts !== 'object') opts = opts ?? {};
+      if (opts === undefined) opts = {};
+      if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError('options must be an object');
       if (opts.issuer === undefined) opts = { ...opts, issuer: keys.issuer };
       else if (opts.issuer !== keys.issuer) throw new TypeError('options.issuer differs from the discovered issuer');
     }

@@ -247,3 +247,10 @@ test('CommonJS: same behaviour, its own error class', () => {
   assert.throws(() => c.verifyIdToken(tok(), set, {}), TypeError);
   assert.throws(() => c.verifyIdToken(tok(), keys, base), TypeError, 'a JwkSet of the ESM instance is not one of the CJS instance');
 });
+
+test('many concurrent async verifications with distinct options (verifier cache eviction mid-flight)', async () => {
+  const set = new m.JwkSet(jwksOf(KEYS.main));
+  const tokens = Array.from({ length: 80 }, (_, i) => tok({ nonce: `n-${i}` }));
+  const results = await Promise.all(tokens.map((t, i) => m.verifyIdTokenAsync(t, set, { ...base, nonce: `n-${i}` })));
+  assert.deepEqual(results.map((r) => r.payload.nonce), tokens.map((_, i) => `n-${i}`));
+});

@@ -174,3 +174,13 @@ const n: number = r.payload.sub;
   assert.notEqual(bad.status, 0, 'tsc accepted a type error');
   assert.match(bad.stdout, /TS2322/);
 });
+
+test('the .wasm imports no clock and no randomness (time is always passed in)', () => {
+  const bytes = fs.readFileSync(path.join(consumerDir(), 'node_modules/oidc-edge/oidc_edge_wasm_bg.wasm'));
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => i.name);
+  assert.ok(imports.length > 0);
+  for (const name of imports) {
+    assert.match(name, /^__wb(g|indgen)_/, `unexpected import ${name}`);
+    assert.doesNotMatch(name, /now|date|time|random|crypto|getrandom|performance/i, `clock or randomness import ${name}`);
+  }
+});

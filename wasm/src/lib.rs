@@ -10,7 +10,7 @@
 //! The hand-written TypeScript declarations of the public API are in `pkg/index.d.ts`; these
 //! exports are internal to the package.
 
-use std::cell::Cell;
+use core::cell::Cell;
 
 use oidc_edge::alg::Algorithm;
 use oidc_edge::error::{ConfigError, Error};
