@@ -249,8 +249,8 @@ fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure> {
             Some(a) => algorithms.push(a),
             None => {
                 return Err(config(format!(
-                    "algorithms: {name:?} is not supported (RS256, RS384, RS512, PS256, PS384, PS512)"
-                )))
+                "algorithms: {name:?} is not supported (RS256, RS384, RS512, PS256, PS384, PS512)"
+            )))
             }
         }
     }
@@ -379,8 +379,7 @@ impl WasmVerifier {
             key_index,
             memo_hit,
             signature: pending.signature().to_vec(),
-            signing_input_length: u32::try_from(pending.signing_input().len())
-                .unwrap_or(u32::MAX),
+            signing_input_length: u32::try_from(pending.signing_input().len()).unwrap_or(u32::MAX),
         }
         .into()
     }
@@ -492,7 +491,13 @@ impl WasmKeyCache {
     /// A cache with the default policy except these numbers (seconds, milliseconds).
     #[wasm_bindgen(constructor)]
     pub fn new(max_age_s: f64, cooldown_s: f64, timeout_ms: f64) -> WasmKeyCache {
-        let secs = |v: f64| if v.is_finite() && v >= 0.0 { v as u64 } else { 0 };
+        let secs = |v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                v as u64
+            } else {
+                0
+            }
+        };
         let policy = KeyCachePolicy {
             max_age: secs(max_age_s),
             cooldown: secs(cooldown_s),
