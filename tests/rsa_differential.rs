@@ -3,8 +3,9 @@
 //! 1. Modular exponentiation (`raw_public_op`, RSAVP1) against `num_bigint::BigUint::modpow` on
 //!    random odd moduli (2048, 3072, 4096, 8192 bits and random, often odd, bit lengths in
 //!    between), random bases below the modulus plus edge bases, and exponents 65537, 3, other
-//!    2^k + 1 values, 2^32 - 1 and random odd 32-bit values. Both limb widths are checked (the
-//!    native 64-bit path and the 32-bit path that wasm32 uses). Moduli need not be RSA moduli:
+//!    2^k + 1 values, 2^32 - 1 and random odd 32-bit values. Both limb widths are checked on
+//!    every target: the key's own back end (64-bit limbs on 64-bit targets), and explicitly
+//!    32-bit limbs (the wasm32 arithmetic) and 64-bit limbs. Moduli need not be RSA moduli:
 //!    the arithmetic only needs n odd. Key generation would be far too slow for this many keys.
 //!
 //!    Size: `OIDC_EDGE_DIFF_ITERS` (default 1500, the CI share; the documented large run is
@@ -96,7 +97,10 @@ fn modexp_matches_num_bigint() {
         assert_eq!(n.bits() as usize, bits);
         let key = RsaPublicKey::from_components(&n_be, &e.to_be_bytes())
             .unwrap_or_else(|err| panic!("iter {iter}: {bits}-bit key refused: {err:?}"));
-        let key32 = key.limb32().expect("32-bit key");
+        let alts = [
+            ("32-bit limbs", key.limb32().expect("32-bit key")),
+            ("64-bit limbs", key.limb64().expect("64-bit key")),
+        ];
         assert_eq!(key.bits(), bits);
         assert_eq!(key.modulus_be(), n_be);
         let k = key.size();
@@ -135,20 +139,23 @@ fn modexp_matches_num_bigint() {
             assert_eq!(
                 got.as_deref(),
                 Some(&want[..]),
-                "iter {iter}: {bits} bits, e = {e}, seed {seed}, 64-bit limbs"
+                "iter {iter}: {bits} bits, e = {e}, seed {seed}, native back end"
             );
-            let got32 = key32.raw_public_op(&sig);
-            assert_eq!(
-                got32.as_deref(),
-                Some(&want[..]),
-                "iter {iter}: {bits} bits, e = {e}, seed {seed}, 32-bit limbs"
-            );
+            for (name, alt) in &alts {
+                assert_eq!(
+                    alt.raw_public_op(&sig).as_deref(),
+                    Some(&want[..]),
+                    "iter {iter}: {bits} bits, e = {e}, seed {seed}, {name}"
+                );
+            }
             checked += 1;
         }
 
         // out of range: n itself, and n + small when it still fits in k octets; wrong length
         assert_eq!(key.raw_public_op(&n_be), None);
-        assert_eq!(key32.raw_public_op(&n_be), None);
+        for (name, alt) in &alts {
+            assert_eq!(alt.raw_public_op(&n_be), None, "{name}: n itself");
+        }
         let above = &n + BigUint::from(rng.gen_range(1u32..1000));
         if above.bits() as usize <= 8 * k {
             assert_eq!(key.raw_public_op(&pad(&above, k)), None);
@@ -159,7 +166,7 @@ fn modexp_matches_num_bigint() {
         assert_eq!(key.raw_public_op(&long[2..]), None);
     }
     println!(
-        "modexp differential: {checked} exponentiations x 2 limb widths agree \
+        "modexp differential: {checked} exponentiations x 3 back ends agree \
          ({} x 2048, {} x 3072, {} x 4096, {} x 8192 bits, {odd_lengths} odd bit lengths)",
         by_bits[0], by_bits[1], by_bits[2], by_bits[3]
     );

@@ -128,10 +128,3 @@ macro_rules! impl_limb {
 
 impl_limb!(u32, u64);
 impl_limb!(u64, u128);
-
-/// The limb used by [`super::RsaPublicKey`] on this target.
-#[cfg(target_pointer_width = "64")]
-pub type NativeLimb = u64;
-/// The limb used by [`super::RsaPublicKey`] on this target.
-#[cfg(not(target_pointer_width = "64"))]
-pub type NativeLimb = u32;

@@ -28,8 +28,15 @@ pub mod montgomery;
 mod pkcs1;
 mod pss;
 
-use limb::NativeLimb;
+use limb::Limb;
 use montgomery::Modulus;
+
+/// The limb a key uses on this target: 64-bit limbs (128-bit products) where the target has
+/// 64-bit registers, 32-bit limbs (64-bit products, native in wasm32) elsewhere.
+#[cfg(target_pointer_width = "64")]
+type NativeLimb = u64;
+#[cfg(not(target_pointer_width = "64"))]
+type NativeLimb = u32;
 
 /// Smallest accepted modulus size in bits.
 pub const MIN_BITS: usize = 2048;
@@ -139,6 +146,8 @@ impl core::error::Error for KeyError {}
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaPublicKey {
     modulus: Modulus<NativeLimb>,
+    /// The modulus, big-endian without leading zeros.
+    n_be: Vec<u8>,
     e: u32,
     size: usize,
     fingerprint: [u8; 32],
@@ -175,6 +184,7 @@ impl RsaPublicKey {
         let fingerprint = fingerprint(n, e);
         Ok(RsaPublicKey {
             modulus,
+            n_be: n.to_vec(),
             e,
             size: n.len(),
             fingerprint,
@@ -200,9 +210,7 @@ impl RsaPublicKey {
 
     /// The modulus as big-endian octets without leading zeros ([`RsaPublicKey::size`] long).
     pub fn modulus_be(&self) -> Vec<u8> {
-        let mut out = vec![0u8; self.size];
-        Modulus::to_be(self.modulus.limbs(), &mut out);
-        out
+        self.n_be.clone()
     }
 
     /// The public exponent.
@@ -251,36 +259,55 @@ impl RsaPublicKey {
         public_op(&self.modulus, self.e, self.size, sig)
     }
 
-    /// The same key with the other limb width's arithmetic, so that both widths can be tested
-    /// and measured on any target. For tests and benchmarks.
+    /// The same key with 32-bit limb arithmetic (the one 32-bit targets such as wasm32 use),
+    /// so that both limb widths can be tested and measured on any target.
     #[doc(hidden)]
-    pub fn limb32(&self) -> Option<Limb32Key> {
-        Some(Limb32Key {
-            modulus: Modulus::new(&self.modulus_be())?,
+    pub fn limb32(&self) -> Option<AltKey> {
+        Some(AltKey {
+            arith: AltArith::Limb32(Modulus::new(&self.n_be)?),
+            e: self.e,
+            size: self.size,
+        })
+    }
+
+    /// The same key with 64-bit limb arithmetic (64-bit targets).
+    #[doc(hidden)]
+    pub fn limb64(&self) -> Option<AltKey> {
+        Some(AltKey {
+            arith: AltArith::Limb64(Modulus::new(&self.n_be)?),
             e: self.e,
             size: self.size,
         })
     }
 }
 
-/// A key with 32-bit limb arithmetic (the `wasm32` path), for tests and benchmarks.
+/// A key with an explicitly chosen arithmetic back end, for tests and benchmarks.
 #[doc(hidden)]
 #[derive(Clone)]
-pub struct Limb32Key {
-    modulus: Modulus<u32>,
+pub struct AltKey {
+    arith: AltArith,
     e: u32,
     size: usize,
 }
 
-impl Limb32Key {
-    /// RSAVP1 with 32-bit limbs; see [`RsaPublicKey::raw_public_op`].
+#[derive(Clone)]
+enum AltArith {
+    Limb32(Modulus<u32>),
+    Limb64(Modulus<u64>),
+}
+
+impl AltKey {
+    /// RSAVP1 with this back end; see [`RsaPublicKey::raw_public_op`].
     #[doc(hidden)]
     pub fn raw_public_op(&self, sig: &[u8]) -> Option<Vec<u8>> {
-        public_op(&self.modulus, self.e, self.size, sig)
+        match &self.arith {
+            AltArith::Limb32(m) => public_op(m, self.e, self.size, sig),
+            AltArith::Limb64(m) => public_op(m, self.e, self.size, sig),
+        }
     }
 }
 
-fn public_op<L: limb::Limb>(m: &Modulus<L>, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
+fn public_op<L: Limb>(m: &Modulus<L>, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
     if sig.len() != size {
         return None;
     }
@@ -400,6 +427,7 @@ mod tests {
         below[255] -= 1; // n - 1 = -1, (-1)^odd = -1
         assert_eq!(k.raw_public_op(&below).unwrap(), below);
         assert_eq!(k.limb32().unwrap().raw_public_op(&below).unwrap(), below);
+        assert_eq!(k.limb64().unwrap().raw_public_op(&below).unwrap(), below);
         assert!(!k.verify_pkcs1v15(Hash::Sha256, b"m", &below));
         assert!(!k.verify_pss(Hash::Sha256, b"m", &below));
     }
