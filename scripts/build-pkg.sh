@@ -34,14 +34,14 @@ have="$("$WASM_BINDGEN" --version | awk '{print $2}')"
 # Up-to-date check: a hash of every input.
 stamp_of_inputs() {
   {
-    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib/api.js pkg/index.d.ts 2>/dev/null \
+    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib/api.js pkg/index.d.ts scripts/build-pkg.sh 2>/dev/null \
       | LC_ALL=C sort | while read -r f; do [[ -f "$f" ]] && sha256sum "$f"; done
     echo "$have"
   } | sha256sum | cut -d' ' -f1
 }
 STAMP_FILE="$PKG/.build-stamp"
 stamp="$(stamp_of_inputs)"
-outputs=(oidc_edge_wasm_bg.wasm oidc_edge_wasm.js oidc_edge_wasm.cjs lib/api.cjs index.d.cts)
+outputs=(oidc_edge_wasm_bg.wasm oidc_edge_wasm.js oidc_edge_wasm.cjs lib/api.cjs index.d.cts LICENSE-MIT LICENSE-APACHE)
 if [[ $FORCE == 0 && -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$stamp" ]]; then
   missing=0
   for o in "${outputs[@]}"; do [[ -f "$PKG/$o" ]] || missing=1; done
@@ -70,6 +70,7 @@ cp "$TMP/web/oidc_edge_wasm.js" "$PKG/oidc_edge_wasm.js"
 cp "$TMP/node/oidc_edge_wasm.js" "$PKG/oidc_edge_wasm.cjs"
 "$ESBUILD" "$PKG/lib/api.js" --format=cjs --platform=neutral --log-level=warning --outfile="$PKG/lib/api.cjs"
 cp "$PKG/index.d.ts" "$PKG/index.d.cts"
+cp "$ROOT/LICENSE-MIT" "$ROOT/LICENSE-APACHE" "$PKG/"
 echo "$stamp" > "$STAMP_FILE"
 
 raw_size=$(stat -c %s "$TMP/web/oidc_edge_wasm_bg.wasm")

@@ -24,7 +24,7 @@ test('the tarball holds the package files and nothing else', () => {
   const files = JSON.parse(fs.readFileSync(path.join(consumerDir(), 'files.json'), 'utf8')).sort();
   for (const f of ['package.json', 'README.md', 'oidc_edge_wasm_bg.wasm', 'oidc_edge_wasm.js', 'oidc_edge_wasm.cjs',
     'node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts',
-    'lib/api.js', 'lib/api.cjs', 'lib/esm.js']) {
+    'lib/api.js', 'lib/api.cjs', 'lib/esm.js', 'LICENSE-MIT', 'LICENSE-APACHE']) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
   assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1, 'exactly one .wasm');
