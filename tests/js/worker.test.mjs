@@ -129,13 +129,15 @@ test('verifies a real token with local keys: wasm RSA (sync) and WebCrypto (asyn
   }
 });
 
-test('remote key set in workerd: fetches from the provider, concurrent requests each succeed', async () => {
+test('remote key set in workerd: concurrent cold requests each fetch for themselves (no shared promise), then the cache serves', async () => {
   const { idToken } = await getIdToken(op);
   op.resetCounts();
   const results = await Promise.all(Array.from({ length: 4 }, () => call('/remote', idToken)));
   for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.body));
   const fetched = op.requestCounts.jwks ?? 0;
-  assert.ok(fetched >= 1 && fetched <= 4, `jwks fetches: ${fetched}`);
+  // On Workers no request awaits a fetch another request started: four cold requests, four
+  // fetches (in Node the same situation shares one fetch, see provider.test.mjs).
+  assert.equal(fetched, 4, `jwks fetches: ${fetched}`);
   await call('/remote', idToken);
   assert.equal(op.requestCounts.jwks ?? 0, fetched, 'later requests use the cached set');
 });
