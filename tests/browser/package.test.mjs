@@ -96,3 +96,26 @@ test('Vite production build of an app importing "oidc-edge"', async () => {
     await server.close();
   }
 });
+
+test('Vite dev server (with its dependency pre-bundling) serves the package and it works', async () => {
+  const dir = path.join(consumerDir(), 'vite-dev');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'main.js'), APP);
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>vite dev</title><script type="module" src="./main.js"></script><body>loading</body>');
+  const { createServer } = await import(path.join(NODE_MODULES, 'vite/dist/node/index.js'));
+  const server = await createServer({
+    root: dir,
+    logLevel: 'warn',
+    clearScreen: false,
+    cacheDir: path.join(dir, '.vite'),
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
+  await server.listen();
+  try {
+    const { port } = server.httpServer.address();
+    await runPage(`http://127.0.0.1:${port}/`);
+  } finally {
+    await server.close();
+  }
+});
