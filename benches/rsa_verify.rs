@@ -18,9 +18,9 @@
 //! `tests/vectors/keys/rsa/`.
 
 use core::hint::black_box;
+use core::time::Duration;
 use std::path::PathBuf;
 use std::process::Command;
-use core::time::Duration;
 use std::time::Instant;
 
 use oidc_edge::alg::Algorithm;
@@ -36,7 +36,9 @@ use sha2::{Digest, Sha256};
 const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 fn key_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keys/rsa").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors/keys/rsa")
+        .join(name)
 }
 
 fn load(name: &str) -> RsaPrivateKey {
@@ -91,8 +93,16 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2.0);
-    let target = if cfg!(target_pointer_width = "64") { "u64 limbs" } else { "u32 limbs" };
-    let clock = if cpu_seconds().is_some() { "CPU" } else { "wall-clock" };
+    let target = if cfg!(target_pointer_width = "64") {
+        "u64 limbs"
+    } else {
+        "u32 limbs"
+    };
+    let clock = if cpu_seconds().is_some() {
+        "CPU"
+    } else {
+        "wall-clock"
+    };
     println!("oidc-edge RSA verify benchmark ({target} native, {secs} {clock} s per row)");
     println!("{:<28} {:>12} {:>10}", "row", "per second", "us each");
 
@@ -112,7 +122,11 @@ fn main() {
         NOW - 60
     );
 
-    for (name, bits) in [("rsa2048.pem", 2048), ("rsa3072.pem", 3072), ("rsa4096.pem", 4096)] {
+    for (name, bits) in [
+        ("rsa2048.pem", 2048),
+        ("rsa3072.pem", 3072),
+        ("rsa4096.pem", 4096),
+    ] {
         let sk = load(name);
         let n = sk.n().to_bytes_be();
         let e = sk.e().to_bytes_be();
@@ -121,7 +135,9 @@ fn main() {
         let header = b64(br#"{"alg":"RS256","typ":"JWT","kid":"bench-key"}"#);
         let signing_input = format!("{header}.{}", b64(claims.as_bytes()));
         let digest = Sha256::digest(signing_input.as_bytes());
-        let sig = sk.sign(Pkcs1v15Sign::new::<Sha256>(), &digest).expect("sign");
+        let sig = sk
+            .sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
+            .expect("sign");
         let mut rng = rand::thread_rng();
         let pss_sig = sk
             .sign_with_rng(&mut rng, Pss::new_with_salt::<Sha256>(32), &digest)
@@ -130,31 +146,51 @@ fn main() {
         assert!(key.verify_pss(Hash::Sha256, signing_input.as_bytes(), &pss_sig));
 
         let row = |what: &str, r: f64| {
-            println!("{:<28} {:>12.0} {:>10.2}", format!("{what} {bits}"), r, 1e6 / r);
+            println!(
+                "{:<28} {:>12.0} {:>10.2}",
+                format!("{what} {bits}"),
+                r,
+                1e6 / r
+            );
         };
-        row("raw", rate(secs, || {
-            black_box(key.raw_public_op(black_box(&sig)));
-        }));
-        row("raw32", rate(secs, || {
-            black_box(key32.raw_public_op(black_box(&sig)));
-        }));
-        row("RS256", rate(secs, || {
-            black_box(key.verify_pkcs1v15(
-                Hash::Sha256,
-                black_box(signing_input.as_bytes()),
-                black_box(&sig),
-            ));
-        }));
-        row("PS256", rate(secs, || {
-            black_box(key.verify_pss(
-                Hash::Sha256,
-                black_box(signing_input.as_bytes()),
-                black_box(&pss_sig),
-            ));
-        }));
-        row("parse", rate(secs / 2.0, || {
-            black_box(RsaPublicKey::from_components(black_box(&n), black_box(&e)).is_ok());
-        }));
+        row(
+            "raw",
+            rate(secs, || {
+                black_box(key.raw_public_op(black_box(&sig)));
+            }),
+        );
+        row(
+            "raw32",
+            rate(secs, || {
+                black_box(key32.raw_public_op(black_box(&sig)));
+            }),
+        );
+        row(
+            "RS256",
+            rate(secs, || {
+                black_box(key.verify_pkcs1v15(
+                    Hash::Sha256,
+                    black_box(signing_input.as_bytes()),
+                    black_box(&sig),
+                ));
+            }),
+        );
+        row(
+            "PS256",
+            rate(secs, || {
+                black_box(key.verify_pss(
+                    Hash::Sha256,
+                    black_box(signing_input.as_bytes()),
+                    black_box(&pss_sig),
+                ));
+            }),
+        );
+        row(
+            "parse",
+            rate(secs / 2.0, || {
+                black_box(RsaPublicKey::from_components(black_box(&n), black_box(&e)).is_ok());
+            }),
+        );
 
         // full token pipeline
         let token = format!("{signing_input}.{}", b64(&sig));
@@ -173,13 +209,23 @@ fn main() {
         };
         let verifier = Verifier::new(options).expect("options");
         verifier.verify(&token, &set, NOW).expect("token verifies");
-        row("token", rate(secs, || {
-            black_box(verifier.verify(black_box(&token), &set, NOW).is_ok());
-        }));
+        row(
+            "token",
+            rate(secs, || {
+                black_box(verifier.verify(black_box(&token), &set, NOW).is_ok());
+            }),
+        );
         let memo = MemoVerifier::new(BuiltinVerifier);
-        row("token+memo", rate(secs, || {
-            black_box(verifier.verify_with(black_box(&token), &set, NOW, &memo).is_ok());
-        }));
+        row(
+            "token+memo",
+            rate(secs, || {
+                black_box(
+                    verifier
+                        .verify_with(black_box(&token), &set, NOW, &memo)
+                        .is_ok(),
+                );
+            }),
+        );
         if bits == 2048 {
             println!("  (token: {} octets)", token.len());
         }
@@ -191,8 +237,8 @@ fn main() {
     // Side by side: ours before and after `openssl speed`, on a short message (like the
     // 36-octet input of `openssl speed`) and on the ~1.1 KB token signing input.
     let sk = load("rsa2048.pem");
-    let key = RsaPublicKey::from_components(&sk.n().to_bytes_be(), &sk.e().to_bytes_be())
-        .expect("key");
+    let key =
+        RsaPublicKey::from_components(&sk.n().to_bytes_be(), &sk.e().to_bytes_be()).expect("key");
     let short = b"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UifQ".to_vec();
     let header = b64(br#"{"alg":"RS256","typ":"JWT","kid":"bench-key"}"#);
     let long = format!("{header}.{}", b64(claims.as_bytes())).into_bytes();
@@ -247,6 +293,8 @@ fn openssl_verify_2048() -> Option<f64> {
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     // "rsa 2048 bits 0.000679s 0.000020s   1472.7  49146.3"
-    let line = text.lines().find(|l| l.trim_start().starts_with("rsa 2048 bits"))?;
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("rsa 2048 bits"))?;
     line.split_whitespace().last()?.parse().ok()
 }

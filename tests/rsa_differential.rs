@@ -32,7 +32,9 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v.parse().unwrap_or_else(|_| panic!("{name} must be a number")),
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a number")),
         Err(_) => default,
     }
 }
@@ -170,7 +172,10 @@ fn modexp_matches_num_bigint() {
          ({} x 2048, {} x 3072, {} x 4096, {} x 8192 bits, {odd_lengths} odd bit lengths)",
         by_bits[0], by_bits[1], by_bits[2], by_bits[3]
     );
-    assert!(iters < 50 || by_bits.iter().all(|&c| c > 0), "every size drawn");
+    assert!(
+        iters < 50 || by_bits.iter().all(|&c| c > 0),
+        "every size drawn"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,17 +269,24 @@ fn full_signatures_against_the_rsa_crate() {
                 assert!(BuiltinVerifier.verify(alg, pk, msg, &sig), "{ctx}: ours");
                 accepted += 1;
 
-                let mut reject = |what: &str, m: &[u8], s: &[u8], a: Algorithm, key: &RsaPublicKey| {
-                    assert!(!BuiltinVerifier.verify(a, key, m, s), "{ctx}: ours accepted {what}");
-                    rejected += 1;
-                };
+                let mut reject =
+                    |what: &str, m: &[u8], s: &[u8], a: Algorithm, key: &RsaPublicKey| {
+                        assert!(
+                            !BuiltinVerifier.verify(a, key, m, s),
+                            "{ctx}: ours accepted {what}"
+                        );
+                        rejected += 1;
+                    };
                 // corrupted signature: random single-bit flips, a zeroed octet, truncation,
                 // extension, the signature plus n (same value mod n, out of range or too long)
                 for _ in 0..4 {
                     let mut bad = sig.clone();
                     let i = rng.gen_range(0..bad.len());
                     bad[i] ^= 1 << rng.gen_range(0..8);
-                    assert!(!reference_verify(sk, alg, msg, &bad), "{ctx}: reference, flip");
+                    assert!(
+                        !reference_verify(sk, alg, msg, &bad),
+                        "{ctx}: reference, flip"
+                    );
                     reject("a flipped signature bit", msg, &bad, alg, pk);
                 }
                 let mut bad = sig.clone();
@@ -284,7 +296,8 @@ fn full_signatures_against_the_rsa_crate() {
                 let mut long = vec![0u8];
                 long.extend_from_slice(&sig);
                 reject("a signature with a leading zero", msg, &long, alg, pk);
-                let plus_n = BigUint::from_bytes_be(&sig) + BigUint::from_bytes_be(&pk.modulus_be());
+                let plus_n =
+                    BigUint::from_bytes_be(&sig) + BigUint::from_bytes_be(&pk.modulus_be());
                 let plus_n = plus_n.to_bytes_be();
                 reject("signature + n", msg, &plus_n, alg, pk);
                 // corrupted message: a flipped bit, an appended octet
@@ -295,7 +308,10 @@ fn full_signatures_against_the_rsa_crate() {
                     let i = rng.gen_range(0..bad_msg.len());
                     bad_msg[i] ^= 1 << rng.gen_range(0..8);
                 }
-                assert!(!reference_verify(sk, alg, &bad_msg, &sig), "{ctx}: reference, msg");
+                assert!(
+                    !reference_verify(sk, alg, &bad_msg, &sig),
+                    "{ctx}: reference, msg"
+                );
                 reject("a corrupted message", &bad_msg, &sig, alg, pk);
                 let mut longer = msg.to_vec();
                 longer.push(b'.');

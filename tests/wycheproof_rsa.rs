@@ -18,22 +18,150 @@ use sha2::{Digest, Sha256};
 
 /// (file, scheme, hash, valid, acceptable, invalid, tests with e = 3)
 const FILES: &[(&str, Scheme, Hash, usize, usize, usize, usize)] = &[
-    ("rsa_signature_2048_sha256_test.json", Scheme::Pkcs1, Hash::Sha256, 9, 1, 249, 2),
-    ("rsa_signature_3072_sha256_test.json", Scheme::Pkcs1, Hash::Sha256, 8, 1, 250, 1),
-    ("rsa_signature_4096_sha256_test.json", Scheme::Pkcs1, Hash::Sha256, 7, 1, 250, 0),
-    ("rsa_signature_8192_sha256_test.json", Scheme::Pkcs1, Hash::Sha256, 7, 1, 250, 0),
-    ("rsa_signature_2048_sha384_test.json", Scheme::Pkcs1, Hash::Sha384, 7, 1, 250, 0),
-    ("rsa_signature_3072_sha384_test.json", Scheme::Pkcs1, Hash::Sha384, 7, 1, 251, 0),
-    ("rsa_signature_4096_sha384_test.json", Scheme::Pkcs1, Hash::Sha384, 7, 1, 251, 0),
-    ("rsa_signature_2048_sha512_test.json", Scheme::Pkcs1, Hash::Sha512, 8, 1, 250, 1),
-    ("rsa_signature_3072_sha512_test.json", Scheme::Pkcs1, Hash::Sha512, 8, 1, 251, 1),
-    ("rsa_signature_4096_sha512_test.json", Scheme::Pkcs1, Hash::Sha512, 7, 1, 251, 0),
-    ("rsa_pss_2048_sha256_mgf1_32_test.json", Scheme::Pss, Hash::Sha256, 63, 0, 45, 0),
-    ("rsa_pss_3072_sha256_mgf1_32_test.json", Scheme::Pss, Hash::Sha256, 63, 0, 45, 0),
-    ("rsa_pss_4096_sha256_mgf1_32_test.json", Scheme::Pss, Hash::Sha256, 63, 0, 45, 0),
-    ("rsa_pss_2048_sha384_mgf1_48_test.json", Scheme::Pss, Hash::Sha384, 95, 0, 46, 0),
-    ("rsa_pss_4096_sha384_mgf1_48_test.json", Scheme::Pss, Hash::Sha384, 95, 0, 46, 0),
-    ("rsa_pss_4096_sha512_mgf1_64_test.json", Scheme::Pss, Hash::Sha512, 132, 0, 47, 0),
+    (
+        "rsa_signature_2048_sha256_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha256,
+        9,
+        1,
+        249,
+        2,
+    ),
+    (
+        "rsa_signature_3072_sha256_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha256,
+        8,
+        1,
+        250,
+        1,
+    ),
+    (
+        "rsa_signature_4096_sha256_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha256,
+        7,
+        1,
+        250,
+        0,
+    ),
+    (
+        "rsa_signature_8192_sha256_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha256,
+        7,
+        1,
+        250,
+        0,
+    ),
+    (
+        "rsa_signature_2048_sha384_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha384,
+        7,
+        1,
+        250,
+        0,
+    ),
+    (
+        "rsa_signature_3072_sha384_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha384,
+        7,
+        1,
+        251,
+        0,
+    ),
+    (
+        "rsa_signature_4096_sha384_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha384,
+        7,
+        1,
+        251,
+        0,
+    ),
+    (
+        "rsa_signature_2048_sha512_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha512,
+        8,
+        1,
+        250,
+        1,
+    ),
+    (
+        "rsa_signature_3072_sha512_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha512,
+        8,
+        1,
+        251,
+        1,
+    ),
+    (
+        "rsa_signature_4096_sha512_test.json",
+        Scheme::Pkcs1,
+        Hash::Sha512,
+        7,
+        1,
+        251,
+        0,
+    ),
+    (
+        "rsa_pss_2048_sha256_mgf1_32_test.json",
+        Scheme::Pss,
+        Hash::Sha256,
+        63,
+        0,
+        45,
+        0,
+    ),
+    (
+        "rsa_pss_3072_sha256_mgf1_32_test.json",
+        Scheme::Pss,
+        Hash::Sha256,
+        63,
+        0,
+        45,
+        0,
+    ),
+    (
+        "rsa_pss_4096_sha256_mgf1_32_test.json",
+        Scheme::Pss,
+        Hash::Sha256,
+        63,
+        0,
+        45,
+        0,
+    ),
+    (
+        "rsa_pss_2048_sha384_mgf1_48_test.json",
+        Scheme::Pss,
+        Hash::Sha384,
+        95,
+        0,
+        46,
+        0,
+    ),
+    (
+        "rsa_pss_4096_sha384_mgf1_48_test.json",
+        Scheme::Pss,
+        Hash::Sha384,
+        95,
+        0,
+        46,
+        0,
+    ),
+    (
+        "rsa_pss_4096_sha512_mgf1_64_test.json",
+        Scheme::Pss,
+        Hash::Sha512,
+        132,
+        0,
+        47,
+        0,
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,7 +197,10 @@ fn check_sum(name: &str, bytes: &[u8]) {
         .lines()
         .find_map(|l| l.strip_suffix(name).map(|h| h.trim().to_string()))
         .unwrap_or_else(|| panic!("{name} not in SHA256SUMS"));
-    let got: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let got: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(got, want, "{name}: checksum");
 }
 
@@ -99,7 +230,10 @@ fn run_file(name: &str, scheme: Scheme, hash: Hash) -> Counts {
         let e = unhex(group["publicKey"]["publicExponent"].as_str().expect("e"));
         let key = RsaPublicKey::from_components(&n, &e)
             .unwrap_or_else(|err| panic!("{name}: key refused: {err:?}"));
-        assert_eq!(key.bits() as u64, group["keySize"].as_u64().expect("keySize"));
+        assert_eq!(
+            key.bits() as u64,
+            group["keySize"].as_u64().expect("keySize")
+        );
         let alts = [
             key.limb32().expect("32-bit limbs"),
             key.limb64().expect("64-bit limbs"),
@@ -126,7 +260,11 @@ fn run_file(name: &str, scheme: Scheme, hash: Hash) -> Counts {
                 }
                 "acceptable" => {
                     counts.acceptable += 1;
-                    assert_eq!(flags, ["MissingNull"], "{name} tcId {id}: unexpected acceptable");
+                    assert_eq!(
+                        flags,
+                        ["MissingNull"],
+                        "{name} tcId {id}: unexpected acceptable"
+                    );
                     false // our choice: strict DigestInfo
                 }
                 other => panic!("{name} tcId {id}: result {other}"),
@@ -142,7 +280,11 @@ fn run_file(name: &str, scheme: Scheme, hash: Hash) -> Counts {
             // block or refuses the same signatures
             let raw = key.raw_public_op(&sig);
             for alt in &alts {
-                assert_eq!(raw, alt.raw_public_op(&sig), "{name} tcId {id}: back ends disagree");
+                assert_eq!(
+                    raw,
+                    alt.raw_public_op(&sig),
+                    "{name} tcId {id}: back ends disagree"
+                );
             }
             if got == expect {
                 counts.agree += 1;
@@ -151,9 +293,17 @@ fn run_file(name: &str, scheme: Scheme, hash: Hash) -> Counts {
             }
         }
     }
-    assert!(failures.is_empty(), "{name}: disagreements:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{name}: disagreements:\n{}",
+        failures.join("\n")
+    );
     let total = counts.valid + counts.acceptable + counts.invalid;
-    assert_eq!(Some(total as u64), doc["numberOfTests"].as_u64(), "{name}: test count");
+    assert_eq!(
+        Some(total as u64),
+        doc["numberOfTests"].as_u64(),
+        "{name}: test count"
+    );
     println!(
         "{name}: {}/{total} agree (valid {} accepted, invalid {} rejected, acceptable {} \
          rejected by choice; e = 3: {})",

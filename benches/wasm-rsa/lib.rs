@@ -77,7 +77,11 @@ pub extern "C" fn alt_loop(which: u32, iters: u32) -> u32 {
     STATE.with(|s| {
         let s = s.borrow();
         let Some(st) = s.as_ref() else { return 0 };
-        let alt = if which == 0 { st.key.limb32() } else { st.key.limb64() };
+        let alt = if which == 0 {
+            st.key.limb32()
+        } else {
+            st.key.limb64()
+        };
         let Some(alt) = alt else { return 0 };
         (0..iters)
             .filter(|_| alt.raw_public_op(&st.sig).is_some())

@@ -402,7 +402,14 @@ mod tests {
         );
         let max = vec![0xffu8; 1024];
         assert!(RsaPublicKey::from_components(&max, &[3]).is_ok());
-        for e in [&[][..], &[1], &[2], &[1, 0, 0], &[1, 0, 0, 0, 1], &[0xff, 0xff, 0xff, 0xfe]] {
+        for e in [
+            &[][..],
+            &[1],
+            &[2],
+            &[1, 0, 0],
+            &[1, 0, 0, 0, 1],
+            &[0xff, 0xff, 0xff, 0xfe],
+        ] {
             assert_eq!(
                 RsaPublicKey::from_components(&n, e).unwrap_err(),
                 KeyError::BadExponent,
