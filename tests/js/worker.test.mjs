@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { getIdToken, startProvider } from '../support/op.mjs';
+import { startFaultProxy } from '../support/faults.mjs';
 import { NODE_MODULES, consumerDir } from './helpers.mjs';
 
 const WORKER = `
@@ -58,10 +59,12 @@ export default {
 `;
 
 let op;
+let px; // fault proxy in front of the provider: slows the JWKS down on demand
 let mf;
 
 before(async () => {
   op = await startProvider({ name: 'edge', issuerPath: '/edge' });
+  px = await startFaultProxy({ upstream: op.origin, name: 'edge' });
   const dir = path.join(consumerDir(), 'worker');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'worker.mjs'), WORKER);
@@ -92,7 +95,7 @@ before(async () => {
       ISSUER: op.issuer,
       CLIENT_ID: op.clients.authorizationCode.clientId,
       JWKS: JSON.stringify(op.jwks()),
-      JWKS_URL: op.jwksUri,
+      JWKS_URL: `${px.url}/edge/jwks`,
     },
   });
   await mf.ready;
@@ -100,6 +103,7 @@ before(async () => {
 
 after(async () => {
   await mf?.dispose();
+  await px?.close();
   await op?.close();
 });
 
@@ -132,6 +136,8 @@ test('verifies a real token with local keys: wasm RSA (sync) and WebCrypto (asyn
 test('remote key set in workerd: concurrent cold requests each fetch for themselves (no shared promise), then the cache serves', async () => {
   const { idToken } = await getIdToken(op);
   op.resetCounts();
+  // a slow key set (500 ms) so the four requests are all waiting for keys at the same time
+  await px.setMode('delay:500', { times: 4, then: 'pass' });
   const results = await Promise.all(Array.from({ length: 4 }, () => call('/remote', idToken)));
   for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.body));
   const fetched = op.requestCounts.jwks ?? 0;
