@@ -1,0 +1,352 @@
+#!/usr/bin/env node
+// The local development harness behind scripts/demo.sh. It starts, all on 127.0.0.1:
+//   - two OpenID providers (tests/support/op.mjs: primary and secondary region, different
+//     issuers and keys), each behind a fault proxy so a region can be switched off;
+//   - an origin for the worker's protected route (echoes the X-Auth-* headers it receives);
+//   - the worker in workerd through `wrangler dev`, with a generated config and demo secrets in
+//     a temporary directory, and its local KV seeded with one demo client by the provisioning
+//     code (scripts/client-add.mjs);
+//   - its own control server: serves www/ and pkg/, and the demo controls (a token through the
+//     worker with the demo client, switch the primary off/on, verify at the worker).
+// The demo secret and the switches live here only, never in the worker.
+// Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+//
+//   node scripts/demo/main.mjs [--worker-port N] [--control-port N] [--worker-build DIR] [--json]
+//   (--worker-build: a worker-build output directory; default worker/build)
+import { execFileSync, spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProvider, decodeJwt } from '../../tests/support/op.mjs';
+import { startFaultProxy } from '../../tests/support/faults.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCOPE = 'api:read api:write';
+const AUDIENCE = 'https://api.example.test';
+
+function args(argv) {
+  const out = { 'worker-port': '8787', 'control-port': '8790' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') out.json = true;
+    else if (a.startsWith('--') && argv[i + 1] !== undefined) out[a.slice(2)] = argv[++i];
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return out;
+}
+
+const opts = args(process.argv.slice(2));
+const say = (s = '') => process.stdout.write(s + '\n');
+const log = (s) => process.stderr.write(`[demo] ${s}\n`);
+
+/** The port if free on 127.0.0.1, else any free one. */
+function freePort(preferred) {
+  const tryPort = (p) =>
+    new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(null));
+      s.listen(p, '127.0.0.1', () => {
+        const got = s.address().port;
+        s.close(() => resolve(got));
+      });
+    });
+  return tryPort(Number(preferred)).then((p) => p ?? tryPort(0));
+}
+
+const started = { servers: [], child: null, tmp: null, stopping: false };
+
+async function stop(code = 0) {
+  if (started.stopping) return;
+  started.stopping = true;
+  log('stopping');
+  const child = started.child;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    await exited;
+    clearTimeout(t);
+    // wrangler's own children (workerd) share its process group.
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* all gone */ }
+  }
+  for (const close of started.servers.reverse()) await close().catch(() => {});
+  if (started.tmp) fs.rmSync(started.tmp, { recursive: true, force: true });
+  log('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+function toml(s) {
+  return JSON.stringify(String(s));
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm',
+  '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.ts': 'text/plain; charset=utf-8',
+};
+
+function serveStatic(res, urlPath) {
+  // Only www/ and pkg/ are served.
+  const m = /^\/(www|pkg)(\/.*)?$/.exec(urlPath);
+  if (!m) return false;
+  const base = path.join(ROOT, m[1]);
+  let file = path.normalize(path.join(base, decodeURIComponent(m[2] ?? '/')));
+  if (!file.startsWith(base)) return false;
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+  if (!fs.existsSync(file)) return false;
+  res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  fs.createReadStream(file).pipe(res);
+  return true;
+}
+
+function json(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body, null, 2) + '\n');
+}
+
+async function readBody(req) {
+  let b = '';
+  for await (const c of req) b += c;
+  if (!b) return {};
+  try { return JSON.parse(b); } catch { return {}; }
+}
+
+async function main() {
+  started.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-demo-'));
+  const tmp = started.tmp;
+  const build = path.resolve(opts['worker-build'] ?? path.join(ROOT, 'worker', 'build'));
+  if (!fs.existsSync(path.join(build, 'index.js'))) {
+    throw new Error(`${build}/index.js is missing: run scripts/demo.sh (it builds the worker), or pass --worker-build`);
+  }
+
+  // 1. Two regions, each behind a fault proxy (the switch for "primary down").
+  log('starting the providers');
+  const primary = await startProvider({ name: 'primary', issuerPath: '/primary' });
+  started.servers.push(() => primary.close());
+  const secondary = await startProvider({ name: 'secondary', issuerPath: '/secondary' });
+  started.servers.push(() => secondary.close());
+  const pxPrimary = await startFaultProxy({ upstream: primary.origin, name: 'primary' });
+  started.servers.push(() => pxPrimary.close());
+  const pxSecondary = await startFaultProxy({ upstream: secondary.origin, name: 'secondary' });
+  started.servers.push(() => pxSecondary.close());
+
+  // 2. The origin behind the protected route.
+  const origin = http.createServer((req, res) => {
+    const auth = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-auth-')));
+    json(res, 200, { origin: 'demo origin', path: req.url, received: auth });
+  });
+  await new Promise((r) => origin.listen(0, '127.0.0.1', r));
+  const originUrl = `http://127.0.0.1:${origin.address().port}`;
+  started.servers.push(() => new Promise((r) => { origin.closeAllConnections(); origin.close(() => r()); }));
+
+  // 3. Demo secrets (only in the temporary directory) and the demo client, provisioned by the
+  //    provisioning code into a bulk file, then written to the local KV through wrangler.
+  const keys = {
+    CLIENT_ENC_KEY: crypto.randomBytes(32).toString('base64'),
+    CLIENT_HASH_KEY: crypto.randomBytes(32).toString('base64'),
+  };
+  fs.writeFileSync(path.join(tmp, '.dev.vars'), Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  const p = primary.clients.clientCredentials;
+  const s = secondary.clients.clientCredentials;
+  const kvFile = path.join(tmp, 'kv.json');
+  const created = JSON.parse(execFileSync(process.execPath, [
+    path.join(ROOT, 'scripts', 'client-add.mjs'),
+    '--primary-id', p.clientId, '--primary-secret', p.clientSecret,
+    '--secondary-id', s.clientId, '--secondary-secret', s.clientSecret,
+    '--kv-json', kvFile, '--json',
+  ], { env: { ...process.env, ...keys }, encoding: 'utf8' }).trim().split('\n').pop());
+  const demo = { id: created.client_id, secret: created.client_secret };
+
+  const workerPort = await freePort(opts['worker-port']);
+  const vars = {
+    OAUTH_HOST_PRIMARY: `${pxPrimary.url}/primary/token`,
+    OAUTH_HOST_SECONDARY: `${pxSecondary.url}/secondary/token`,
+    UPSTREAM_AUTH: 'basic',
+    FORCE_UPSTREAM: 'auto',
+    UPSTREAM_TIMEOUT_MS: '3000',
+    TOTAL_DEADLINE_MS: '8000',
+    REGION_MODE: 'separate',
+    ISSUER_PRIMARY: primary.issuer,
+    ISSUER_SECONDARY: secondary.issuer,
+    JWKS_URL_PRIMARY: `${pxPrimary.url}/primary/jwks`,
+    JWKS_URL_SECONDARY: `${pxSecondary.url}/secondary/jwks`,
+    VERIFY_PROFILE: 'at_jwt',
+    VERIFY_AUDIENCE: AUDIENCE,
+    PROTECT_ORIGIN: originUrl,
+    PROTECT_PREFIX: '/api/',
+    REQUIRED_SCOPES: 'api:read',
+  };
+  const config = path.join(tmp, 'wrangler.toml');
+  fs.writeFileSync(config, [
+    '# Generated by scripts/demo/main.mjs for this run only.',
+    'name = "oidc-edge-demo"',
+    `main = ${toml(path.join(build, 'index.js'))}`,
+    'compatibility_date = "2026-04-20"',
+    '',
+    '[vars]',
+    ...Object.entries(vars).map(([k, v]) => `${k} = ${toml(v)}`),
+    '',
+    '[[kv_namespaces]]',
+    'binding = "CLIENTS"',
+    'id = "oidc-edge-demo-clients"',
+    '',
+  ].join('\n'));
+  const state = path.join(tmp, 'state');
+  const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+  const wenv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' };
+  log('seeding the local KV with the demo client');
+  execFileSync(wrangler, ['kv', 'bulk', 'put', kvFile, '--binding', 'CLIENTS', '--local', '--persist-to', state, '--config', config],
+    { cwd: tmp, env: wenv, stdio: ['ignore', 'ignore', 'inherit'] });
+
+  // 4. The worker in workerd, in its own process group (so Ctrl-C here stops all of it).
+  log(`starting the worker (wrangler dev on 127.0.0.1:${workerPort})`);
+  const child = spawn(wrangler, [
+    'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(workerPort), '--persist-to', state,
+    '--show-interactive-dev-session=false', '--log-level', 'warn',
+  ], { cwd: tmp, env: wenv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.child = child;
+  const workerLog = fs.createWriteStream(path.join(tmp, 'wrangler.log'));
+  child.stdout.pipe(workerLog);
+  child.stderr.pipe(workerLog);
+  child.once('exit', (code, sig) => {
+    if (!started.stopping) {
+      log(`wrangler dev exited (${code ?? sig}); its log:\n${fs.existsSync(path.join(tmp, 'wrangler.log')) ? fs.readFileSync(path.join(tmp, 'wrangler.log'), 'utf8').slice(-4000) : ''}`);
+      stop(1);
+    }
+  });
+  const worker = `http://127.0.0.1:${workerPort}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${worker}/healthz`);
+      if (r.status === 200) break;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error('the worker did not start within 180 s');
+    if (started.stopping) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
+  // 5. The control server: the page, the package, the demo controls.
+  const basic = 'Basic ' + Buffer.from(`${encodeURIComponent(demo.id)}:${encodeURIComponent(demo.secret)}`).toString('base64');
+  let primaryDown = false;
+  const info = () => ({
+    worker,
+    control: controlUrl,
+    page: `${controlUrl}/www/`,
+    primaryDown,
+    client_id: demo.id,
+    audience: AUDIENCE,
+    regions: {
+      primary: { issuer: primary.issuer, proxy: pxPrimary.url },
+      secondary: { issuer: secondary.issuer, proxy: pxSecondary.url },
+    },
+  });
+  const setPrimary = async (down) => {
+    await pxPrimary.setMode(down ? 'refuse' : 'pass');
+    primaryDown = down;
+    return { primary: down ? 'down' : 'up' };
+  };
+  const control = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, 'http://x');
+      const route = `${req.method} ${url.pathname}`;
+      if (route === 'GET /' || route === 'GET /www') {
+        res.writeHead(302, { location: '/www/' });
+        return res.end();
+      }
+      if (req.method === 'GET' && serveStatic(res, url.pathname)) return;
+      switch (route) {
+        case 'GET /demo/info':
+          return json(res, 200, info());
+        case 'POST /demo/token': {
+          const r = await fetch(`${worker}/oauth2/token`, {
+            method: 'POST',
+            headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE }),
+          });
+          const body = await r.json();
+          const out = { status: r.status, upstream: r.headers.get('x-oidc-edge-upstream'), ...body };
+          if (body.access_token) {
+            const d = decodeJwt(body.access_token);
+            out.header = d.header;
+            out.claims = d.claims;
+          }
+          return json(res, 200, out);
+        }
+        case 'POST /demo/primary': {
+          const b = await readBody(req);
+          return json(res, 200, await setPrimary(Boolean(b.down)));
+        }
+        case 'POST /demo/primary/down':
+          return json(res, 200, await setPrimary(true));
+        case 'POST /demo/primary/up':
+          return json(res, 200, await setPrimary(false));
+        case 'POST /demo/verify': {
+          const b = await readBody(req);
+          const r = await fetch(`${worker}/verify`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${b.token ?? ''}` },
+          });
+          return json(res, 200, { status: r.status, body: await r.json().catch(() => null) });
+        }
+        default: {
+          const m = /^\/demo\/jwks\/(primary|secondary)\.json$/.exec(url.pathname);
+          if (req.method === 'GET' && m) {
+            const r = await fetch(`${worker}/.well-known/jwks/${m[1]}.json`);
+            res.writeHead(r.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            return res.end(await r.text());
+          }
+          return json(res, 404, { error: 'not_found' });
+        }
+      }
+    } catch (e) {
+      return json(res, 502, { error: 'demo_error', error_description: String(e?.message ?? e) });
+    }
+  });
+  const controlPort = await freePort(opts['control-port']);
+  await new Promise((r) => control.listen(controlPort, '127.0.0.1', r));
+  const controlUrl = `http://127.0.0.1:${controlPort}`;
+  started.servers.push(() => new Promise((r) => { control.closeAllConnections(); control.close(() => r()); }));
+
+  // 6. What to do now.
+  const tokenCmd = `curl -s -u '${demo.id}:${demo.secret}' -d grant_type=client_credentials -d scope='${SCOPE}' ${worker}/oauth2/token`;
+  const pickToken = `node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).access_token'`;
+  say('');
+  say('oidc-edge demo: everything runs on 127.0.0.1 (Ctrl-C stops all of it)');
+  say(`  page (worker panel at the bottom): ${controlUrl}/www/`);
+  say(`  worker (wrangler dev, workerd):    ${worker}`);
+  say(`  primary region:   ${primary.issuer}  (switchable proxy ${pxPrimary.url})`);
+  say(`  secondary region: ${secondary.issuer}  (switchable proxy ${pxSecondary.url})`);
+  say(`  demo client (local only): ${demo.id} / ${demo.secret}`);
+  say('');
+  say('# 1. get a token through the worker (X-Oidc-Edge-Upstream: which region answered)');
+  say(`curl -si -u '${demo.id}:${demo.secret}' -d grant_type=client_credentials -d scope='${SCOPE}' ${worker}/oauth2/token`);
+  say('# 2. verify it at the worker');
+  say(`TOKEN=$(${tokenCmd} | ${pickToken})`);
+  say(`curl -s -X POST -H "Authorization: Bearer $TOKEN" ${worker}/verify`);
+  say('# 3. stop the primary region');
+  say(`curl -s -X POST ${controlUrl}/demo/primary/down`);
+  say('# 4. get a token again (now from the secondary) and verify it');
+  say(`curl -si -u '${demo.id}:${demo.secret}' -d grant_type=client_credentials -d scope='${SCOPE}' ${worker}/oauth2/token`);
+  say(`TOKEN=$(${tokenCmd} | ${pickToken})`);
+  say(`curl -s -X POST -H "Authorization: Bearer $TOKEN" ${worker}/verify`);
+  say('# 5. the protected route: the origin receives X-Auth-Subject / X-Auth-Client / X-Auth-Region');
+  say(`curl -s -H "Authorization: Bearer $TOKEN" -H "X-Auth-Client: spoofed" ${worker}/api/hello`);
+  say('# 6. each issuer\'s own keys, mirrored by the worker');
+  say(`curl -s ${worker}/.well-known/jwks/primary.json`);
+  say('# 7. bring the primary back');
+  say(`curl -s -X POST ${controlUrl}/demo/primary/up`);
+  say('');
+  say(`DEMO_READY ${JSON.stringify({ ...info(), client_secret: demo.secret, origin: originUrl })}`);
+}
+
+main().catch((e) => {
+  log(`failed: ${e?.stack ?? e}`);
+  stop(1);
+});
