@@ -1,0 +1,207 @@
+// Coordinator of bench/run.sh (see BENCHMARKS.md): one process per runtime row, rounds
+// interleaved (the order rotates each round, one process measures at a time), verifies per
+// CPU-second, ratio to jose from the same run, min/median/max over the rounds; then cold start
+// (import -> first verify in fresh processes), package sizes and the machine. Writes
+// bench/results/latest.md and latest.json. A benchmark, not a test: nothing asserts on time.
+//
+//   node bench/js/suite.mjs --native <oidc-edge-bench-native binary>
+//   env: BENCH_ROUNDS (default 5), BENCH_SECONDS (CPU seconds per row and round, default 2)
+import { execSync, spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import * as zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = path.join(ROOT, 'bench/results');
+const args = process.argv.slice(2);
+const arg = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const NATIVE = arg('--native');
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+const SECONDS = Number(process.env.BENCH_SECONDS || 2);
+fs.mkdirSync(OUT, { recursive: true });
+
+// ---- the token: fixed 2048-bit test key, RS256, ~800 octets; 1024 variants of equal length
+// (more than the package's 256-entry memo, so "first-seen" rows always do the RSA work) ----
+
+const KEYS = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/js/fixtures/keys.json'), 'utf8'));
+const priv = crypto.createPrivateKey({ key: KEYS.main, format: 'jwk' });
+const { d, p, q, dp, dq, qi, ...pubJwk } = KEYS.main;
+const jwks = { keys: [pubJwk] };
+const issuer = 'https://op.example.test';
+const clientId = 'client-123.apps.example.test';
+const now = Math.floor(Date.now() / 1000);
+const b64u = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const pad = (i) => String(i).padStart(4, '0');
+function token(i) {
+  const header = { alg: 'RS256', kid: pubJwk.kid, typ: 'JWT' };
+  const payload = {
+    iss: issuer, azp: clientId, aud: clientId, sub: `2482897610${pad(i)}4711`,
+    email: `ada.example.${pad(i)}@example.test`, email_verified: true,
+    nonce: `n-0S6_WzA2Mj-${pad(i)}`, name: 'Ada Example',
+    auth_time: now - 120, iat: now - 60, exp: now + 3600,
+  };
+  const input = `${b64u(header)}.${b64u(payload)}`;
+  return `${input}.${crypto.sign('sha256', Buffer.from(input), priv).toString('base64url')}`;
+}
+const tokens = Array.from({ length: 1024 }, (_, i) => token(i));
+const fixture = { issuer, clientId, now, jwks, tokens };
+const fixtureJson = path.join(OUT, 'fixture.json');
+const fixtureTxt = path.join(OUT, 'fixture.txt');
+fs.writeFileSync(fixtureJson, JSON.stringify(fixture));
+fs.writeFileSync(fixtureTxt, [now, issuer, clientId, JSON.stringify(jwks), ...tokens, ''].join('\n'));
+
+// ---- rows ----
+
+const ROWS = [
+  ['native-token', 'oidc-edge native: `Verifier::verify` (full token)'],
+  ['native-raw', 'oidc-edge native: raw RSA (`sig^e mod n` only)'],
+  ['wasm-sync', 'oidc-edge wasm: `verifyIdToken` (sync, wasm RSA)'],
+  ['host-async', 'oidc-edge: `verifyIdTokenAsync` (host crypto)'],
+  ['memo', 'oidc-edge: `verifyIdToken`, repeated token (memo)'],
+  ['jose', 'jose 6 `jwtVerify` (createLocalJWKSet)'],
+  ['aws', 'aws-jwt-verify 5 `JwtRsaVerifier.verify` (cached JWKS)'],
+  ['node-raw', 'node:crypto `crypto.verify` (raw, cached KeyObject)'],
+  ['openssl', '`openssl speed rsa2048` verify'],
+];
+
+class Child {
+  constructor(cmd, argv, rows) {
+    this.rows = rows;
+    this.proc = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async send(cmd, count) {
+    this.proc.stdin.write(`${cmd}\n`);
+    const out = [];
+    for (let k = 0; k < count; k++) {
+      const { value, done } = await this.lines.next();
+      if (done) throw new Error(`${this.rows.join(',')}: process ended`);
+      out.push(JSON.parse(value));
+    }
+    return out;
+  }
+  close() { this.proc.stdin.end(); }
+}
+
+function opensslRound(secs) {
+  const r = spawnSync('openssl', ['speed', '-seconds', String(Math.max(1, Math.round(secs))), 'rsa2048'], { encoding: 'utf8' });
+  const m = /^rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/m.exec(r.stdout || '');
+  if (!m) return undefined;
+  return { row: 'openssl', perCpuSecond: Number(m[2]) }; // openssl divides by CPU (user) time
+}
+
+const loadBefore = os.loadavg();
+console.log(`bench: ${ROUNDS} rounds x ${SECONDS} CPU-s per row; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; token ${tokens[0].length} octets`);
+const children = [];
+for (const [id] of ROWS) {
+  if (id.startsWith('native') || id === 'openssl') continue;
+  children.push(new Child(process.execPath, [path.join(ROOT, 'bench/js/row.mjs'), id, fixtureJson], [id]));
+}
+if (NATIVE && fs.existsSync(NATIVE)) children.push(new Child(NATIVE, [fixtureTxt], ['native-token', 'native-raw']));
+else console.log('bench: no native binary (--native): native rows skipped');
+const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+const samples = Object.fromEntries(ROWS.map(([id]) => [id, []]));
+for (const c of children) await c.send(`warm ${Math.max(0.5, SECONDS / 2)}`, 1);
+for (let r = 0; r < ROUNDS; r++) {
+  const order = [...children.map((c) => ({ c })), ...(haveOpenssl ? [{ openssl: true }] : [])];
+  const rotated = order.slice(r % order.length).concat(order.slice(0, r % order.length));
+  for (const step of rotated) {
+    if (step.openssl) {
+      const s = opensslRound(SECONDS);
+      if (s) samples.openssl.push(s.perCpuSecond);
+      continue;
+    }
+    for (const s of await step.c.send(`round ${SECONDS}`, step.c.rows.length)) samples[s.row].push(s.ops / s.cpu);
+  }
+  process.stdout.write(`  round ${r + 1}/${ROUNDS} done\n`);
+}
+for (const c of children) c.close();
+const loadAfter = os.loadavg();
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const stats = {};
+for (const [id] of ROWS) {
+  const xs = samples[id];
+  if (xs.length) stats[id] = { min: Math.min(...xs), median: median(xs), max: Math.max(...xs), samples: xs };
+}
+const jose = stats.jose?.median;
+
+// ---- cold start: import -> first verify, fresh processes ----
+
+const probe = `
+const t0 = performance.now();
+const m = await import(${JSON.stringify(path.join(ROOT, 'pkg/node.mjs'))});
+const t1 = performance.now();
+const fx = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(fixtureJson)}, 'utf8'));
+const t2 = performance.now();
+const keys = new m.JwkSet(fx.jwks);
+m.verifyIdToken(fx.tokens[0], keys, { issuer: fx.issuer, clientId: fx.clientId });
+const t3 = performance.now();
+console.log(JSON.stringify({ importMs: t1 - t0, firstVerifyMs: t3 - t2, totalMs: (t1 - t0) + (t3 - t2) }));
+`.replace('require(', "(await import('node:module')).createRequire(import.meta.url)(");
+const cold = [];
+for (let i = 0; i < 9; i++) {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  cold.push(JSON.parse(r.stdout));
+}
+const coldStat = (k) => { const xs = cold.map((c) => c[k]); return { min: Math.min(...xs), median: median(xs), max: Math.max(...xs) }; };
+const coldSummary = { importMs: coldStat('importMs'), firstVerifyMs: coldStat('firstVerifyMs'), totalMs: coldStat('totalMs') };
+
+// ---- sizes ----
+
+const brotli = (buf) => zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length;
+const gzip = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'pkg/package.json'), 'utf8'));
+const codeFiles = pkgJson.files.filter((f) => /\.(wasm|js|cjs|mjs)$/.test(f));
+const sizes = codeFiles.map((f) => {
+  const buf = fs.readFileSync(path.join(ROOT, 'pkg', f));
+  return { file: f, raw: buf.length, gzip: gzip(buf), brotli: brotli(buf) };
+});
+const sum = (rows, k) => rows.reduce((a, r) => a + r[k], 0);
+const nodeLoad = sizes.filter((s) => ['oidc_edge_wasm_bg.wasm', 'oidc_edge_wasm.js', 'lib/api.js', 'lib/esm.js', 'node.mjs'].includes(s.file));
+const browserLoad = sizes.filter((s) => ['oidc_edge_wasm_bg.wasm', 'oidc_edge_wasm.js', 'lib/api.js', 'lib/esm.js', 'browser.mjs'].includes(s.file));
+
+// ---- machine ----
+
+const sh = (cmd) => { try { return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'n/a'; } };
+const machine = {
+  nproc: sh('nproc'), lscpu: sh('lscpu | head -n 15'), node: process.version, rustc: sh('rustc --version'),
+  openssl: sh('openssl version'), git: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`) + (sh(`git -C ${JSON.stringify(ROOT)} status --porcelain -- src wasm pkg Cargo.toml`) ? ' (+ local changes)' : ''),
+  loadBefore, loadAfter, date: new Date().toISOString(),
+};
+
+// ---- report ----
+
+const k = (x) => (x >= 10000 ? `${(x / 1000).toFixed(1)}k` : x >= 1000 ? `${(x / 1000).toFixed(2)}k` : x.toFixed(0));
+const lines = [];
+lines.push(`Run ${machine.date} at ${machine.git}; ${ROUNDS} rounds x ${SECONDS} CPU-s per row; load average ${loadBefore.map((l) => l.toFixed(2)).join(' / ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' / ')} after; ${machine.nproc} CPUs; node ${machine.node}; ${machine.rustc}; ${machine.openssl}.`);
+lines.push(`Token: RS256, 2048-bit key \`${pubJwk.kid}\` (tests/js/fixtures/keys.json), ${tokens[0].length} octets; 1024 variants of equal length cycled (the package memo holds 256), one fixed token for the memo row.`);
+lines.push('');
+lines.push('| row | verifies / CPU-s (median) | min | max | µs / verify | vs jose |');
+lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const [id, label] of ROWS) {
+  const s = stats[id];
+  if (!s) { lines.push(`| ${label} | n/a | | | | |`); continue; }
+  lines.push(`| ${label} | ${k(s.median)} | ${k(s.min)} | ${k(s.max)} | ${(1e6 / s.median).toFixed(1)} | ${jose ? `${(s.median / jose).toFixed(2)}x` : 'n/a'} |`);
+}
+lines.push('');
+lines.push(`Cold start (fresh \`node\`, ${cold.length} runs, min / median / max): import of pkg/node.mjs ${coldSummary.importMs.min.toFixed(1)} / ${coldSummary.importMs.median.toFixed(1)} / ${coldSummary.importMs.max.toFixed(1)} ms; first \`new JwkSet\` + \`verifyIdToken\` ${coldSummary.firstVerifyMs.min.toFixed(1)} / ${coldSummary.firstVerifyMs.median.toFixed(1)} / ${coldSummary.firstVerifyMs.max.toFixed(1)} ms; **import -> first verify ${coldSummary.totalMs.median.toFixed(1)} ms** (median; min ${coldSummary.totalMs.min.toFixed(1)}, max ${coldSummary.totalMs.max.toFixed(1)}).`);
+lines.push('');
+lines.push('| package file | raw | gzip -9 | brotli 11 |');
+lines.push('| --- | ---: | ---: | ---: |');
+for (const s of sizes) lines.push(`| pkg/${s.file} | ${s.raw} | ${s.gzip} | ${s.brotli} |`);
+lines.push(`| **Node ESM load** (wasm + glue + lib/api.js + lib/esm.js + node.mjs) | ${sum(nodeLoad, 'raw')} | ${sum(nodeLoad, 'gzip')} | **${sum(nodeLoad, 'brotli')}** |`);
+lines.push(`| **browser load** (wasm + glue + lib/api.js + lib/esm.js + browser.mjs) | ${sum(browserLoad, 'raw')} | ${sum(browserLoad, 'gzip')} | **${sum(browserLoad, 'brotli')}** |`);
+lines.push(`| **all wasm + JS files of the package** (each compressed alone) | ${sum(sizes, 'raw')} | ${sum(sizes, 'gzip')} | **${sum(sizes, 'brotli')}** |`);
+lines.push('');
+const md = `${lines.join('\n')}\n`;
+fs.writeFileSync(path.join(OUT, 'latest.md'), md);
+fs.writeFileSync(path.join(OUT, 'latest.json'), JSON.stringify({ machine, rounds: ROUNDS, seconds: SECONDS, tokenOctets: tokens[0].length, stats, cold, coldSummary, sizes }, null, 2));
+console.log(`\n${md}`);
+console.log(`bench: wrote ${path.relative(ROOT, path.join(OUT, 'latest.md'))} and latest.json`);
