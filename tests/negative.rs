@@ -1507,3 +1507,124 @@ fn whitespace_in_signed_json_is_kept_exactly() {
     );
     ok(options(), &mint_raw(Algorithm::RS256, "test-a", h, &p), NOW);
 }
+
+#[test]
+fn jwks_size_limit() {
+    let pad = "x".repeat(oidc_edge::jwk::MAX_JWKS_SIZE);
+    let doc = format!("{{\"keys\":[],\"pad\":\"{pad}\"}}");
+    let e = JwkSet::from_json(&doc).unwrap_err();
+    check(&e, ErrorKind::JwksInvalid, "ERR_JWKS_INVALID", None);
+}
+
+/// The taxonomy of DESIGN.md section 4, pinned: wire name, jose code, default claim.
+#[test]
+fn error_table_matches_design() {
+    use ErrorKind::*;
+    let table: &[(ErrorKind, &str, &str, Option<&str>)] = &[
+        (Malformed, "malformed", "ERR_JWS_INVALID", None),
+        (TokenTooLarge, "token_too_large", "ERR_JWS_INVALID", None),
+        (
+            AlgNotAllowed,
+            "alg_not_allowed",
+            "ERR_JOSE_ALG_NOT_ALLOWED",
+            None,
+        ),
+        (
+            UnsupportedCrit,
+            "unsupported_crit",
+            "ERR_JOSE_NOT_SUPPORTED",
+            None,
+        ),
+        (InvalidTyp, "invalid_typ", CLAIM_FAILED, Some("typ")),
+        (
+            KeyNotFound,
+            "key_not_found",
+            "ERR_JWKS_NO_MATCHING_KEY",
+            None,
+        ),
+        (
+            KeyAmbiguous,
+            "key_ambiguous",
+            "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
+            None,
+        ),
+        (
+            KeyUnusable,
+            "key_unusable",
+            "ERR_JWKS_NO_MATCHING_KEY",
+            None,
+        ),
+        (KeyTooWeak, "key_too_weak", "ERR_JWK_INVALID", None),
+        (JwksInvalid, "jwks_invalid", "ERR_JWKS_INVALID", None),
+        (
+            BadSignature,
+            "bad_signature",
+            "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+            None,
+        ),
+        (ClaimMissing, "claim_missing", CLAIM_FAILED, None),
+        (ClaimInvalid, "claim_invalid", CLAIM_FAILED, None),
+        (IssMismatch, "iss_mismatch", CLAIM_FAILED, Some("iss")),
+        (AudMismatch, "aud_mismatch", CLAIM_FAILED, Some("aud")),
+        (AudUntrusted, "aud_untrusted", CLAIM_FAILED, Some("aud")),
+        (AzpMissing, "azp_missing", CLAIM_FAILED, Some("azp")),
+        (AzpMismatch, "azp_mismatch", CLAIM_FAILED, Some("azp")),
+        (Expired, "expired", "ERR_JWT_EXPIRED", Some("exp")),
+        (NotYetValid, "not_yet_valid", CLAIM_FAILED, Some("nbf")),
+        (IatInFuture, "iat_in_future", CLAIM_FAILED, Some("iat")),
+        (TooOld, "too_old", "ERR_JWT_EXPIRED", Some("iat")),
+        (NonceMissing, "nonce_missing", CLAIM_FAILED, Some("nonce")),
+        (NonceMismatch, "nonce_mismatch", CLAIM_FAILED, Some("nonce")),
+        (
+            AuthTimeMissing,
+            "auth_time_missing",
+            CLAIM_FAILED,
+            Some("auth_time"),
+        ),
+        (
+            AuthTimeTooOld,
+            "auth_time_too_old",
+            CLAIM_FAILED,
+            Some("auth_time"),
+        ),
+        (AcrNotAllowed, "acr_not_allowed", CLAIM_FAILED, Some("acr")),
+        (
+            AtHashMismatch,
+            "at_hash_mismatch",
+            CLAIM_FAILED,
+            Some("at_hash"),
+        ),
+        (
+            CHashMismatch,
+            "c_hash_mismatch",
+            CLAIM_FAILED,
+            Some("c_hash"),
+        ),
+        (
+            TokenUseMismatch,
+            "token_use_mismatch",
+            CLAIM_FAILED,
+            Some("token_use"),
+        ),
+        (JwksTimeout, "jwks_timeout", "ERR_JWKS_TIMEOUT", None),
+        (
+            JwksUnavailable,
+            "jwks_unavailable",
+            "ERR_JWKS_UNAVAILABLE",
+            None,
+        ),
+    ];
+    for &(kind, name, code, claim) in table {
+        let e = Error::new(kind);
+        check(&e, kind, code, claim);
+        assert_eq!(kind.as_str(), name);
+        assert!(!e.message().is_empty());
+        let shown = e.to_string();
+        assert!(shown.contains(name) && shown.contains(code), "{shown}");
+    }
+    // All names distinct.
+    let mut names: Vec<_> = table.iter().map(|t| t.1).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), table.len());
+}
