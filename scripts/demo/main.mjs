@@ -70,8 +70,11 @@ async function stop(code = 0) {
     const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
     await exited;
     clearTimeout(t);
-    // wrangler's own children (workerd) share its process group.
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* all gone */ }
+    // wrangler's own children (workerd) share its process group: make sure none is left.
+    for (let i = 0; i < 50; i++) {
+      try { process.kill(-child.pid, i === 0 ? 'SIGTERM' : 'SIGKILL'); } catch { break; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   for (const close of started.servers.reverse()) await close().catch(() => {});
   if (started.tmp) fs.rmSync(started.tmp, { recursive: true, force: true });
@@ -343,7 +346,7 @@ async function main() {
   say('# 7. bring the primary back');
   say(`curl -s -X POST ${controlUrl}/demo/primary/up`);
   say('');
-  say(`DEMO_READY ${JSON.stringify({ ...info(), client_secret: demo.secret, origin: originUrl })}`);
+  say(`DEMO_READY ${JSON.stringify({ ...info(), client_secret: demo.secret, origin: originUrl, wranglerPid: child.pid })}`);
 }
 
 main().catch((e) => {
