@@ -115,7 +115,7 @@ export function edgeVars(regions, extra = {}) {
  * The built worker in workerd. `cachePersist` shared between two instances = two isolates
  * sharing the Cache API (a new isolate restores keys instead of refetching).
  */
-export async function startWorker({ vars, keys, entries = [], cachePersist, kvPersist }) {
+export async function startWorker({ vars, keys, entries = [], cachePersist, kvPersist, port, quiet = false }) {
   const index = path.join(BUILD, 'index.js');
   if (!fs.existsSync(index)) throw new Error(`${index} is missing: run tests/edge/run.sh (it builds the worker)`);
   const mf = new Miniflare({
@@ -130,14 +130,17 @@ export async function startWorker({ vars, keys, entries = [], cachePersist, kvPe
     cache: true,
     cachePersist: cachePersist ?? false,
     host: '127.0.0.1',
+    ...(port === undefined ? {} : { port }),
+    ...(quiet ? { handleRuntimeStdio(stdout, stderr) { stdout.resume(); stderr.resume(); } } : {}),
   });
-  await mf.ready;
+  const url = await mf.ready;
   const kv = await mf.getKVNamespace('CLIENTS');
   for (const e of entries) await kv.put(e.key, e.value);
   const base = 'http://edge.test';
   return {
     mf,
     kv,
+    url: port === undefined ? undefined : String(url).replace(/\/$/, ''),
     fetch: (p, init) => mf.dispatchFetch(base + p, init),
     async verify(token, { body = false } = {}) {
       const init = body
