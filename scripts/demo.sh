@@ -14,7 +14,7 @@ echo "== demo: building the npm package (skipped when up to date)"
 if [ -f scripts/build-pkg.sh ]; then bash scripts/build-pkg.sh; fi
 
 echo "== demo: building the worker (wrangler runs worker-build --release)"
-wrangler deploy --dry-run --outdir .wrangler/demo-dry-run >/dev/null
+wrangler deploy --dry-run --env="" --outdir .wrangler/demo-dry-run >/dev/null
 
 echo "== demo: starting"
 exec node scripts/demo/main.mjs "$@"
