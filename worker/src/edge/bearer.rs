@@ -43,10 +43,7 @@ pub fn from_authorization(req: &HttpRequest) -> Result<Option<&str>, BearerError
 }
 
 /// The token in a `/verify` body, if the body holds one.
-pub fn from_body(
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<Option<String>, BearerError> {
+pub fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Option<String>, BearerError> {
     let text = core::str::from_utf8(body).map_err(|_| BearerError::Invalid("body is not UTF-8"))?;
     let text = text.trim();
     if text.is_empty() {

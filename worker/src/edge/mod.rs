@@ -28,6 +28,6 @@ pub mod respond;
 pub mod glue;
 
 #[cfg(test)]
-pub(crate) mod testing;
-#[cfg(test)]
 mod handler_tests;
+#[cfg(test)]
+pub(crate) mod testing;
