@@ -109,7 +109,9 @@ impl KeyCache {
 
     /// When the cached set was fetched and when it stops being fresh, if there is one.
     pub fn freshness(&self) -> Option<(i64, i64)> {
-        self.set.as_ref().map(|_| (self.fetched_at, self.expires_at))
+        self.set
+            .as_ref()
+            .map(|_| (self.fetched_at, self.expires_at))
     }
 
     /// Decides whether a token with this `kid` (from its untrusted header) can be checked with
@@ -196,7 +198,11 @@ impl KeyCache {
     /// otherwise the error of the last failed fetch (`jwks_timeout` or `jwks_unavailable`).
     pub fn usable(&self, now: i64) -> Result<&JwkSet, Error> {
         if let Some(set) = &self.set {
-            if now < self.expires_at.saturating_add(secs(self.policy.stale_limit)) {
+            if now
+                < self
+                    .expires_at
+                    .saturating_add(secs(self.policy.stale_limit))
+            {
                 return Ok(set);
             }
         }

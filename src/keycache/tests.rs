@@ -16,7 +16,12 @@ fn jwks(kids: &[&str]) -> String {
 fn kids(cache: &KeyCache, now: i64) -> alloc::vec::Vec<String> {
     cache
         .usable(now)
-        .map(|s| s.keys().iter().filter_map(|k| k.key_id().map(String::from)).collect())
+        .map(|s| {
+            s.keys()
+                .iter()
+                .filter_map(|k| k.key_id().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -42,7 +47,8 @@ fn unknown_kid_refetches_at_most_once_per_cooldown() {
     // Just fetched: an unknown kid waits out the cooldown.
     assert_eq!(c.decide(T0 + 29, Some("b")), CacheDecision::Serve);
     assert_eq!(c.decide(T0 + 30, Some("b")), CacheDecision::Fetch);
-    c.on_fetch_ok(T0 + 30, jwks(&["a"]).as_bytes(), None).unwrap();
+    c.on_fetch_ok(T0 + 30, jwks(&["a"]).as_bytes(), None)
+        .unwrap();
     // Still unknown after the refetch: no new fetch for another 30 s.
     assert_eq!(c.decide(T0 + 31, Some("b")), CacheDecision::Serve);
     assert_eq!(c.decide(T0 + 59, Some("b")), CacheDecision::Serve);
@@ -54,7 +60,8 @@ fn unknown_kid_refetches_at_most_once_per_cooldown() {
 #[test]
 fn a_successful_fetch_replaces_the_set() {
     let mut c = fetched(&["old", "cur"], None);
-    c.on_fetch_ok(T0 + 40, jwks(&["cur", "new"]).as_bytes(), None).unwrap();
+    c.on_fetch_ok(T0 + 40, jwks(&["cur", "new"]).as_bytes(), None)
+        .unwrap();
     assert_eq!(kids(&c, T0 + 41), ["cur", "new"]);
 }
 
@@ -73,9 +80,13 @@ fn failed_refresh_serves_stale_until_the_stale_limit() {
     let err = c.usable(expiry + 3_600).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::JwksTimeout);
     c.on_fetch_error(expiry + 3_630, false);
-    assert_eq!(c.usable(expiry + 3_630).unwrap_err().kind(), ErrorKind::JwksUnavailable);
+    assert_eq!(
+        c.usable(expiry + 3_630).unwrap_err().kind(),
+        ErrorKind::JwksUnavailable
+    );
     // A later success recovers.
-    c.on_fetch_ok(expiry + 4_000, jwks(&["b"]).as_bytes(), None).unwrap();
+    c.on_fetch_ok(expiry + 4_000, jwks(&["b"]).as_bytes(), None)
+        .unwrap();
     assert_eq!(kids(&c, expiry + 4_000), ["b"]);
 }
 
@@ -86,7 +97,10 @@ fn cold_cache_failure_reports_and_does_not_hammer() {
     c.on_fetch_error(T0, true);
     assert_eq!(c.usable(T0).unwrap_err().kind(), ErrorKind::JwksTimeout);
     assert_eq!(c.decide(T0 + 10, None), CacheDecision::Serve);
-    assert_eq!(c.usable(T0 + 10).unwrap_err().kind(), ErrorKind::JwksTimeout);
+    assert_eq!(
+        c.usable(T0 + 10).unwrap_err().kind(),
+        ErrorKind::JwksTimeout
+    );
     assert_eq!(c.decide(T0 + 30, None), CacheDecision::Fetch);
 }
 
