@@ -9,7 +9,7 @@
 // the same values as the worker's secrets. Concealed mode prints the new application id and
 // secret ONCE; the secret is stored only as a keyed digest.
 import { buildRecord, kvKey } from './lib/clients.mjs';
-import { KV_FLAGS, KV_OPTIONS, kvGet, kvPut, loadKeys, parseArgs, run } from './lib/cli.mjs';
+import { KV_FLAGS, KV_OPTIONS, kvGet, kvPutMany, loadKeys, parseArgs, run } from './lib/cli.mjs';
 
 run((argv) => {
   const args = parseArgs(argv, {
@@ -32,13 +32,13 @@ run((argv) => {
   if (!args.force && record.mode === 'passthrough' && kvGet(args, key)) {
     throw new Error(`${key} exists; use client-rotate, or --force to overwrite`);
   }
-  kvPut(args, key, record);
   // Edge verification's index (worker/src/edge/clients.rs): region + upstream client id ->
   // application id, so a token from either region maps to this one logical client. The
-  // worker trusts an entry only when the record above confirms it.
-  for (const region of ['primary', 'secondary']) {
-    kvPut(args, `upstream:${region}:${record[region].client_id}`, { v: 1, client: clientId });
-  }
+  // worker trusts an entry only when the record confirms it. One wrangler call for all three.
+  kvPutMany(args, [
+    { key, value: record },
+    ...['primary', 'secondary'].map((region) => ({ key: `upstream:${region}:${record[region].client_id}`, value: { v: 1, client: clientId } })),
+  ]);
   const out = { client_id: clientId, mode: record.mode, kv_key: key };
   if (clientSecret) out.client_secret = clientSecret;
   if (args.json) process.stdout.write(JSON.stringify(out) + '\n');

@@ -1,6 +1,7 @@
 // Shared command-line plumbing of scripts/client-*.mjs: arguments, keys, and KV through wrangler.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeKey, parseDevVars } from './clients.mjs';
@@ -34,14 +35,18 @@ export const KV_OPTIONS = ['persist-to', 'env', 'config', 'dev-vars', 'kv-json']
  * (default: .dev.vars at the repository root, for local development).
  */
 export function loadKeys(args) {
-  let vars = { ...process.env };
+  const fromEnv = (name) => (process.env[name] ? process.env[name] : undefined);
+  let enc = fromEnv('CLIENT_ENC_KEY');
+  let hash = fromEnv('CLIENT_HASH_KEY');
   const file = args['dev-vars'] ?? (args.remote ? undefined : path.join(ROOT, '.dev.vars'));
-  if ((!vars.CLIENT_ENC_KEY || !vars.CLIENT_HASH_KEY) && file && fs.existsSync(file)) {
-    vars = { ...parseDevVars(fs.readFileSync(file, 'utf8')), ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CLIENT_'))) };
+  if ((!enc || !hash) && file && fs.existsSync(file)) {
+    const vars = parseDevVars(fs.readFileSync(file, 'utf8'));
+    enc ??= vars.CLIENT_ENC_KEY;
+    hash ??= vars.CLIENT_HASH_KEY;
   }
   return {
-    enc: decodeKey(vars.CLIENT_ENC_KEY, 'CLIENT_ENC_KEY', { exact: 32 }),
-    hash: decodeKey(vars.CLIENT_HASH_KEY, 'CLIENT_HASH_KEY'),
+    enc: decodeKey(enc, 'CLIENT_ENC_KEY', { exact: 32 }),
+    hash: decodeKey(hash, 'CLIENT_HASH_KEY'),
   };
 }
 
@@ -67,18 +72,32 @@ function wrangler(argv) {
   return r.stdout;
 }
 
-/** Writes a record (or, with --kv-json FILE, appends it to a `wrangler kv bulk put` file). */
-export function kvPut(args, key, record) {
-  const value = JSON.stringify(record);
+/**
+ * Writes entries ([{key, value}], values JSON-serialised) in one go: one `wrangler kv bulk put`
+ * (one wrangler start, a few seconds), or, with --kv-json FILE, merged into that bulk file.
+ */
+export function kvPutMany(args, entries) {
+  const list = entries.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) }));
   if (args['kv-json']) {
     const file = path.resolve(args['kv-json']);
-    const list = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
-    const rest = list.filter((e) => e.key !== key);
-    rest.push({ key, value });
-    fs.writeFileSync(file, JSON.stringify(rest, null, 2) + '\n', { mode: 0o600 });
+    const existing = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+    const keys = new Set(list.map((e) => e.key));
+    fs.writeFileSync(file, JSON.stringify([...existing.filter((e) => !keys.has(e.key)), ...list], null, 2) + '\n', { mode: 0o600 });
     return;
   }
-  wrangler(['kv', 'key', 'put', key, value, ...wranglerArgs(args)]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-kv-'));
+  const file = path.join(dir, 'bulk.json');
+  try {
+    fs.writeFileSync(file, JSON.stringify(list), { mode: 0o600 });
+    wrangler(['kv', 'bulk', 'put', file, ...wranglerArgs(args)]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes one record. */
+export function kvPut(args, key, record) {
+  kvPutMany(args, [{ key, value: record }]);
 }
 
 /** Reads a record; null when absent. */

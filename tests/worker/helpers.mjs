@@ -60,7 +60,7 @@ export function makeClients(regions, keys) {
  * Starts the built worker. `vars` override the defaults; `logs` collects every line the worker
  * (workerd) writes to stdout/stderr.
  */
-export async function startWorker({ regions, keys, vars = {}, records = [], rateLimit, logs = [] }) {
+export async function startWorker({ regions, keys, vars = {}, records = [], rateLimit, logs = [], persistTo }) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: SCRIPT,
@@ -72,8 +72,10 @@ export async function startWorker({ regions, keys, vars = {}, records = [], rate
     compatibilityDate: '2026-04-20',
     cf: false,
     host: '127.0.0.1',
-    kvNamespaces: { CLIENTS: 'clients-' + crypto.randomUUID() },
-    kvPersist: false,
+    // With `persistTo`: the state directory written by `wrangler kv ... --local --persist-to DIR`
+    // (namespace id from wrangler.toml), so records made by scripts/client-*.mjs are read as-is.
+    kvNamespaces: { CLIENTS: persistTo ? 'oidc-edge-clients-local' : 'clients-' + crypto.randomUUID() },
+    kvPersist: persistTo ? path.join(persistTo, 'v3', 'kv') : false,
     ratelimits: rateLimit ? { CLIENT_RATE_LIMITER: { simple: rateLimit } } : undefined,
     bindings: {
       OAUTH_HOST_PRIMARY: regions.primaryUrl,

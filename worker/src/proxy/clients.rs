@@ -309,6 +309,44 @@ mod tests {
         assert!(Record::parse(&good.to_string()).is_ok());
     }
 
+    /// The record written by `scripts/lib/clients.mjs` (tests/worker/fixtures/record-v1.json,
+    /// regenerated and compared byte for byte by tests/worker/records.test.mjs) is accepted here
+    /// and the Rust side produces the very same digests and ciphertexts.
+    #[test]
+    fn agrees_with_the_provisioning_script() {
+        let f: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/worker/fixtures/record-v1.json")).unwrap();
+        let hex = |s: &serde_json::Value| -> Vec<u8> {
+            let s = s.as_str().unwrap();
+            (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        };
+        let inputs = &f["inputs"];
+        let enc: [u8; 32] = hex(&inputs["keys"]["enc"]).try_into().unwrap();
+        let hash = hex(&inputs["keys"]["hash"]);
+        let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+        let (p_id, p_secret) = (s(&inputs["primary"]["clientId"]), s(&inputs["primary"]["clientSecret"]));
+        let (s_id, s_secret) = (s(&inputs["secondary"]["clientId"]), s(&inputs["secondary"]["clientSecret"]));
+        let nonces: [[u8; 12]; 2] =
+            [hex(&inputs["nonces"]["primary"]).try_into().unwrap(), hex(&inputs["nonces"]["secondary"]).try_into().unwrap()];
+        for (which, id, secret) in [
+            ("concealed", s(&inputs["clientId"]), s(&inputs["clientSecret"])),
+            ("passthrough", p_id.clone(), p_secret.clone()),
+        ] {
+            let json = f[which].to_string();
+            let r = Record::parse(&json).unwrap();
+            assert_eq!(r.client_id, id, "{which}");
+            assert!(r.secret_matches(&secret_digest(&hash, &id, &secret)), "{which}");
+            assert!(!r.secret_matches(&secret_digest(&hash, &id, "other")), "{which}");
+            assert_eq!(f[which]["secret_hashes"][0], base64url_encode(&secret_digest(&hash, &id, &secret)));
+            let p = r.credentials(&enc, Region::Primary).unwrap();
+            assert_eq!((p.client_id.as_str(), p.client_secret.as_str()), (p_id.as_str(), p_secret.as_str()));
+            let c = r.credentials(&enc, Region::Secondary).unwrap();
+            assert_eq!((c.client_id.as_str(), c.client_secret.as_str()), (s_id.as_str(), s_secret.as_str()));
+            assert_eq!(f[which]["primary"]["secret"], seal(&enc, &nonces[0], &id, Region::Primary, &p_id, &p_secret));
+            assert_eq!(f[which]["secondary"]["secret"], seal(&enc, &nonces[1], &id, Region::Secondary, &s_id, &s_secret));
+        }
+    }
+
     #[test]
     fn digest_vector() {
         // Fixed vector, also asserted by tests/worker/records.test.mjs for the JS side.
