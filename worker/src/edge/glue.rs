@@ -23,6 +23,9 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// KV namespace with the client records (the token proxy's binding).
 const KV_BINDING: &str = "CLIENTS";
+/// The Cache API cache holding fetched key sets (public data). The Cache API works on custom
+/// domains only (on `*.workers.dev` its operations have no effect: every new isolate refetches).
+const CACHE_NAME: &str = "oidc-edge-jwks";
 /// Largest `/verify` body read (a 16 KiB token in JSON, with room).
 const MAX_VERIFY_BODY: usize = 20 * 1024;
 
@@ -94,7 +97,11 @@ impl EdgeIo for Io<'_> {
     }
 
     async fn cache_load(&self, key: &str) -> Option<String> {
-        let mut resp = Cache::default().get(key, false).await.ok()??;
+        let mut resp = Cache::open(CACHE_NAME.into())
+            .await
+            .get(key, false)
+            .await
+            .ok()??;
         resp.text().await.ok()
     }
 
@@ -106,7 +113,7 @@ impl EdgeIo for Io<'_> {
             .with_status(200)
             .with_headers(headers)
             .fixed(doc.into_bytes());
-        let _ = Cache::default().put(key, resp).await;
+        let _ = Cache::open(CACHE_NAME.into()).await.put(key, resp).await;
     }
 
     async fn kv_get(&self, key: &str) -> Result<Option<String>, StoreUnavailable> {
