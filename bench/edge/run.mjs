@@ -4,7 +4,9 @@
 //   2. right after a key rotation at the primary: the first request (it pays for the one
 //      refetch), then a burst at CONNECTIONS connections started at once with the new kid, then
 //      a steady run; JWKS requests counted at the primary's proxy;
-//   3. floor: GET /healthz (no verification) under the same load.
+//   3. floor: GET /healthz (no verification) under the same load;
+//   4. sequential: 1000 requests one after another, timed with hrtime (sub-ms), warm and from
+//      the first request after a rotation.
 // Needs the worker built (tests/edge/run.sh builds it; or OIDC_EDGE_WORKER_BUILD=DIR).
 //   node bench/edge/run.mjs [--duration 10] [--connections 10] [--json bench/results/edge.json]
 import * as fs from 'node:fs';
@@ -44,6 +46,21 @@ const summary = (r) => ({
   timeouts: r.timeouts,
 });
 
+/** N sequential requests over one kept-alive connection, timed with hrtime (sub-ms). */
+async function sequential(url, token, n = 1000) {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    const r = await fetch(`${url}/verify`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    await r.arrayBuffer();
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (r.status !== 200) throw new Error(`sequential: HTTP ${r.status}`);
+  }
+  ms.sort((a, b) => a - b);
+  const q = (p) => Math.round(ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] * 1000) / 1000;
+  return { requests: n, p50_ms: q(0.5), p90_ms: q(0.9), p99_ms: q(0.99), max_ms: q(1) };
+}
+
 async function timed(fn) {
   const t = process.hrtime.bigint();
   const v = await fn();
@@ -72,6 +89,7 @@ try {
   await load(worker.url, { token, duration: 2 }); // warm-up, not reported
   results.floor_healthz = summary(await load(worker.url, { method: 'GET', path: '/healthz' }));
   results.warm_verify = summary(await load(worker.url, { token }));
+  results.warm_verify_sequential = await sequential(worker.url, token);
 
   // Rotation: new key signs; the worker has never seen its kid.
   regions.primary.px.clear();
@@ -91,7 +109,13 @@ try {
   results.after_rotation_burst = summary(await load(worker.url, { token: rotated2, amount: CONNECTIONS * 20 }));
   results.after_rotation_burst_jwks_fetches = jwksHits();
   results.after_rotation_steady = summary(await load(worker.url, { token: rotated2 }));
-  results.after_rotation_total_jwks_fetches = jwksHits();
+  // And a third rotation measured request by request from the first one on.
+  regions.primary.px.clear();
+  await regions.primary.op.rotateKey();
+  await sleep(cooldown * 1000 + 200);
+  const rotated3 = await regionToken(regions.primary);
+  results.after_rotation_sequential = await sequential(worker.url, rotated3);
+  results.after_rotation_sequential_jwks_fetches = jwksHits();
 } finally {
   await worker.close();
   await regions.close();
