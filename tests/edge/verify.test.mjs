@@ -319,3 +319,29 @@ test('other methods on edge paths: 405 with Allow', async () => {
   assert.equal(r.headers.get('allow'), 'GET, HEAD');
   assert.equal(AUDIENCE, 'https://api.example.test');
 });
+
+test('cognito_access profile: Cognito-shaped access tokens (token_use, client_id, no aud) from either region', async () => {
+  const w = await fresh({ VERIFY_PROFILE: 'cognito_access', VERIFY_AUDIENCE: '' });
+  try {
+    const cognito = (name, extra = {}) => forge(regions[name], {
+      aud: undefined, token_use: 'access', scope: 'api:read', ...extra,
+    }, { header: { typ: 'JWT' } });
+    for (const name of ['primary', 'secondary']) {
+      const r = await w.verify(await cognito(name));
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual([r.body.client, r.body.region], [client.client_id, name]);
+    }
+    const cases = [
+      ['an ID token (token_use id)', await cognito('primary', { token_use: 'id' }), 'token_use_mismatch'],
+      ['mixed region', await cognito('primary', { client_id: 'app-secondary-id' }), 'aud_mismatch'],
+      ['an RFC 9068 token', await regionToken(regions.primary), 'invalid_typ'],
+    ];
+    for (const [name, token, kind] of cases) {
+      const r = await w.verify(token);
+      assert.equal(r.status, 401, name);
+      assert.equal(r.body.kind, kind, `${name}: ${JSON.stringify(r.body)}`);
+    }
+  } finally {
+    await w.close();
+  }
+});
