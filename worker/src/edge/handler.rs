@@ -117,7 +117,12 @@ impl EdgeState {
     }
 
     /// Which edge route a request takes, if any (`None`: not an edge path).
+    /// With no edge variable set at all, edge verification is off and no path is an edge
+    /// route (the token proxy answers 404).
     pub fn route(&self, method: &str, path: &str) -> Option<EdgeRoute> {
+        if matches!(self.config, Ok(None)) {
+            return None;
+        }
         match path {
             "/verify" => Some(if method == "POST" {
                 EdgeRoute::Verify

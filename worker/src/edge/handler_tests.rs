@@ -445,3 +445,13 @@ fn misconfiguration_is_reported_not_guessed() {
     let b: Value = r.json_body().unwrap();
     assert!(b["problems"][0].as_str().unwrap().contains("REGION_MODE"));
 }
+
+#[test]
+fn unconfigured_edge_claims_no_path() {
+    let state = EdgeState::new(Ok(None));
+    for (m, p) in [("POST", "/verify"), ("GET", MIRROR), ("GET", "/api/x")] {
+        assert_eq!(state.route(m, p), None, "{m} {p}");
+    }
+}
+
+const MIRROR: &str = "/.well-known/jwks/primary.json";
