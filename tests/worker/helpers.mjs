@@ -60,7 +60,7 @@ export function makeClients(regions, keys) {
  * Starts the built worker. `vars` override the defaults; `logs` collects every line the worker
  * (workerd) writes to stdout/stderr.
  */
-export async function startWorker({ regions, keys, vars = {}, records = [], rateLimit, logs = [], persistTo }) {
+export async function startWorker({ regions, keys, vars = {}, records = [], rateLimit, logs = [], persistTo, port }) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: SCRIPT,
@@ -102,8 +102,9 @@ export async function startWorker({ regions, keys, vars = {}, records = [], rate
       }
     },
   });
+  let url;
   try {
-    await mf.ready;
+    url = await mf.ready;
   } catch (e) {
     await new Promise((r) => setTimeout(r, 300));
     await mf.dispose().catch(() => {});
@@ -111,7 +112,7 @@ export async function startWorker({ regions, keys, vars = {}, records = [], rate
   }
   const kv = await mf.getKVNamespace('CLIENTS');
   for (const { record } of records) await kv.put(kvKey(record.client_id), JSON.stringify(record));
-  return { mf, kv, logs };
+  return { mf, kv, logs, url };
 }
 
 export const basic = (id, secret) =>

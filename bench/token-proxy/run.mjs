@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// Load-and-fault benchmark of the token proxy (NOT a test). Loopback only, bounded in time.
+//
+//   node bench/token-proxy/run.mjs            # build the worker first: tests/worker/run.sh
+//   BENCH_PHASE_S=10 BENCH_CONNECTIONS=8 node bench/token-proxy/run.mjs
+//
+// 1. Kill/restart: steady concurrent token requests (autocannon) through the worker (workerd via
+//    miniflare, default config: 3000 ms per try, breaker 3 failures / 5 s doubling) while the
+//    primary region's process is SIGKILLed and later restarted on the same port. Prints failed
+//    requests and p50/p99 before / during / after, and when the primary answered again.
+// 2. Time to answer with a refused primary and with a hanging primary (sequential requests on a
+//    fresh worker, so the breaker starts closed).
+// 3. Proxy overhead: the same token request, 1 connection, directly to the primary vs through
+//    the worker.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startFaultProxy } from '../../tests/support/faults.mjs';
+import { buildRecord } from '../../scripts/lib/clients.mjs';
+import { ROOT, basic, newKeys, startWorker, workerBuilt } from '../../tests/worker/helpers.mjs';
+
+const PHASE_S = Number(process.env.BENCH_PHASE_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const WARM_S = 3;
+if (!workerBuilt()) throw new Error('build the worker first (tests/worker/run.sh)');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-bench-'));
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** One region in its own process (so it can be killed), on a fixed port. */
+async function startRegion(name, port) {
+  const cfg = path.join(tmp, `${name}.json`);
+  fs.writeFileSync(cfg, JSON.stringify({ controlPort: 0, proxies: false, regions: { [name]: { port, issuerPath: `/${name}` } } }));
+  const child = spawn(process.execPath, [path.join(ROOT, 'tests/support/cli.mjs'), 'serve', '--config', cfg, '--no-proxy', '--exit-with-stdin'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const info = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const i = buf.indexOf('\n');
+      if (i >= 0) resolve(JSON.parse(buf.slice(0, i)));
+    });
+    child.on('exit', (code) => reject(new Error(`${name} exited (${code})`)));
+  });
+  const region = info.regions[name];
+  return { child, region, tokenEndpoint: region.tokenEndpoint, client: region.clients.clientCredentials };
+}
+
+function pct(values, p) {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+const header = (h, name) => {
+  for (const [k, v] of Object.entries(h ?? {})) if (k.toLowerCase() === name) return Array.isArray(v) ? v[0] : v;
+  return undefined;
+};
+const fmt = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
+
+
+// ---------------------------------------------------------------------------------------------
+const keys = newKeys();
+const pPort = await freePort();
+let primary = await startRegion('primary', pPort);
+const secondary = await startRegion('secondary', await freePort());
+const pair = (r) => ({ clientId: r.client.clientId, clientSecret: r.client.clientSecret });
+const rec = buildRecord({ mode: 'concealed', primary: pair(primary), secondary: pair(secondary), keys });
+const form = 'grant_type=client_credentials&scope=api%3Aread';
+const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(rec.clientId, rec.clientSecret) };
+const regionsFor = (primaryUrl) => ({ primaryUrl, secondaryUrl: secondary.tokenEndpoint });
+const quiet = [];
+const defaults = { UPSTREAM_TIMEOUT_MS: '3000', TOTAL_DEADLINE_MS: '8000', BREAKER_FAILURES: '3', BREAKER_OPEN_MS: '5000', BREAKER_MAX_OPEN_MS: '60000' };
+console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CONNECTIONS} connections, ${PHASE_S} s phases`);
+
+// 1. Kill / restart under load --------------------------------------------------------------
+{
+  const w = await startWorker({ regions: regionsFor(primary.tokenEndpoint), keys, records: [rec], vars: defaults, port: 0, logs: quiet });
+  const target = new URL('/oauth2/token', w.url).href;
+  const samples = [];
+  const upstreams = [];
+  const errors = [];
+  const t0 = Date.now();
+  const marks = { kill: t0 + (WARM_S + PHASE_S) * 1000, restart: t0 + (WARM_S + 2 * PHASE_S) * 1000 };
+  const inst = autocannon({
+    url: target,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: WARM_S + 3 * PHASE_S + 5,
+    timeout: 15,
+    headers,
+    body: form,
+    requests: [{ method: 'POST', headers, body: form, onResponse: (status, body, ctx, h) => upstreams.push({ t: Date.now(), up: header(h, 'x-oidc-edge-upstream') }) }],
+  });
+  inst.on('response', (client, status, bytes, ms) => samples.push({ t: Date.now(), status, ms }));
+  inst.on('reqError', (e) => errors.push({ t: Date.now(), e: String(e?.code ?? e) }));
+  let killedAt, restartedAt;
+  const killer = setTimeout(() => {
+    primary.child.kill('SIGKILL');
+    killedAt = Date.now();
+  }, marks.kill - Date.now());
+  const restarter = setTimeout(async () => {
+    primary = await startRegion('primary', pPort);
+    restartedAt = Date.now();
+  }, marks.restart - Date.now());
+  const result = await inst;
+  clearTimeout(killer);
+  clearTimeout(restarter);
+  const phases = [
+    ['before', t0 + WARM_S * 1000, killedAt],
+    ['during (primary killed)', killedAt, restartedAt],
+    ['after (restarted)', restartedAt, Infinity],
+  ];
+  console.log('\n1. kill/restart under load (primary SIGKILLed, then restarted on the same port)');
+  console.log(`   total requests ${result.requests.total}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, ${result.requests.average} req/s average`);
+  for (const [name, from, to] of phases) {
+    const s = samples.filter((x) => x.t >= from && x.t < to);
+    const failed = s.filter((x) => x.status !== 200).length + errors.filter((x) => x.t >= from && x.t < to).length;
+    const up = upstreams.filter((x) => x.t >= from && x.t < to);
+    const by = (u) => up.filter((x) => x.up === u).length;
+    console.log(`   ${name.padEnd(24)} n=${String(s.length).padStart(5)} failed=${failed}  p50 ${fmt(pct(s.map((x) => x.ms), 50))}  p99 ${fmt(pct(s.map((x) => x.ms), 99))}  max ${fmt(Math.max(...s.map((x) => x.ms)))}  primary/secondary ${by('primary')}/${by('secondary')}`);
+  }
+  const firstPrimaryAfter = upstreams.find((x) => x.t > restartedAt && x.up === 'primary');
+  const firstSecondary = upstreams.find((x) => x.t > killedAt && x.up === 'secondary');
+  console.log(`   first secondary answer ${firstSecondary ? firstSecondary.t - killedAt : 'n/a'} ms after the kill; first primary answer ${firstPrimaryAfter ? firstPrimaryAfter.t - restartedAt : 'none'} ms after the restart (breaker probe)`);
+  await w.mf.dispose();
+}
+
+// 2. Time to answer with a refused / hanging primary ------------------------------------------
+{
+  console.log('\n2. time to answer, sequential requests on a fresh worker (breaker closed, 3 failures open it)');
+  // Refused: a port nothing listens on.
+  const dead = `http://127.0.0.1:${await freePort()}/primary/token`;
+  let w = await startWorker({ regions: regionsFor(dead), keys, records: [rec], vars: defaults, logs: quiet });
+  const mfReq = async (mf) => {
+    const t = performance.now();
+    const res = await mf.dispatchFetch('http://localhost/oauth2/token', { method: 'POST', headers, body: form });
+    await res.arrayBuffer();
+    return { ms: performance.now() - t, status: res.status, upstream: res.headers.get('x-oidc-edge-upstream') };
+  };
+  const refused = [];
+  for (let i = 0; i < 8; i++) refused.push(await mfReq(w.mf));
+  console.log(`   refused primary: ${refused.map((r) => `${r.ms.toFixed(0)}ms/${r.status}/${r.upstream}`).join('  ')}`);
+  await w.mf.dispose();
+
+  const px = await startFaultProxy({ upstream: new URL(primary.tokenEndpoint).origin, name: 'primary', mode: 'hang' });
+  w = await startWorker({ regions: regionsFor(`${px.url}/primary/token`), keys, records: [rec], vars: defaults, logs: quiet });
+  const hung = [];
+  for (let i = 0; i < 6; i++) hung.push(await mfReq(w.mf));
+  console.log(`   hanging primary: ${hung.map((r) => `${r.ms.toFixed(0)}ms/${r.status}/${r.upstream}`).join('  ')}`);
+  await w.mf.dispose();
+  await px.close();
+}
+
+// 3. Proxy overhead ----------------------------------------------------------------------------
+{
+  const w = await startWorker({ regions: regionsFor(primary.tokenEndpoint), keys, records: [rec], vars: defaults, port: 0, logs: quiet });
+  const direct = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(primary.client.clientId, primary.client.clientSecret) };
+  // Latencies from autocannon's per-response timings (float ms; its histogram rounds to whole ms).
+  const run = async (url, h) => {
+    const lat = [];
+    const inst = autocannon({ url, method: 'POST', connections: 1, duration: Math.max(5, PHASE_S - 2), headers: h, body: form });
+    inst.on('response', (client, status, bytes, ms) => lat.push(ms));
+    const r = await inst;
+    return { n: r.requests.total, non2xx: r.non2xx, p50: pct(lat, 50), p99: pct(lat, 99) };
+  };
+  await run(primary.tokenEndpoint, direct); // warm both
+  const d = await run(primary.tokenEndpoint, direct);
+  const p = await run(new URL('/oauth2/token', w.url).href, headers);
+  console.log('\n3. proxy overhead, 1 connection, same request (RS256 JWT access token from oidc-provider)');
+  console.log(`   direct to the primary: p50 ${fmt(d.p50)}  p99 ${fmt(d.p99)}  (${d.n} requests, non-2xx ${d.non2xx})`);
+  console.log(`   through the worker:    p50 ${fmt(p.p50)}  p99 ${fmt(p.p99)}  (${p.n} requests, non-2xx ${p.non2xx})`);
+  console.log(`   overhead:              p50 +${(p.p50 - d.p50).toFixed(1)} ms  p99 +${(p.p99 - d.p99).toFixed(1)} ms`);
+  await w.mf.dispose();
+}
+
+for (const c of children) c.stdin.end();
+await new Promise((r) => setTimeout(r, 300));
+process.exit(0);
