@@ -28,12 +28,23 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
         Route::Token => token::handle(ctx, req, &mut log).await,
         Route::Health => {
             log.outcome = "health";
-            health(ctx.loaded, Some(ctx.shared), ctx.clock.now_ms(), ctx.request_id)
+            health(
+                ctx.loaded,
+                Some(ctx.shared),
+                ctx.clock.now_ms(),
+                ctx.request_id,
+            )
         }
         Route::MethodNotAllowed(allow) => {
             log.outcome = "method_not_allowed";
-            HttpResponse::oauth_error(405, "invalid_request", Some("method not allowed"), ctx.request_id, Served::None)
-                .with_header("Allow", allow)
+            HttpResponse::oauth_error(
+                405,
+                "invalid_request",
+                Some("method not allowed"),
+                ctx.request_id,
+                Served::None,
+            )
+            .with_header("Allow", allow)
         }
         Route::NotFound => {
             log.outcome = "not_found";
@@ -41,14 +52,12 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
         }
     };
     log.status = resp.status;
-    log.served = Some(
-        match resp.header("X-Oidc-Edge-Upstream") {
-            Some("primary") => Served::Primary,
-            Some("secondary") => Served::Secondary,
-            Some("cache") => Served::Cache,
-            _ => Served::None,
-        },
-    );
+    log.served = Some(match resp.header("X-Oidc-Edge-Upstream") {
+        Some("primary") => Served::Primary,
+        Some("secondary") => Served::Secondary,
+        Some("cache") => Served::Cache,
+        _ => Served::None,
+    });
     log.duration_ms = ctx.clock.now_ms().saturating_sub(start);
     (resp, log)
 }

@@ -10,7 +10,11 @@ const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn encode_with(alphabet: &[u8; 64], input: &[u8], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..4 {
@@ -192,8 +196,14 @@ mod tests {
         for (plain, enc) in cases {
             assert_eq!(base64_encode(plain.as_bytes()), enc);
             assert_eq!(base64_decode(enc).unwrap(), plain.as_bytes());
-            assert_eq!(base64_decode(enc.trim_end_matches('=')).unwrap(), plain.as_bytes());
-            assert_eq!(base64url_encode(plain.as_bytes()), enc.trim_end_matches('='));
+            assert_eq!(
+                base64_decode(enc.trim_end_matches('=')).unwrap(),
+                plain.as_bytes()
+            );
+            assert_eq!(
+                base64url_encode(plain.as_bytes()),
+                enc.trim_end_matches('=')
+            );
         }
     }
 

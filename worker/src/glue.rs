@@ -8,8 +8,8 @@ use std::vec::Vec;
 
 use futures_util::future::{select, Either};
 use worker::{
-    console_log, event, AbortController, Context, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
-    RequestRedirect, Response, ResponseBuilder,
+    console_log, event, AbortController, Context, Date, Delay, Env, Fetch, Headers, Method,
+    Request, RequestInit, RequestRedirect, Response, ResponseBuilder,
 };
 
 use crate::app;
@@ -70,7 +70,9 @@ fn load(env: &Env) -> Rc<Isolate> {
 
 fn fallback_config() -> Config {
     let get = |name: &str| match name {
-        "OAUTH_HOST_PRIMARY" | "OAUTH_HOST_SECONDARY" => Some("https://invalid.example/".to_string()),
+        "OAUTH_HOST_PRIMARY" | "OAUTH_HOST_SECONDARY" => {
+            Some("https://invalid.example/".to_string())
+        }
         _ => None,
     };
     Config::from_env(&get).unwrap_or_else(|_| unreachable!())
@@ -99,7 +101,10 @@ impl RateLimit for Limiter<'_> {
     async fn allow(&self, key: &str) -> bool {
         match self.0.rate_limiter(RATE_LIMIT_BINDING) {
             // Fail open: a rate-limit outage must not become a token outage.
-            Ok(limiter) => limiter.limit(key.to_string()).await.map_or(true, |o| o.success),
+            Ok(limiter) => limiter
+                .limit(key.to_string())
+                .await
+                .map_or(true, |o| o.success),
             Err(_) => true,
         }
     }
@@ -107,7 +112,10 @@ impl RateLimit for Limiter<'_> {
 
 struct FetchUpstream;
 
-async fn fetch_once(request: &UpstreamRequest, signal: &worker::AbortSignal) -> worker::Result<UpstreamReply> {
+async fn fetch_once(
+    request: &UpstreamRequest,
+    signal: &worker::AbortSignal,
+) -> worker::Result<UpstreamReply> {
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.set(name, value)?;
@@ -122,11 +130,19 @@ async fn fetch_once(request: &UpstreamRequest, signal: &worker::AbortSignal) -> 
     let status = resp.status_code();
     let retry_after = resp.headers().get("retry-after").ok().flatten();
     let body = resp.bytes().await?;
-    Ok(UpstreamReply { status, retry_after, body })
+    Ok(UpstreamReply {
+        status,
+        retry_after,
+        body,
+    })
 }
 
 impl Upstream for FetchUpstream {
-    async fn send(&self, request: &UpstreamRequest, timeout_ms: u64) -> Result<UpstreamReply, Transport> {
+    async fn send(
+        &self,
+        request: &UpstreamRequest,
+        timeout_ms: u64,
+    ) -> Result<UpstreamReply, Transport> {
         let controller = AbortController::default();
         let signal = controller.signal();
         let attempt = core::pin::pin!(fetch_once(request, &signal));
@@ -157,13 +173,24 @@ async fn to_http(mut req: Request) -> worker::Result<HttpRequest> {
         headers.push((name.to_ascii_lowercase(), value));
     }
     let method = req.method().to_string();
-    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let body = if method != "POST" || declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         // Not read: either not needed, or refused as too large without reading it.
-        if method == "POST" { None } else { Some(Vec::new()) }
+        if method == "POST" {
+            None
+        } else {
+            Some(Vec::new())
+        }
     } else {
         let bytes = req.bytes().await.unwrap_or_default();
-        if bytes.len() > MAX_BODY_BYTES { None } else { Some(bytes) }
+        if bytes.len() > MAX_BODY_BYTES {
+            None
+        } else {
+            Some(bytes)
+        }
     };
     Ok(HttpRequest {
         method,
@@ -179,8 +206,14 @@ fn to_worker(resp: HttpResponse, head: bool) -> worker::Result<Response> {
     for (name, value) in &resp.headers {
         headers.append(name, value)?;
     }
-    let builder = ResponseBuilder::new().with_status(resp.status).with_headers(headers);
-    Ok(if head { builder.empty() } else { builder.fixed(resp.body) })
+    let builder = ResponseBuilder::new()
+        .with_status(resp.status)
+        .with_headers(headers);
+    Ok(if head {
+        builder.empty()
+    } else {
+        builder.fixed(resp.body)
+    })
 }
 
 #[event(fetch)]

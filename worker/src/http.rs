@@ -30,7 +30,10 @@ impl HttpRequest {
 
     /// How many headers carry this name.
     pub fn header_count(&self, name: &str) -> usize {
-        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).count()
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .count()
     }
 }
 
@@ -78,12 +81,18 @@ impl HttpResponse {
         HttpResponse {
             status,
             headers: std::vec![
-                ("Content-Type".to_string(), "application/json;charset=UTF-8".to_string()),
+                (
+                    "Content-Type".to_string(),
+                    "application/json;charset=UTF-8".to_string()
+                ),
                 ("Cache-Control".to_string(), "no-store".to_string()),
                 ("Pragma".to_string(), "no-cache".to_string()),
                 ("X-Content-Type-Options".to_string(), "nosniff".to_string()),
                 ("X-Request-Id".to_string(), request_id.to_string()),
-                ("X-Oidc-Edge-Upstream".to_string(), served.as_str().to_string()),
+                (
+                    "X-Oidc-Edge-Upstream".to_string(),
+                    served.as_str().to_string()
+                ),
             ],
             body,
         }

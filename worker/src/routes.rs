@@ -41,13 +41,25 @@ mod tests {
     #[test]
     fn table() {
         assert_eq!(route("POST", "/oauth2/token"), Route::Token);
-        assert_eq!(route("GET", "/oauth2/token"), Route::MethodNotAllowed("POST"));
-        assert_eq!(route("OPTIONS", "/oauth2/token"), Route::MethodNotAllowed("POST"));
+        assert_eq!(
+            route("GET", "/oauth2/token"),
+            Route::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            route("OPTIONS", "/oauth2/token"),
+            Route::MethodNotAllowed("POST")
+        );
         assert_eq!(route("GET", "/healthz"), Route::Health);
         assert_eq!(route("HEAD", "/healthz"), Route::Health);
-        assert_eq!(route("POST", "/healthz"), Route::MethodNotAllowed("GET, HEAD"));
+        assert_eq!(
+            route("POST", "/healthz"),
+            Route::MethodNotAllowed("GET, HEAD")
+        );
         assert_eq!(route("POST", "/oauth2/token/"), Route::NotFound);
         assert_eq!(route("GET", "/"), Route::NotFound);
-        assert_eq!(route("post", "/oauth2/token"), Route::MethodNotAllowed("POST"));
+        assert_eq!(
+            route("post", "/oauth2/token"),
+            Route::MethodNotAllowed("POST")
+        );
     }
 }

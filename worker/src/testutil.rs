@@ -77,7 +77,10 @@ pub struct Call {
 impl Call {
     /// A header value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -91,18 +94,33 @@ pub struct FakeUpstream {
 
 impl FakeUpstream {
     pub fn new(clock: &FakeClock) -> Self {
-        FakeUpstream { clock: clock.clone(), scripts: RefCell::default(), calls: RefCell::default() }
+        FakeUpstream {
+            clock: clock.clone(),
+            scripts: RefCell::default(),
+            calls: RefCell::default(),
+        }
     }
     pub fn script(&self, url: &str, behaviours: &[Behaviour]) {
-        self.scripts.borrow_mut().insert(url.to_string(), behaviours.iter().cloned().collect());
+        self.scripts
+            .borrow_mut()
+            .insert(url.to_string(), behaviours.iter().cloned().collect());
     }
     pub fn calls_to(&self, url: &str) -> Vec<Call> {
-        self.calls.borrow().iter().filter(|c| c.url == url).cloned().collect()
+        self.calls
+            .borrow()
+            .iter()
+            .filter(|c| c.url == url)
+            .cloned()
+            .collect()
     }
 }
 
 impl Upstream for FakeUpstream {
-    async fn send(&self, request: &UpstreamRequest, timeout_ms: u64) -> Result<UpstreamReply, Transport> {
+    async fn send(
+        &self,
+        request: &UpstreamRequest,
+        timeout_ms: u64,
+    ) -> Result<UpstreamReply, Transport> {
         self.calls.borrow_mut().push(Call {
             url: request.url.clone(),
             headers: request.headers.clone(),
@@ -112,7 +130,9 @@ impl Upstream for FakeUpstream {
         });
         let b = {
             let mut scripts = self.scripts.borrow_mut();
-            let q = scripts.get_mut(&request.url).expect("no script for this URL");
+            let q = scripts
+                .get_mut(&request.url)
+                .expect("no script for this URL");
             if q.len() > 1 {
                 q.pop_front().unwrap()
             } else {
@@ -131,19 +151,36 @@ impl Upstream for FakeUpstream {
 
 /// Behaviour builders.
 pub fn reply(latency_ms: u64, status: u16, body: &str) -> Behaviour {
-    Behaviour { latency_ms, result: Ok(UpstreamReply { status, retry_after: None, body: body.as_bytes().to_vec() }) }
+    Behaviour {
+        latency_ms,
+        result: Ok(UpstreamReply {
+            status,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        }),
+    }
 }
 pub fn reply_retry_after(latency_ms: u64, status: u16, retry_after: &str) -> Behaviour {
     Behaviour {
         latency_ms,
-        result: Ok(UpstreamReply { status, retry_after: Some(retry_after.into()), body: b"{}".to_vec() }),
+        result: Ok(UpstreamReply {
+            status,
+            retry_after: Some(retry_after.into()),
+            body: b"{}".to_vec(),
+        }),
     }
 }
 pub fn network(latency_ms: u64) -> Behaviour {
-    Behaviour { latency_ms, result: Err(Transport::Network) }
+    Behaviour {
+        latency_ms,
+        result: Err(Transport::Network),
+    }
 }
 pub fn hang() -> Behaviour {
-    Behaviour { latency_ms: u64::MAX, result: Err(Transport::Timeout) }
+    Behaviour {
+        latency_ms: u64::MAX,
+        result: Err(Transport::Timeout),
+    }
 }
 pub fn token(latency_ms: u64, tag: &str) -> Behaviour {
     reply(

@@ -57,7 +57,12 @@ pub struct Breaker {
 impl Breaker {
     /// A closed breaker. `probe_timeout_ms` should be the request deadline.
     pub fn new(cfg: BreakerConfig, probe_timeout_ms: u64) -> Self {
-        Breaker { cfg, state: State::Closed { failures: 0 }, trips: 0, probe_timeout_ms }
+        Breaker {
+            cfg,
+            state: State::Closed { failures: 0 },
+            trips: 0,
+            probe_timeout_ms,
+        }
     }
 
     /// Replaces the tuning (config can change between deployments; state is kept).
@@ -69,7 +74,9 @@ impl Breaker {
     /// The state as of `now` (an open breaker whose period has passed reads as half-open).
     pub fn state(&self, now_ms: u64) -> State {
         match self.state {
-            State::Open { until_ms } if now_ms >= until_ms => State::HalfOpen { probe_since_ms: None },
+            State::Open { until_ms } if now_ms >= until_ms => State::HalfOpen {
+                probe_since_ms: None,
+            },
             s => s,
         }
     }
@@ -90,7 +97,10 @@ impl Breaker {
     /// The open period after `trips` openings in a row.
     pub fn open_period_ms(&self, trips: u32) -> u64 {
         let shift = trips.saturating_sub(1).min(32);
-        self.cfg.open_ms.saturating_mul(1u64 << shift).min(self.cfg.max_open_ms)
+        self.cfg
+            .open_ms
+            .saturating_mul(1u64 << shift)
+            .min(self.cfg.max_open_ms)
     }
 
     /// Asks to use this upstream now. A `Probe` permit moves the breaker to "probe in flight".
@@ -98,11 +108,13 @@ impl Breaker {
         match self.state(now_ms) {
             State::Closed { .. } => Permit::Allowed,
             State::Open { .. } => Permit::Rejected,
-            State::HalfOpen { probe_since_ms: Some(since) } if now_ms < since.saturating_add(self.probe_timeout_ms) => {
-                Permit::Rejected
-            }
+            State::HalfOpen {
+                probe_since_ms: Some(since),
+            } if now_ms < since.saturating_add(self.probe_timeout_ms) => Permit::Rejected,
             State::HalfOpen { .. } => {
-                self.state = State::HalfOpen { probe_since_ms: Some(now_ms) };
+                self.state = State::HalfOpen {
+                    probe_since_ms: Some(now_ms),
+                };
                 Permit::Probe
             }
         }
@@ -138,13 +150,17 @@ impl Breaker {
     /// so the next request probes.
     pub fn release_probe(&mut self) {
         if let State::HalfOpen { .. } = self.state {
-            self.state = State::HalfOpen { probe_since_ms: None };
+            self.state = State::HalfOpen {
+                probe_since_ms: None,
+            };
         }
     }
 
     fn open(&mut self, now_ms: u64) {
         self.trips = self.trips.saturating_add(1);
-        self.state = State::Open { until_ms: now_ms.saturating_add(self.open_period_ms(self.trips)) };
+        self.state = State::Open {
+            until_ms: now_ms.saturating_add(self.open_period_ms(self.trips)),
+        };
     }
 }
 
@@ -152,7 +168,11 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    const CFG: BreakerConfig = BreakerConfig { failure_threshold: 3, open_ms: 1000, max_open_ms: 5000 };
+    const CFG: BreakerConfig = BreakerConfig {
+        failure_threshold: 3,
+        open_ms: 1000,
+        max_open_ms: 5000,
+    };
 
     #[test]
     fn opens_after_threshold_consecutive_failures() {
@@ -163,7 +183,11 @@ mod tests {
             assert_eq!(b.state(0), State::Closed { failures: i });
         }
         b.on_success();
-        assert_eq!(b.state(0), State::Closed { failures: 0 }, "a success resets the count");
+        assert_eq!(
+            b.state(0),
+            State::Closed { failures: 0 },
+            "a success resets the count"
+        );
         for _ in 0..3 {
             b.on_failure(Permit::Allowed, 10);
         }
@@ -174,13 +198,28 @@ mod tests {
 
     #[test]
     fn half_open_lets_exactly_one_probe_through() {
-        let mut b = Breaker::new(BreakerConfig { failure_threshold: 1, ..CFG }, 8000);
+        let mut b = Breaker::new(
+            BreakerConfig {
+                failure_threshold: 1,
+                ..CFG
+            },
+            8000,
+        );
         b.on_failure(Permit::Allowed, 0);
         assert_eq!(b.acquire(999), Permit::Rejected);
-        assert_eq!(b.state(1000), State::HalfOpen { probe_since_ms: None });
+        assert_eq!(
+            b.state(1000),
+            State::HalfOpen {
+                probe_since_ms: None
+            }
+        );
         assert_eq!(b.retry_in_ms(1000), 0);
         assert_eq!(b.acquire(1000), Permit::Probe);
-        assert_eq!(b.acquire(1001), Permit::Rejected, "second request while the probe is in flight");
+        assert_eq!(
+            b.acquire(1001),
+            Permit::Rejected,
+            "second request while the probe is in flight"
+        );
         assert_eq!(b.acquire(8999), Permit::Rejected);
         // The probe never reported back: after probe_timeout another request probes.
         assert_eq!(b.acquire(9000), Permit::Probe);
@@ -191,12 +230,20 @@ mod tests {
 
     #[test]
     fn open_period_grows_and_is_capped() {
-        let mut b = Breaker::new(BreakerConfig { failure_threshold: 1, ..CFG }, 8000);
+        let mut b = Breaker::new(
+            BreakerConfig {
+                failure_threshold: 1,
+                ..CFG
+            },
+            8000,
+        );
         let mut now = 0;
         b.on_failure(Permit::Allowed, now);
         let mut periods = std::vec::Vec::new();
         for _ in 0..5 {
-            let State::Open { until_ms } = b.state(now) else { panic!("not open") };
+            let State::Open { until_ms } = b.state(now) else {
+                panic!("not open")
+            };
             periods.push(until_ms - now);
             now = until_ms;
             assert_eq!(b.acquire(now), Permit::Probe);
@@ -210,18 +257,34 @@ mod tests {
         assert_eq!(b.acquire(until), Permit::Probe);
         b.on_success();
         b.on_failure(Permit::Allowed, until);
-        assert_eq!(b.state(until), State::Open { until_ms: until + 1000 });
+        assert_eq!(
+            b.state(until),
+            State::Open {
+                until_ms: until + 1000
+            }
+        );
     }
 
     #[test]
     fn non_probe_failures_do_not_extend_an_open_breaker() {
-        let mut b = Breaker::new(BreakerConfig { failure_threshold: 1, ..CFG }, 8000);
+        let mut b = Breaker::new(
+            BreakerConfig {
+                failure_threshold: 1,
+                ..CFG
+            },
+            8000,
+        );
         b.on_failure(Permit::Allowed, 0);
         b.on_failure(Permit::Rejected, 500); // last-resort attempt while open
         assert_eq!(b.state(500), State::Open { until_ms: 1000 });
         assert_eq!(b.acquire(1000), Permit::Probe);
         b.on_failure(Permit::Allowed, 1001); // a request that started before the probe
-        assert_eq!(b.state(1001), State::HalfOpen { probe_since_ms: Some(1000) });
+        assert_eq!(
+            b.state(1001),
+            State::HalfOpen {
+                probe_since_ms: Some(1000)
+            }
+        );
         assert_eq!(b.trips(), 1);
         b.release_probe();
         assert_eq!(b.acquire(1002), Permit::Probe);
@@ -229,7 +292,14 @@ mod tests {
 
     #[test]
     fn period_arithmetic_saturates() {
-        let b = Breaker::new(BreakerConfig { failure_threshold: 1, open_ms: u64::MAX / 2, max_open_ms: u64::MAX }, 1);
+        let b = Breaker::new(
+            BreakerConfig {
+                failure_threshold: 1,
+                open_ms: u64::MAX / 2,
+                max_open_ms: u64::MAX,
+            },
+            1,
+        );
         assert_eq!(b.open_period_ms(40), u64::MAX);
         assert_eq!(b.open_period_ms(0), u64::MAX / 2);
     }

@@ -17,7 +17,12 @@ use super::config::CacheConfig;
 pub type CacheKey = [u8; 32];
 
 /// Computes the cache key.
-pub fn cache_key(key: &[u8], client_id: &str, secret_digest: &[u8; 32], normalized_scope: &str) -> CacheKey {
+pub fn cache_key(
+    key: &[u8],
+    client_id: &str,
+    secret_digest: &[u8; 32],
+    normalized_scope: &str,
+) -> CacheKey {
     let mut msg = Vec::with_capacity(64 + client_id.len() + normalized_scope.len());
     msg.extend_from_slice(b"oidc-edge/token-cache/v1\0");
     msg.extend_from_slice(&(client_id.len() as u32).to_be_bytes());
@@ -66,10 +71,14 @@ impl TokenCache {
     /// Stores a successful token response if it has a positive `expires_in`. Returns whether
     /// it was stored.
     pub fn put(&mut self, cfg: &CacheConfig, key: CacheKey, body: &[u8], now_ms: u64) -> bool {
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+        else {
             return false;
         };
-        let Some(expires_in) = map.get("expires_in").and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64))) else {
+        let Some(expires_in) = map
+            .get("expires_in")
+            .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)))
+        else {
             return false;
         };
         if expires_in == 0 || expires_in <= cfg.min_remaining_s {
@@ -79,13 +88,24 @@ impl TokenCache {
             self.entries.retain(|_, e| e.expires_at_ms > now_ms);
             if self.entries.len() >= cfg.max_entries {
                 // Drop the entry closest to expiry.
-                if let Some(k) = self.entries.iter().min_by_key(|(_, e)| e.expires_at_ms).map(|(k, _)| *k) {
+                if let Some(k) = self
+                    .entries
+                    .iter()
+                    .min_by_key(|(_, e)| e.expires_at_ms)
+                    .map(|(k, _)| *k)
+                {
                     self.entries.remove(&k);
                 }
             }
         }
         let expires_at_ms = now_ms.saturating_add(expires_in.saturating_mul(1000));
-        self.entries.insert(key, Entry { body: map, expires_at_ms });
+        self.entries.insert(
+            key,
+            Entry {
+                body: map,
+                expires_at_ms,
+            },
+        );
         true
     }
 }
@@ -94,11 +114,15 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    const CFG: CacheConfig = CacheConfig { min_remaining_s: 60, max_entries: 3 };
+    const CFG: CacheConfig = CacheConfig {
+        min_remaining_s: 60,
+        max_entries: 3,
+    };
     const K: &[u8] = b"cache key ..... at least 32 bytes";
 
     fn body(expires_in: &str) -> Vec<u8> {
-        std::format!(r#"{{"access_token":"t","token_type":"Bearer","expires_in":{expires_in}}}"#).into_bytes()
+        std::format!(r#"{{"access_token":"t","token_type":"Bearer","expires_in":{expires_in}}}"#)
+            .into_bytes()
     }
 
     #[test]
@@ -110,7 +134,10 @@ mod tests {
         assert_ne!(base, cache_key(K, "app2", &d1, "a b"));
         assert_ne!(base, cache_key(K, "app", &d2, "a b"));
         assert_ne!(base, cache_key(K, "app", &d1, "a"));
-        assert_ne!(base, cache_key(b"another cache key, 32 bytes long!", "app", &d1, "a b"));
+        assert_ne!(
+            base,
+            cache_key(b"another cache key, 32 bytes long!", "app", &d1, "a b")
+        );
     }
 
     #[test]
@@ -123,7 +150,8 @@ mod tests {
         assert_eq!(v["expires_in"], 3600);
         assert_eq!(v["access_token"], "t");
         // Served with the remaining lifetime (whole seconds, rounded down).
-        let v: serde_json::Value = serde_json::from_slice(&c.get(&CFG, &k, t0 + 1_500).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&c.get(&CFG, &k, t0 + 1_500).unwrap()).unwrap();
         assert_eq!(v["expires_in"], 3598);
         // Still served with exactly min_remaining left, not with less.
         assert!(c.get(&CFG, &k, t0 + (3600 - 60) * 1000).is_some());
@@ -137,7 +165,10 @@ mod tests {
         let k = [1u8; 32];
         assert!(!c.put(&CFG, k, br#"{"access_token":"t"}"#, 0));
         assert!(!c.put(&CFG, k, &body("0"), 0));
-        assert!(!c.put(&CFG, k, &body("60"), 0), "never servable with min_remaining 60");
+        assert!(
+            !c.put(&CFG, k, &body("60"), 0),
+            "never servable with min_remaining 60"
+        );
         assert!(!c.put(&CFG, k, &body("\"3600\""), 0));
         assert!(!c.put(&CFG, k, b"not json", 0));
         assert!(c.put(&CFG, k, &body("61"), 0));
@@ -152,7 +183,10 @@ mod tests {
         }
         assert!(c.put(&CFG, [4; 32], &body("700"), 0));
         assert_eq!(c.len(), 3);
-        assert!(c.get(&CFG, &[2; 32], 0).is_none(), "the entry closest to expiry went");
+        assert!(
+            c.get(&CFG, &[2; 32], 0).is_none(),
+            "the entry closest to expiry went"
+        );
         // Expired entries are dropped first.
         let mut c = TokenCache::default();
         for (i, ttl) in [(1u8, "500"), (2, "100"), (3, "900")] {

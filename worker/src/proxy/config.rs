@@ -117,9 +117,9 @@ fn parse_num(
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host == "[::1]"
-        || host
-            .strip_prefix("127.")
-            .is_some_and(|rest| rest.split('.').count() == 3 && rest.split('.').all(|p| p.parse::<u8>().is_ok()))
+        || host.strip_prefix("127.").is_some_and(|rest| {
+            rest.split('.').count() == 3 && rest.split('.').all(|p| p.parse::<u8>().is_ok())
+        })
 }
 
 /// Checks a token endpoint URL: absolute, `https` (or `http` to a loopback host), no
@@ -197,8 +197,22 @@ impl Config {
             }
         };
         let p = &mut problems;
-        let try_timeout_ms = parse_num(get, "UPSTREAM_TIMEOUT_MS", DEFAULT_TRY_TIMEOUT_MS, 50, 60_000, p);
-        let deadline_ms = parse_num(get, "TOTAL_DEADLINE_MS", DEFAULT_DEADLINE_MS, 100, 120_000, p);
+        let try_timeout_ms = parse_num(
+            get,
+            "UPSTREAM_TIMEOUT_MS",
+            DEFAULT_TRY_TIMEOUT_MS,
+            50,
+            60_000,
+            p,
+        );
+        let deadline_ms = parse_num(
+            get,
+            "TOTAL_DEADLINE_MS",
+            DEFAULT_DEADLINE_MS,
+            100,
+            120_000,
+            p,
+        );
         let failure_threshold = parse_num(get, "BREAKER_FAILURES", 3, 1, 1000, p) as u32;
         let open_ms = parse_num(get, "BREAKER_OPEN_MS", 5_000, 100, 3_600_000, p);
         let max_open_ms = parse_num(get, "BREAKER_MAX_OPEN_MS", 60_000, 100, 86_400_000, p);
@@ -226,14 +240,25 @@ impl Config {
             force,
             try_timeout_ms,
             deadline_ms,
-            breaker: BreakerConfig { failure_threshold, open_ms, max_open_ms },
-            cache: cache_on.then_some(CacheConfig { min_remaining_s, max_entries }),
+            breaker: BreakerConfig {
+                failure_threshold,
+                open_ms,
+                max_open_ms,
+            },
+            cache: cache_on.then_some(CacheConfig {
+                min_remaining_s,
+                max_entries,
+            }),
             rate_limit_retry_after_s,
         })
     }
 }
 
-fn key_bytes(get: &dyn Fn(&str) -> Option<String>, name: &str, problems: &mut Vec<String>) -> Option<Vec<u8>> {
+fn key_bytes(
+    get: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    problems: &mut Vec<String>,
+) -> Option<Vec<u8>> {
     match get(name) {
         None => {
             problems.push(format!("secret {name} is not set"));
@@ -251,7 +276,10 @@ fn key_bytes(get: &dyn Fn(&str) -> Option<String>, name: &str, problems: &mut Ve
 
 impl Secrets {
     /// Reads the secrets; `TOKEN_CACHE_KEY` is required only when `cache_on`.
-    pub fn from_env(get: &dyn Fn(&str) -> Option<String>, cache_on: bool) -> Result<Secrets, Vec<String>> {
+    pub fn from_env(
+        get: &dyn Fn(&str) -> Option<String>,
+        cache_on: bool,
+    ) -> Result<Secrets, Vec<String>> {
         let mut problems = Vec::new();
         let enc = key_bytes(get, "CLIENT_ENC_KEY", &mut problems);
         let enc_key = match enc.as_deref().map(<[u8; 32]>::try_from) {
@@ -263,9 +291,17 @@ impl Secrets {
             None => None,
         };
         let hash_key = key_bytes(get, "CLIENT_HASH_KEY", &mut problems);
-        let cache_key = if cache_on { key_bytes(get, "TOKEN_CACHE_KEY", &mut problems) } else { None };
+        let cache_key = if cache_on {
+            key_bytes(get, "TOKEN_CACHE_KEY", &mut problems)
+        } else {
+            None
+        };
         match (enc_key, hash_key) {
-            (Some(enc_key), Some(hash_key)) if problems.is_empty() => Ok(Secrets { enc_key, hash_key, cache_key }),
+            (Some(enc_key), Some(hash_key)) if problems.is_empty() => Ok(Secrets {
+                enc_key,
+                hash_key,
+                cache_key,
+            }),
             _ => Err(problems),
         }
     }
@@ -277,7 +313,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| m.get(k).cloned()
     }
 
@@ -291,7 +330,14 @@ mod tests {
         assert_eq!(c.force, Force::Auto);
         assert_eq!(c.try_timeout_ms, 3000);
         assert_eq!(c.deadline_ms, 8000);
-        assert_eq!(c.breaker, BreakerConfig { failure_threshold: 3, open_ms: 5000, max_open_ms: 60000 });
+        assert_eq!(
+            c.breaker,
+            BreakerConfig {
+                failure_threshold: 3,
+                open_ms: 5000,
+                max_open_ms: 60000
+            }
+        );
         assert_eq!(c.cache, None);
     }
 
@@ -315,7 +361,13 @@ mod tests {
         assert_eq!(c.force, Force::Secondary);
         assert_eq!((c.try_timeout_ms, c.deadline_ms), (1500, 4000));
         assert_eq!(c.breaker.failure_threshold, 1);
-        assert_eq!(c.cache, Some(CacheConfig { min_remaining_s: 30, max_entries: 1000 }));
+        assert_eq!(
+            c.cache,
+            Some(CacheConfig {
+                min_remaining_s: 30,
+                max_entries: 1000
+            })
+        );
     }
 
     #[test]
@@ -364,12 +416,20 @@ mod tests {
     fn secrets() {
         let k32 = crate::codec::base64url_encode(&[7u8; 32]);
         let k40 = crate::codec::base64_encode(&[9u8; 40]);
-        let s = Secrets::from_env(&env(&[("CLIENT_ENC_KEY", &k32), ("CLIENT_HASH_KEY", &k40)]), false).unwrap();
+        let s = Secrets::from_env(
+            &env(&[("CLIENT_ENC_KEY", &k32), ("CLIENT_HASH_KEY", &k40)]),
+            false,
+        )
+        .unwrap();
         assert_eq!(s.enc_key, [7u8; 32]);
         assert_eq!(s.hash_key.len(), 40);
         assert!(s.cache_key.is_none());
         assert_eq!(std::format!("{s:?}"), "Secrets(..)");
-        let e = Secrets::from_env(&env(&[("CLIENT_ENC_KEY", &k40), ("CLIENT_HASH_KEY", "short")]), true).unwrap_err();
+        let e = Secrets::from_env(
+            &env(&[("CLIENT_ENC_KEY", &k40), ("CLIENT_HASH_KEY", "short")]),
+            true,
+        )
+        .unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e.iter().all(|p| !p.contains(&k40)));
     }

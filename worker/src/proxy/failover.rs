@@ -73,7 +73,9 @@ pub enum Class {
 
 fn is_error_code(s: &str) -> bool {
     // RFC 6749 5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E )
-    !s.is_empty() && s.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// Classifies one attempt.
@@ -89,14 +91,23 @@ pub fn classify(outcome: &Result<UpstreamReply, Transport>) -> Class {
     };
     match reply.status {
         200..=299 => match object() {
-            Some(m) if m.get("access_token").is_some_and(|t| t.as_str().is_some_and(|s| !s.is_empty())) => Class::Token,
+            Some(m)
+                if m.get("access_token")
+                    .is_some_and(|t| t.as_str().is_some_and(|s| !s.is_empty())) =>
+            {
+                Class::Token
+            }
             _ => Class::Fail(Failure::Malformed),
         },
         429 => Class::Fail(Failure::TooManyRequests),
         500..=599 => Class::Fail(Failure::ServerError),
         408 => Class::Fail(Failure::Unexpected),
         400..=499 => match object() {
-            Some(m) if m.get("error").and_then(|e| e.as_str()).is_some_and(is_error_code) => {
+            Some(m)
+                if m.get("error")
+                    .and_then(|e| e.as_str())
+                    .is_some_and(is_error_code) =>
+            {
                 let mut out = serde_json::Map::new();
                 for k in ["error", "error_description", "error_uri"] {
                     if let Some(v @ serde_json::Value::String(_)) = m.get(k) {
@@ -222,7 +233,12 @@ pub async fn run<U: Upstream, C: Clock>(
             continue;
         }
         match run.attempt(region, permit).await {
-            Step::Done(decision) => return Outcome { decision, attempts: run.attempts },
+            Step::Done(decision) => {
+                return Outcome {
+                    decision,
+                    attempts: run.attempts,
+                }
+            }
             Step::Next => {}
             Step::OutOfTime => return run.unavailable(candidates),
         }
@@ -230,7 +246,12 @@ pub async fn run<U: Upstream, C: Clock>(
     // Last resort: upstreams with an open breaker (their failure does not extend the period).
     for region in deferred {
         match run.attempt(region, Permit::Rejected).await {
-            Step::Done(decision) => return Outcome { decision, attempts: run.attempts },
+            Step::Done(decision) => {
+                return Outcome {
+                    decision,
+                    attempts: run.attempts,
+                }
+            }
             Step::Next => {}
             Step::OutOfTime => break,
         }
@@ -265,7 +286,13 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
         }
         let probe = permit == Permit::Probe;
         let Some(creds) = (self.credentials)(region) else {
-            self.attempts.push(Attempt { region, result: Failure::BadRecord.as_str(), status: None, ms: 0, probe });
+            self.attempts.push(Attempt {
+                region,
+                result: Failure::BadRecord.as_str(),
+                status: None,
+                ms: 0,
+                probe,
+            });
             if probe {
                 // Nothing was learned about the upstream: let the next request probe.
                 self.breakers.borrow_mut()[region.index()].release_probe();
@@ -293,22 +320,58 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
         match classify(&result) {
             Class::Token => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.attempts.push(Attempt { region, result: "token", status, ms, probe });
-                let reply = result.unwrap_or_else(|_| UpstreamReply { status: 502, retry_after: None, body: Vec::new() });
-                Step::Done(Decision::Token { region, status: reply.status, body: reply.body })
+                self.attempts.push(Attempt {
+                    region,
+                    result: "token",
+                    status,
+                    ms,
+                    probe,
+                });
+                let reply = result.unwrap_or_else(|_| UpstreamReply {
+                    status: 502,
+                    retry_after: None,
+                    body: Vec::new(),
+                });
+                Step::Done(Decision::Token {
+                    region,
+                    status: reply.status,
+                    body: reply.body,
+                })
             }
             Class::OAuthError(body) => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.attempts.push(Attempt { region, result: "oauth_error", status, ms, probe });
-                Step::Done(Decision::OAuthError { region, status: status.unwrap_or(400), body })
+                self.attempts.push(Attempt {
+                    region,
+                    result: "oauth_error",
+                    status,
+                    ms,
+                    probe,
+                });
+                Step::Done(Decision::OAuthError {
+                    region,
+                    status: status.unwrap_or(400),
+                    body,
+                })
             }
             Class::Fail(failure) => {
                 self.breakers.borrow_mut()[region.index()].on_failure(permit, end);
                 if failure == Failure::TooManyRequests {
-                    let hint = result.as_ref().ok().and_then(|r| parse_retry_after(r.retry_after.as_deref()));
-                    self.hints_ms[region.index()] = hint.unwrap_or(0).min(RETRY_AFTER_MAX_S).saturating_mul(1000);
+                    let hint = result
+                        .as_ref()
+                        .ok()
+                        .and_then(|r| parse_retry_after(r.retry_after.as_deref()));
+                    self.hints_ms[region.index()] = hint
+                        .unwrap_or(0)
+                        .min(RETRY_AFTER_MAX_S)
+                        .saturating_mul(1000);
                 }
-                self.attempts.push(Attempt { region, result: failure.as_str(), status, ms, probe });
+                self.attempts.push(Attempt {
+                    region,
+                    result: failure.as_str(),
+                    status,
+                    ms,
+                    probe,
+                });
                 Step::Next
             }
         }
@@ -326,7 +389,12 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
                 .min()
                 .unwrap_or(0)
         };
-        let retry_after_s = wait_ms.div_ceil(1000).clamp(RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S);
-        Outcome { decision: Decision::Unavailable { retry_after_s }, attempts: self.attempts }
+        let retry_after_s = wait_ms
+            .div_ceil(1000)
+            .clamp(RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S);
+        Outcome {
+            decision: Decision::Unavailable { retry_after_s },
+            attempts: self.attempts,
+        }
     }
 }

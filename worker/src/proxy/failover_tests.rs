@@ -23,20 +23,33 @@ fn cfg() -> Config {
         force: Force::Auto,
         try_timeout_ms: 3000,
         deadline_ms: 8000,
-        breaker: BreakerConfig { failure_threshold: 3, open_ms: 5000, max_open_ms: 60000 },
+        breaker: BreakerConfig {
+            failure_threshold: 3,
+            open_ms: 5000,
+            max_open_ms: 60000,
+        },
         cache: None,
         rate_limit_retry_after_s: 60,
     }
 }
 
 fn breakers(c: &Config) -> RefCell<[Breaker; 2]> {
-    RefCell::new([Breaker::new(c.breaker, c.deadline_ms), Breaker::new(c.breaker, c.deadline_ms)])
+    RefCell::new([
+        Breaker::new(c.breaker, c.deadline_ms),
+        Breaker::new(c.breaker, c.deadline_ms),
+    ])
 }
 
 fn creds(region: Region) -> Option<Credentials> {
     Some(match region {
-        Region::Primary => Credentials { client_id: "p-id".into(), client_secret: "p-secret".into() },
-        Region::Secondary => Credentials { client_id: "s-id".into(), client_secret: "s-secret".into() },
+        Region::Primary => Credentials {
+            client_id: "p-id".into(),
+            client_secret: "p-secret".into(),
+        },
+        Region::Secondary => Credentials {
+            client_id: "s-id".into(),
+            client_secret: "s-secret".into(),
+        },
     })
 }
 
@@ -52,10 +65,22 @@ impl World {
         let clock = FakeClock::at(1_000_000);
         let up = FakeUpstream::new(&clock);
         let breakers = breakers(&cfg);
-        World { clock, up, cfg, breakers }
+        World {
+            clock,
+            up,
+            cfg,
+            breakers,
+        }
     }
     fn go(&self) -> Outcome {
-        block_on(run(&self.cfg, &self.breakers, &self.up, &self.clock, Some("read write"), &creds))
+        block_on(run(
+            &self.cfg,
+            &self.breakers,
+            &self.up,
+            &self.clock,
+            Some("read write"),
+            &creds,
+        ))
     }
     fn primary_calls(&self) -> usize {
         self.up.calls_to(P).len()
@@ -73,36 +98,114 @@ fn basic_user(call: &Call) -> String {
 
 #[test]
 fn classify_every_outcome() {
-    let r = |status: u16, body: &str| Ok(UpstreamReply { status, retry_after: None, body: body.as_bytes().to_vec() });
+    let r = |status: u16, body: &str| {
+        Ok(UpstreamReply {
+            status,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        })
+    };
     let oauth = |e: &str| {
         let mut m = serde_json::Map::new();
         m.insert("error".into(), e.into());
         Class::OAuthError(m)
     };
     let table: Vec<(&str, Result<UpstreamReply, Transport>, Class)> = std::vec![
-        ("token", r(200, r#"{"access_token":"x","expires_in":5}"#), Class::Token),
+        (
+            "token",
+            r(200, r#"{"access_token":"x","expires_in":5}"#),
+            Class::Token
+        ),
         ("token 201", r(201, r#"{"access_token":"x"}"#), Class::Token),
-        ("refused/reset", Err(Transport::Network), Class::Fail(Failure::Network)),
-        ("timeout", Err(Transport::Timeout), Class::Fail(Failure::Timeout)),
+        (
+            "refused/reset",
+            Err(Transport::Network),
+            Class::Fail(Failure::Network)
+        ),
+        (
+            "timeout",
+            Err(Transport::Timeout),
+            Class::Fail(Failure::Timeout)
+        ),
         ("500", r(500, "oops"), Class::Fail(Failure::ServerError)),
         ("502", r(502, ""), Class::Fail(Failure::ServerError)),
-        ("503 json", r(503, r#"{"error":"temporarily_unavailable"}"#), Class::Fail(Failure::ServerError)),
+        (
+            "503 json",
+            r(503, r#"{"error":"temporarily_unavailable"}"#),
+            Class::Fail(Failure::ServerError)
+        ),
         ("504", r(504, ""), Class::Fail(Failure::ServerError)),
-        ("429", r(429, r#"{"error":"slow_down"}"#), Class::Fail(Failure::TooManyRequests)),
-        ("200 not json", r(200, "<html>"), Class::Fail(Failure::Malformed)),
-        ("200 no token", r(200, r#"{"token_type":"Bearer"}"#), Class::Fail(Failure::Malformed)),
-        ("200 numeric token", r(200, r#"{"access_token":12}"#), Class::Fail(Failure::Malformed)),
-        ("200 empty token", r(200, r#"{"access_token":""}"#), Class::Fail(Failure::Malformed)),
-        ("200 array", r(200, r#"[{"access_token":"x"}]"#), Class::Fail(Failure::Malformed)),
-        ("400 invalid_client", r(400, r#"{"error":"invalid_client"}"#), oauth("invalid_client")),
-        ("401 invalid_client", r(401, r#"{"error":"invalid_client"}"#), oauth("invalid_client")),
-        ("400 invalid_scope", r(400, r#"{"error":"invalid_scope"}"#), oauth("invalid_scope")),
-        ("400 unauthorized_client", r(400, r#"{"error":"unauthorized_client"}"#), oauth("unauthorized_client")),
-        ("400 html", r(400, "<html>bad</html>"), Class::Fail(Failure::Unexpected)),
+        (
+            "429",
+            r(429, r#"{"error":"slow_down"}"#),
+            Class::Fail(Failure::TooManyRequests)
+        ),
+        (
+            "200 not json",
+            r(200, "<html>"),
+            Class::Fail(Failure::Malformed)
+        ),
+        (
+            "200 no token",
+            r(200, r#"{"token_type":"Bearer"}"#),
+            Class::Fail(Failure::Malformed)
+        ),
+        (
+            "200 numeric token",
+            r(200, r#"{"access_token":12}"#),
+            Class::Fail(Failure::Malformed)
+        ),
+        (
+            "200 empty token",
+            r(200, r#"{"access_token":""}"#),
+            Class::Fail(Failure::Malformed)
+        ),
+        (
+            "200 array",
+            r(200, r#"[{"access_token":"x"}]"#),
+            Class::Fail(Failure::Malformed)
+        ),
+        (
+            "400 invalid_client",
+            r(400, r#"{"error":"invalid_client"}"#),
+            oauth("invalid_client")
+        ),
+        (
+            "401 invalid_client",
+            r(401, r#"{"error":"invalid_client"}"#),
+            oauth("invalid_client")
+        ),
+        (
+            "400 invalid_scope",
+            r(400, r#"{"error":"invalid_scope"}"#),
+            oauth("invalid_scope")
+        ),
+        (
+            "400 unauthorized_client",
+            r(400, r#"{"error":"unauthorized_client"}"#),
+            oauth("unauthorized_client")
+        ),
+        (
+            "400 html",
+            r(400, "<html>bad</html>"),
+            Class::Fail(Failure::Unexpected)
+        ),
         ("404 no body", r(404, ""), Class::Fail(Failure::Unexpected)),
-        ("403 error not string", r(403, r#"{"error":1}"#), Class::Fail(Failure::Unexpected)),
-        ("400 bad error code", r(400, "{\"error\":\"a\\\"b\"}"), Class::Fail(Failure::Unexpected)),
-        ("408", r(408, r#"{"error":"timeout"}"#), Class::Fail(Failure::Unexpected)),
+        (
+            "403 error not string",
+            r(403, r#"{"error":1}"#),
+            Class::Fail(Failure::Unexpected)
+        ),
+        (
+            "400 bad error code",
+            r(400, "{\"error\":\"a\\\"b\"}"),
+            Class::Fail(Failure::Unexpected)
+        ),
+        (
+            "408",
+            r(408, r#"{"error":"timeout"}"#),
+            Class::Fail(Failure::Unexpected)
+        ),
         ("302 redirect", r(302, ""), Class::Fail(Failure::Unexpected)),
         ("101", r(101, ""), Class::Fail(Failure::Unexpected)),
     ];
@@ -116,7 +219,10 @@ fn classify_every_outcome() {
     )) else {
         panic!()
     };
-    assert_eq!(m.keys().collect::<Vec<_>>(), ["error", "error_description", "error_uri"]);
+    assert_eq!(
+        m.keys().collect::<Vec<_>>(),
+        ["error", "error_description", "error_uri"]
+    );
 }
 
 /// Every primary outcome, with a healthy secondary behind it.
@@ -130,23 +236,129 @@ fn primary_outcomes_table() {
         elapsed_ms: u64, // time spent on the primary attempt
     }
     let rows = [
-        Row { name: "success", primary: token(40, "p"), answered_by: Some(Region::Primary), attempt: "token", elapsed_ms: 40 },
-        Row { name: "refused", primary: network(1), answered_by: Some(Region::Secondary), attempt: "network", elapsed_ms: 1 },
-        Row { name: "reset", primary: network(200), answered_by: Some(Region::Secondary), attempt: "network", elapsed_ms: 200 },
-        Row { name: "hang", primary: hang(), answered_by: Some(Region::Secondary), attempt: "timeout", elapsed_ms: 3000 },
-        Row { name: "slow > per-try", primary: token(3001, "p"), answered_by: Some(Region::Secondary), attempt: "timeout", elapsed_ms: 3000 },
-        Row { name: "slow < per-try", primary: token(2999, "p"), answered_by: Some(Region::Primary), attempt: "token", elapsed_ms: 2999 },
-        Row { name: "500", primary: reply(5, 500, ""), answered_by: Some(Region::Secondary), attempt: "server_error", elapsed_ms: 5 },
-        Row { name: "502", primary: reply(5, 502, ""), answered_by: Some(Region::Secondary), attempt: "server_error", elapsed_ms: 5 },
-        Row { name: "503", primary: reply(5, 503, ""), answered_by: Some(Region::Secondary), attempt: "server_error", elapsed_ms: 5 },
-        Row { name: "504", primary: reply(5, 504, ""), answered_by: Some(Region::Secondary), attempt: "server_error", elapsed_ms: 5 },
-        Row { name: "429", primary: reply(5, 429, ""), answered_by: Some(Region::Secondary), attempt: "too_many_requests", elapsed_ms: 5 },
-        Row { name: "429 + Retry-After", primary: reply_retry_after(5, 429, "30"), answered_by: Some(Region::Secondary), attempt: "too_many_requests", elapsed_ms: 5 },
-        Row { name: "malformed 200", primary: reply(5, 200, "{\"token_type\":\"Bearer\"}"), answered_by: Some(Region::Secondary), attempt: "malformed", elapsed_ms: 5 },
-        Row { name: "redirect", primary: reply(5, 302, ""), answered_by: Some(Region::Secondary), attempt: "unexpected_status", elapsed_ms: 5 },
-        Row { name: "invalid_client", primary: reply(5, 400, r#"{"error":"invalid_client","error_description":"bad"}"#), answered_by: None, attempt: "oauth_error", elapsed_ms: 5 },
-        Row { name: "invalid_scope", primary: reply(5, 400, r#"{"error":"invalid_scope"}"#), answered_by: None, attempt: "oauth_error", elapsed_ms: 5 },
-        Row { name: "401 invalid_client", primary: reply(5, 401, r#"{"error":"invalid_client"}"#), answered_by: None, attempt: "oauth_error", elapsed_ms: 5 },
+        Row {
+            name: "success",
+            primary: token(40, "p"),
+            answered_by: Some(Region::Primary),
+            attempt: "token",
+            elapsed_ms: 40,
+        },
+        Row {
+            name: "refused",
+            primary: network(1),
+            answered_by: Some(Region::Secondary),
+            attempt: "network",
+            elapsed_ms: 1,
+        },
+        Row {
+            name: "reset",
+            primary: network(200),
+            answered_by: Some(Region::Secondary),
+            attempt: "network",
+            elapsed_ms: 200,
+        },
+        Row {
+            name: "hang",
+            primary: hang(),
+            answered_by: Some(Region::Secondary),
+            attempt: "timeout",
+            elapsed_ms: 3000,
+        },
+        Row {
+            name: "slow > per-try",
+            primary: token(3001, "p"),
+            answered_by: Some(Region::Secondary),
+            attempt: "timeout",
+            elapsed_ms: 3000,
+        },
+        Row {
+            name: "slow < per-try",
+            primary: token(2999, "p"),
+            answered_by: Some(Region::Primary),
+            attempt: "token",
+            elapsed_ms: 2999,
+        },
+        Row {
+            name: "500",
+            primary: reply(5, 500, ""),
+            answered_by: Some(Region::Secondary),
+            attempt: "server_error",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "502",
+            primary: reply(5, 502, ""),
+            answered_by: Some(Region::Secondary),
+            attempt: "server_error",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "503",
+            primary: reply(5, 503, ""),
+            answered_by: Some(Region::Secondary),
+            attempt: "server_error",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "504",
+            primary: reply(5, 504, ""),
+            answered_by: Some(Region::Secondary),
+            attempt: "server_error",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "429",
+            primary: reply(5, 429, ""),
+            answered_by: Some(Region::Secondary),
+            attempt: "too_many_requests",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "429 + Retry-After",
+            primary: reply_retry_after(5, 429, "30"),
+            answered_by: Some(Region::Secondary),
+            attempt: "too_many_requests",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "malformed 200",
+            primary: reply(5, 200, "{\"token_type\":\"Bearer\"}"),
+            answered_by: Some(Region::Secondary),
+            attempt: "malformed",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "redirect",
+            primary: reply(5, 302, ""),
+            answered_by: Some(Region::Secondary),
+            attempt: "unexpected_status",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "invalid_client",
+            primary: reply(
+                5,
+                400,
+                r#"{"error":"invalid_client","error_description":"bad"}"#,
+            ),
+            answered_by: None,
+            attempt: "oauth_error",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "invalid_scope",
+            primary: reply(5, 400, r#"{"error":"invalid_scope"}"#),
+            answered_by: None,
+            attempt: "oauth_error",
+            elapsed_ms: 5,
+        },
+        Row {
+            name: "401 invalid_client",
+            primary: reply(5, 401, r#"{"error":"invalid_client"}"#),
+            answered_by: None,
+            attempt: "oauth_error",
+            elapsed_ms: 5,
+        },
     ];
     for row in rows {
         let w = World::new(cfg());
@@ -157,48 +369,109 @@ fn primary_outcomes_table() {
         assert_eq!(w.primary_calls(), 1, "{name}");
         assert_eq!(out.attempts[0].result, row.attempt, "{name}");
         assert_eq!(out.attempts[0].ms, row.elapsed_ms, "{name}");
-        assert_eq!(w.up.calls_to(P)[0].timeout_ms, 3000, "{name}: per-try timeout");
+        assert_eq!(
+            w.up.calls_to(P)[0].timeout_ms,
+            3000,
+            "{name}: per-try timeout"
+        );
         assert_eq!(basic_user(&w.up.calls_to(P)[0]), "p-id:p-secret", "{name}");
         match row.answered_by {
             Some(Region::Primary) => {
                 assert_eq!(w.secondary_calls(), 0, "{name}");
-                assert!(matches!(out.decision, Decision::Token { region: Region::Primary, status: 200, .. }), "{name}");
+                assert!(
+                    matches!(
+                        out.decision,
+                        Decision::Token {
+                            region: Region::Primary,
+                            status: 200,
+                            ..
+                        }
+                    ),
+                    "{name}"
+                );
             }
             Some(Region::Secondary) => {
-                assert_eq!(w.secondary_calls(), 1, "{name}: at most one attempt per upstream");
+                assert_eq!(
+                    w.secondary_calls(),
+                    1,
+                    "{name}: at most one attempt per upstream"
+                );
                 let s = &w.up.calls_to(S)[0];
-                assert_eq!(basic_user(s), "s-id:s-secret", "{name}: secondary gets the secondary pair");
-                assert_eq!(s.body, "grant_type=client_credentials&scope=read+write", "{name}");
-                assert_eq!(s.at_ms, 1_000_000 + row.elapsed_ms, "{name}: secondary right after the primary");
+                assert_eq!(
+                    basic_user(s),
+                    "s-id:s-secret",
+                    "{name}: secondary gets the secondary pair"
+                );
+                assert_eq!(
+                    s.body, "grant_type=client_credentials&scope=read+write",
+                    "{name}"
+                );
+                assert_eq!(
+                    s.at_ms,
+                    1_000_000 + row.elapsed_ms,
+                    "{name}: secondary right after the primary"
+                );
                 assert_eq!(s.timeout_ms, 3000, "{name}");
-                let Decision::Token { region, body, .. } = &out.decision else { panic!("{name}: {:?}", out.decision) };
+                let Decision::Token { region, body, .. } = &out.decision else {
+                    panic!("{name}: {:?}", out.decision)
+                };
                 assert_eq!(*region, Region::Secondary, "{name}");
-                assert!(std::str::from_utf8(body).unwrap().contains("tok-s"), "{name}");
+                assert!(
+                    std::str::from_utf8(body).unwrap().contains("tok-s"),
+                    "{name}"
+                );
                 assert_eq!(out.attempts.len(), 2, "{name}");
             }
             None => {
-                assert_eq!(w.secondary_calls(), 0, "{name}: OAuth errors never fail over");
-                let Decision::OAuthError { region, status, .. } = &out.decision else { panic!("{name}") };
-                assert_eq!((*region, *status), (Region::Primary, row.primary.result.as_ref().unwrap().status), "{name}");
+                assert_eq!(
+                    w.secondary_calls(),
+                    0,
+                    "{name}: OAuth errors never fail over"
+                );
+                let Decision::OAuthError { region, status, .. } = &out.decision else {
+                    panic!("{name}")
+                };
+                assert_eq!(
+                    (*region, *status),
+                    (Region::Primary, row.primary.result.as_ref().unwrap().status),
+                    "{name}"
+                );
             }
         }
         // OAuth errors and successes count as healthy; everything else as one failure.
         let healthy = matches!(row.attempt, "token" | "oauth_error");
-        let want = State::Closed { failures: if healthy { 0 } else { 1 } };
-        assert_eq!(w.breakers.borrow()[0].state(w.clock.now_ms()), want, "{name}");
+        let want = State::Closed {
+            failures: if healthy { 0 } else { 1 },
+        };
+        assert_eq!(
+            w.breakers.borrow()[0].state(w.clock.now_ms()),
+            want,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn both_fail_is_503_with_retry_after() {
-    let outcomes = [network(1), hang(), reply(1, 500, ""), reply(1, 429, ""), reply(1, 200, "{}"), reply(1, 302, "")];
+    let outcomes = [
+        network(1),
+        hang(),
+        reply(1, 500, ""),
+        reply(1, 429, ""),
+        reply(1, 200, "{}"),
+        reply(1, 302, ""),
+    ];
     for p in &outcomes {
         for s in &outcomes {
             let w = World::new(cfg());
             w.up.script(P, &[p.clone()]);
             w.up.script(S, &[s.clone()]);
             let out = w.go();
-            assert_eq!(out.decision, Decision::Unavailable { retry_after_s: 1 }, "{p:?} / {s:?}");
+            assert_eq!(
+                out.decision,
+                Decision::Unavailable { retry_after_s: 1 },
+                "{p:?} / {s:?}"
+            );
             assert_eq!((w.primary_calls(), w.secondary_calls()), (1, 1));
             assert_eq!(out.attempts.len(), 2);
         }
@@ -221,13 +494,19 @@ fn retry_after_follows_breakers_and_429_hints() {
     assert_eq!(w.go().decision, Decision::Unavailable { retry_after_s: 12 });
     // An HTTP-date Retry-After is ignored; hints are capped at 300 s.
     let w = World::new(cfg());
-    w.up.script(P, &[reply_retry_after(0, 429, "Wed, 21 Oct 2026 07:28:00 GMT")]);
+    w.up.script(
+        P,
+        &[reply_retry_after(0, 429, "Wed, 21 Oct 2026 07:28:00 GMT")],
+    );
     w.up.script(S, &[reply_retry_after(0, 429, "99999")]);
     assert_eq!(w.go().decision, Decision::Unavailable { retry_after_s: 1 });
     let w = World::new(cfg());
     w.up.script(P, &[reply_retry_after(0, 429, "99999")]);
     w.up.script(S, &[reply_retry_after(0, 429, "99999")]);
-    assert_eq!(w.go().decision, Decision::Unavailable { retry_after_s: 300 });
+    assert_eq!(
+        w.go().decision,
+        Decision::Unavailable { retry_after_s: 300 }
+    );
 }
 
 #[test]
@@ -239,7 +518,13 @@ fn deadline_bounds_the_whole_request() {
     w.up.script(P, &[hang()]);
     w.up.script(S, &[token(999, "s")]);
     let out = w.go();
-    assert!(matches!(out.decision, Decision::Token { region: Region::Secondary, .. }));
+    assert!(matches!(
+        out.decision,
+        Decision::Token {
+            region: Region::Secondary,
+            ..
+        }
+    ));
     assert_eq!(w.up.calls_to(S)[0].timeout_ms, 1000);
     assert_eq!(w.clock.now_ms(), 1_000_000 + 3999);
 
@@ -268,7 +553,11 @@ fn deadline_bounds_the_whole_request() {
 #[test]
 fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
     let mut c = cfg();
-    c.breaker = BreakerConfig { failure_threshold: 2, open_ms: 1000, max_open_ms: 4000 };
+    c.breaker = BreakerConfig {
+        failure_threshold: 2,
+        open_ms: 1000,
+        max_open_ms: 4000,
+    };
     let w = World::new(c);
     w.up.script(P, &[network(10)]);
     w.up.script(S, &[token(20, "s")]);
@@ -276,20 +565,40 @@ fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
     w.go(); // second consecutive failure opens the primary breaker
     assert_eq!(w.primary_calls(), 2);
     let t_open = w.clock.now_ms() - 20; // opened when the 2nd primary attempt ended
-    assert_eq!(w.breakers.borrow()[0].state(w.clock.now_ms()), State::Open { until_ms: t_open + 1000 });
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        State::Open {
+            until_ms: t_open + 1000
+        }
+    );
     for _ in 0..5 {
         let out = w.go();
-        assert!(matches!(out.decision, Decision::Token { region: Region::Secondary, .. }));
+        assert!(matches!(
+            out.decision,
+            Decision::Token {
+                region: Region::Secondary,
+                ..
+            }
+        ));
         assert_eq!(out.attempts.len(), 1);
     }
-    assert_eq!(w.primary_calls(), 2, "no primary call while its breaker is open");
+    assert_eq!(
+        w.primary_calls(),
+        2,
+        "no primary call while its breaker is open"
+    );
     // After the open period: one probe; it fails -> open again for 2000 ms.
     w.clock.0.set(t_open + 1000);
     let out = w.go();
     assert!(out.attempts[0].probe);
     assert_eq!(w.primary_calls(), 3);
     let t_reopen = t_open + 1000 + 10;
-    assert_eq!(w.breakers.borrow()[0].state(w.clock.now_ms()), State::Open { until_ms: t_reopen + 2000 });
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        State::Open {
+            until_ms: t_reopen + 2000
+        }
+    );
     w.clock.0.set(t_reopen + 1999);
     w.go();
     assert_eq!(w.primary_calls(), 3);
@@ -297,9 +606,18 @@ fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
     w.up.script(P, &[token(5, "p")]);
     w.clock.0.set(t_reopen + 2000);
     let out = w.go();
-    assert!(matches!(out.decision, Decision::Token { region: Region::Primary, .. }));
+    assert!(matches!(
+        out.decision,
+        Decision::Token {
+            region: Region::Primary,
+            ..
+        }
+    ));
     assert!(out.attempts[0].probe);
-    assert_eq!(w.breakers.borrow()[0].state(w.clock.now_ms()), State::Closed { failures: 0 });
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        State::Closed { failures: 0 }
+    );
 }
 
 #[test]
@@ -310,12 +628,27 @@ fn open_breakers_are_a_last_resort_not_a_wall() {
     w.up.script(P, &[network(1), token(1, "p")]);
     w.up.script(S, &[network(1)]);
     w.go(); // both open now
-    assert!(matches!(w.breakers.borrow()[0].state(w.clock.now_ms()), State::Open { .. }));
-    assert!(matches!(w.breakers.borrow()[1].state(w.clock.now_ms()), State::Open { .. }));
+    assert!(matches!(
+        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        State::Open { .. }
+    ));
+    assert!(matches!(
+        w.breakers.borrow()[1].state(w.clock.now_ms()),
+        State::Open { .. }
+    ));
     // Both open: both are still tried, primary first; the primary answers and closes its breaker.
     let out = w.go();
-    assert!(matches!(out.decision, Decision::Token { region: Region::Primary, .. }));
-    assert_eq!(w.breakers.borrow()[0].state(w.clock.now_ms()), State::Closed { failures: 0 });
+    assert!(matches!(
+        out.decision,
+        Decision::Token {
+            region: Region::Primary,
+            ..
+        }
+    ));
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        State::Closed { failures: 0 }
+    );
     // Primary open, secondary (closed) failing: the primary is tried after the secondary.
     let mut c = cfg();
     c.breaker.failure_threshold = 1;
@@ -324,7 +657,10 @@ fn open_breakers_are_a_last_resort_not_a_wall() {
     w.up.script(S, &[token(1, "s"), network(1)]);
     w.go(); // primary opens, secondary answers
     let out = w.go();
-    let order: Vec<String> = w.up.calls.borrow()[2..].iter().map(|c| c.url.clone()).collect();
+    let order: Vec<String> = w.up.calls.borrow()[2..]
+        .iter()
+        .map(|c| c.url.clone())
+        .collect();
     assert_eq!(order, [S.to_string(), P.to_string()]);
     assert!(matches!(out.decision, Decision::Unavailable { .. }));
     assert!(!out.attempts[1].probe);
@@ -340,12 +676,20 @@ fn forced_upstream_uses_only_that_one() {
         w.up.script(url, &[network(1), token(1, "x")]);
         w.up.script(other, &[token(1, "other")]);
         let out = w.go();
-        assert_eq!(out.decision, Decision::Unavailable { retry_after_s: 5 }, "{force:?}");
+        assert_eq!(
+            out.decision,
+            Decision::Unavailable { retry_after_s: 5 },
+            "{force:?}"
+        );
         // Forced ignores the (now open) breaker.
         let out = w.go();
         assert!(matches!(out.decision, Decision::Token { .. }), "{force:?}");
         assert_eq!(w.up.calls_to(url).len(), 2);
-        assert_eq!(w.up.calls_to(other).len(), 0, "{force:?}: never the other upstream");
+        assert_eq!(
+            w.up.calls_to(other).len(),
+            0,
+            "{force:?}: never the other upstream"
+        );
     }
 }
 
@@ -355,11 +699,27 @@ fn undecryptable_credentials_skip_that_upstream() {
     w.up.script(P, &[token(1, "p")]);
     w.up.script(S, &[token(1, "s")]);
     let only_secondary = |r: Region| if r == Region::Primary { None } else { creds(r) };
-    let out = block_on(run(&w.cfg, &w.breakers, &w.up, &w.clock, None, &only_secondary));
-    assert!(matches!(out.decision, Decision::Token { region: Region::Secondary, .. }));
+    let out = block_on(run(
+        &w.cfg,
+        &w.breakers,
+        &w.up,
+        &w.clock,
+        None,
+        &only_secondary,
+    ));
+    assert!(matches!(
+        out.decision,
+        Decision::Token {
+            region: Region::Secondary,
+            ..
+        }
+    ));
     assert_eq!(out.attempts[0].result, "bad_record");
     assert_eq!(w.primary_calls(), 0);
-    assert_eq!(w.breakers.borrow()[0].state(w.clock.now_ms()), State::Closed { failures: 0 });
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        State::Closed { failures: 0 }
+    );
     assert_eq!(w.up.calls_to(S)[0].body, "grant_type=client_credentials");
 }
 
@@ -373,5 +733,8 @@ fn post_auth_sends_credentials_in_the_body() {
     w.go();
     let s = &w.up.calls_to(S)[0];
     assert_eq!(s.header("authorization"), None);
-    assert_eq!(s.body, "grant_type=client_credentials&scope=read+write&client_id=s-id&client_secret=s-secret");
+    assert_eq!(
+        s.body,
+        "grant_type=client_credentials&scope=read+write&client_id=s-id&client_secret=s-secret"
+    );
 }

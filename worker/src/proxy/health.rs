@@ -9,9 +9,17 @@ use super::upstream::Region;
 use crate::http::{HttpResponse, Served};
 
 /// Builds the health response.
-pub fn health(loaded: &Loaded, shared: Option<&Shared>, now_ms: u64, request_id: &str) -> HttpResponse {
+pub fn health(
+    loaded: &Loaded,
+    shared: Option<&Shared>,
+    now_ms: u64,
+    request_id: &str,
+) -> HttpResponse {
     let (status, body) = match loaded {
-        Err(problems) => (503, json!({"status": "misconfigured", "config": {"ok": false, "problems": problems}})),
+        Err(problems) => (
+            503,
+            json!({"status": "misconfigured", "config": {"ok": false, "problems": problems}}),
+        ),
         Ok((cfg, secrets)) => {
             let mut degraded = false;
             let mut breakers = serde_json::Map::new();
@@ -20,7 +28,9 @@ pub fn health(loaded: &Loaded, shared: Option<&Shared>, now_ms: u64, request_id:
                 for region in [Region::Primary, Region::Secondary] {
                     let br = &b[region.index()];
                     let v = match br.state(now_ms) {
-                        State::Closed { failures } => json!({"state": "closed", "failures": failures, "trips": br.trips()}),
+                        State::Closed { failures } => {
+                            json!({"state": "closed", "failures": failures, "trips": br.trips()})
+                        }
                         State::Open { until_ms } => {
                             degraded = true;
                             json!({"state": "open", "retry_in_ms": until_ms - now_ms, "trips": br.trips()})
@@ -55,5 +65,10 @@ pub fn health(loaded: &Loaded, shared: Option<&Shared>, now_ms: u64, request_id:
             )
         }
     };
-    HttpResponse::json(status, body.to_string().into_bytes(), request_id, Served::None)
+    HttpResponse::json(
+        status,
+        body.to_string().into_bytes(),
+        request_id,
+        Served::None,
+    )
 }

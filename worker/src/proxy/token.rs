@@ -86,8 +86,14 @@ pub struct Ctx<'a, S, U, R, C> {
 fn unauthorized(ctx_id: &str, log: &mut LogLine) -> HttpResponse {
     log.outcome = "unauthorized";
     log.error = Some("invalid_client".into());
-    HttpResponse::oauth_error(401, "invalid_client", Some("client authentication failed"), ctx_id, Served::None)
-        .with_header("WWW-Authenticate", BASIC_CHALLENGE)
+    HttpResponse::oauth_error(
+        401,
+        "invalid_client",
+        Some("client authentication failed"),
+        ctx_id,
+        Served::None,
+    )
+    .with_header("WWW-Authenticate", BASIC_CHALLENGE)
 }
 
 /// Handles a token request. Fills `log` as it goes.
@@ -100,10 +106,21 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
     let treq = match request::parse(req) {
         Ok(t) => t,
         Err(r) => {
-            log.outcome = if r.status == 413 { "too_large" } else if r.status == 401 { "unauthorized" } else { "invalid_request" };
+            log.outcome = if r.status == 413 {
+                "too_large"
+            } else if r.status == 401 {
+                "unauthorized"
+            } else {
+                "invalid_request"
+            };
             log.error = Some(r.error.into());
-            let resp = HttpResponse::oauth_error(r.status, r.error, Some(r.description), id, Served::None);
-            return if r.status == 401 { resp.with_header("WWW-Authenticate", BASIC_CHALLENGE) } else { resp };
+            let resp =
+                HttpResponse::oauth_error(r.status, r.error, Some(r.description), id, Served::None);
+            return if r.status == 401 {
+                resp.with_header("WWW-Authenticate", BASIC_CHALLENGE)
+            } else {
+                resp
+            };
         }
     };
     log.auth = Some(treq.auth.as_str());
@@ -113,7 +130,13 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
             log.outcome = "misconfigured";
             log.error = Some("server_error".into());
             log.problems = problems.clone();
-            return HttpResponse::oauth_error(500, "server_error", Some("token proxy is not configured"), id, Served::None);
+            return HttpResponse::oauth_error(
+                500,
+                "server_error",
+                Some("token proxy is not configured"),
+                id,
+                Served::None,
+            );
         }
     };
 
@@ -124,8 +147,14 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
         Err(()) => {
             log.outcome = "store_error";
             log.error = Some("temporarily_unavailable".into());
-            return HttpResponse::oauth_error(503, "temporarily_unavailable", Some("client store unavailable"), id, Served::None)
-                .with_header("Retry-After", "1");
+            return HttpResponse::oauth_error(
+                503,
+                "temporarily_unavailable",
+                Some("client store unavailable"),
+                id,
+                Served::None,
+            )
+            .with_header("Retry-After", "1");
         }
     };
     let Some(stored) = stored else {
@@ -137,7 +166,13 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
             log.outcome = "bad_record";
             log.error = Some("server_error".into());
             log.problems = std::vec![e.0.to_string()];
-            return HttpResponse::oauth_error(500, "server_error", Some("client record unusable"), id, Served::None);
+            return HttpResponse::oauth_error(
+                500,
+                "server_error",
+                Some("client record unusable"),
+                id,
+                Served::None,
+            );
         }
     };
     if record.client_id != treq.client_id || !record.secret_matches(&digest) {
@@ -149,16 +184,34 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
     if !ctx.limiter.allow(&kv_key(&record.client_id)).await {
         log.outcome = "rate_limited";
         log.error = Some("temporarily_unavailable".into());
-        return HttpResponse::oauth_error(429, "temporarily_unavailable", Some("rate limit exceeded"), id, Served::None)
-            .with_header("Retry-After", &cfg.rate_limit_retry_after_s.to_string());
+        return HttpResponse::oauth_error(
+            429,
+            "temporarily_unavailable",
+            Some("rate limit exceeded"),
+            id,
+            Served::None,
+        )
+        .with_header("Retry-After", &cfg.rate_limit_retry_after_s.to_string());
     }
 
     let cache = match (&cfg.cache, &secrets.cache_key) {
-        (Some(cc), Some(k)) => Some((cc, cache_key(k, &record.client_id, &digest, &normalize_scope(treq.scope.as_deref())))),
+        (Some(cc), Some(k)) => Some((
+            cc,
+            cache_key(
+                k,
+                &record.client_id,
+                &digest,
+                &normalize_scope(treq.scope.as_deref()),
+            ),
+        )),
         _ => None,
     };
     if let Some((cc, key)) = &cache {
-        let hit = ctx.shared.cache.borrow_mut().get(cc, key, ctx.clock.now_ms());
+        let hit = ctx
+            .shared
+            .cache
+            .borrow_mut()
+            .get(cc, key, ctx.clock.now_ms());
         if let Some(body) = hit {
             log.outcome = "token";
             log.cache = Some("hit");
@@ -169,19 +222,40 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
 
     let enc_key = secrets.enc_key;
     let creds = |region: Region| record.credentials(&enc_key, region);
-    let out = failover::run(cfg, &ctx.shared.breakers, ctx.upstream, ctx.clock, treq.scope.as_deref(), &creds).await;
+    let out = failover::run(
+        cfg,
+        &ctx.shared.breakers,
+        ctx.upstream,
+        ctx.clock,
+        treq.scope.as_deref(),
+        &creds,
+    )
+    .await;
     log.attempts = out.attempts;
     match out.decision {
-        Decision::Token { region, status, body } => {
+        Decision::Token {
+            region,
+            status,
+            body,
+        } => {
             log.outcome = "token";
             if let Some((cc, key)) = cache {
-                if ctx.shared.cache.borrow_mut().put(cc, key, &body, ctx.clock.now_ms()) {
+                if ctx
+                    .shared
+                    .cache
+                    .borrow_mut()
+                    .put(cc, key, &body, ctx.clock.now_ms())
+                {
                     log.cache = Some("stored");
                 }
             }
             HttpResponse::json(status, body, id, served(region))
         }
-        Decision::OAuthError { region, status, body } => {
+        Decision::OAuthError {
+            region,
+            status,
+            body,
+        } => {
             log.outcome = "oauth_error";
             log.error = body.get("error").and_then(|e| e.as_str()).map(Into::into);
             let body = serde_json::to_vec(&serde_json::Value::Object(body)).unwrap_or_default();

@@ -49,7 +49,10 @@ impl RateLimit for Limiter {
 }
 
 fn record(mode: Mode, id: &str, secrets: &[&str]) -> String {
-    let hashes: Vec<String> = secrets.iter().map(|x| base64url_encode(&secret_digest(HASH, id, x))).collect();
+    let hashes: Vec<String> = secrets
+        .iter()
+        .map(|x| base64url_encode(&secret_digest(HASH, id, x)))
+        .collect();
     serde_json::json!({
         "v": 1, "mode": mode.as_str(), "client_id": id, "secret_hashes": hashes,
         "primary": {"client_id": "real-p", "secret": seal(&ENC, &[3; 12], id, Region::Primary, "real-p", "real-p-secret")},
@@ -95,11 +98,27 @@ impl World {
         up.script(P, &[token(20, "p")]);
         up.script(S, &[token(30, "s")]);
         let kv = FakeKv::default();
-        kv.map.borrow_mut().insert(kv_key("oe_app"), record(Mode::Concealed, "oe_app", &["app-secret"]));
-        kv.map.borrow_mut().insert(kv_key("real-p"), passthrough_record());
-        let secrets = Secrets { enc_key: ENC, hash_key: HASH.to_vec(), cache_key: Some(CACHE.to_vec()) };
+        kv.map.borrow_mut().insert(
+            kv_key("oe_app"),
+            record(Mode::Concealed, "oe_app", &["app-secret"]),
+        );
+        kv.map
+            .borrow_mut()
+            .insert(kv_key("real-p"), passthrough_record());
+        let secrets = Secrets {
+            enc_key: ENC,
+            hash_key: HASH.to_vec(),
+            cache_key: Some(CACHE.to_vec()),
+        };
         let shared = Shared::new(&cfg);
-        World { clock, up, kv, limiter: Limiter(Cell::new(u32::MAX)), loaded: Ok((cfg, secrets)), shared }
+        World {
+            clock,
+            up,
+            kv,
+            limiter: Limiter(Cell::new(u32::MAX)),
+            loaded: Ok((cfg, secrets)),
+            shared,
+        }
     }
 
     fn send(&self, req: &HttpRequest) -> (HttpResponse, LogLine) {
@@ -121,11 +140,17 @@ impl World {
 }
 
 fn basic(id: &str, secret: &str) -> String {
-    std::format!("Basic {}", base64_encode(std::format!("{id}:{secret}").as_bytes()))
+    std::format!(
+        "Basic {}",
+        base64_encode(std::format!("{id}:{secret}").as_bytes())
+    )
 }
 
 fn token_req(auth: Option<&str>, body: &str) -> HttpRequest {
-    let mut headers = std::vec![("content-type".to_string(), "application/x-www-form-urlencoded".to_string())];
+    let mut headers = std::vec![(
+        "content-type".to_string(),
+        "application/x-www-form-urlencoded".to_string()
+    )];
     if let Some(a) = auth {
         headers.push(("authorization".to_string(), a.to_string()));
     }
@@ -139,15 +164,24 @@ fn token_req(auth: Option<&str>, body: &str) -> HttpRequest {
 }
 
 fn app_req() -> HttpRequest {
-    token_req(Some(&basic("oe_app", "app-secret")), "grant_type=client_credentials&scope=read")
+    token_req(
+        Some(&basic("oe_app", "app-secret")),
+        "grant_type=client_credentials&scope=read",
+    )
 }
 
 fn assert_common_headers(r: &HttpResponse) {
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.header("pragma"), Some("no-cache"));
     assert_eq!(r.header("x-request-id"), Some("rid-1"));
-    assert!(r.header("content-type").unwrap().starts_with("application/json"));
-    assert!(matches!(r.header("x-oidc-edge-upstream"), Some("primary" | "secondary" | "cache" | "none")));
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    assert!(matches!(
+        r.header("x-oidc-edge-upstream"),
+        Some("primary" | "secondary" | "cache" | "none")
+    ));
     assert!(r.json_body().is_some(), "JSON body");
 }
 
@@ -179,7 +213,10 @@ fn concealed_client_gets_a_primary_token_with_the_real_primary_pair() {
 fn passthrough_client_is_authenticated_then_failed_over_with_the_secondary_pair() {
     let w = World::new(config());
     w.up.script(P, &[network(1)]);
-    let req = token_req(None, "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret");
+    let req = token_req(
+        None,
+        "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret",
+    );
     let (r, log) = w.send(&req);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
@@ -188,7 +225,10 @@ fn passthrough_client_is_authenticated_then_failed_over_with_the_secondary_pair(
     assert_eq!(log.auth, Some("client_secret_post"));
     // Knowing the public primary id is not enough, even while the primary is down.
     let before = w.upstream_calls();
-    let (r, _) = w.send(&token_req(None, "grant_type=client_credentials&client_id=real-p&client_secret=guess"));
+    let (r, _) = w.send(&token_req(
+        None,
+        "grant_type=client_credentials&client_id=real-p&client_secret=guess",
+    ));
     assert_eq!(r.status, 401);
     assert_eq!(w.upstream_calls(), before);
 }
@@ -196,13 +236,25 @@ fn passthrough_client_is_authenticated_then_failed_over_with_the_secondary_pair(
 #[test]
 fn unknown_client_and_wrong_secret_look_the_same_and_cost_no_upstream_call() {
     let w = World::new(config());
-    let (a, _) = w.send(&token_req(Some(&basic("oe_app", "wrong")), "grant_type=client_credentials"));
-    let (b, _) = w.send(&token_req(Some(&basic("oe_nobody", "x")), "grant_type=client_credentials"));
-    let (c, _) = w.send(&token_req(None, "grant_type=client_credentials&client_id=oe_app&client_secret=wrong"));
+    let (a, _) = w.send(&token_req(
+        Some(&basic("oe_app", "wrong")),
+        "grant_type=client_credentials",
+    ));
+    let (b, _) = w.send(&token_req(
+        Some(&basic("oe_nobody", "x")),
+        "grant_type=client_credentials",
+    ));
+    let (c, _) = w.send(&token_req(
+        None,
+        "grant_type=client_credentials&client_id=oe_app&client_secret=wrong",
+    ));
     for r in [&a, &b, &c] {
         assert_common_headers(r);
         assert_eq!(r.status, 401);
-        assert_eq!(r.header("www-authenticate"), Some(super::token::BASIC_CHALLENGE));
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some(super::token::BASIC_CHALLENGE)
+        );
         assert_eq!(r.body, a.body);
     }
     assert_eq!(w.upstream_calls(), 0);
@@ -211,17 +263,34 @@ fn unknown_client_and_wrong_secret_look_the_same_and_cost_no_upstream_call() {
 #[test]
 fn rotation_and_revocation() {
     let w = World::new(config());
-    w.kv.map.borrow_mut().insert(kv_key("oe_app"), record(Mode::Concealed, "oe_app", &["app-secret", "next-secret"]));
+    w.kv.map.borrow_mut().insert(
+        kv_key("oe_app"),
+        record(Mode::Concealed, "oe_app", &["app-secret", "next-secret"]),
+    );
     for s in ["app-secret", "next-secret"] {
-        let (r, _) = w.send(&token_req(Some(&basic("oe_app", s)), "grant_type=client_credentials"));
+        let (r, _) = w.send(&token_req(
+            Some(&basic("oe_app", s)),
+            "grant_type=client_credentials",
+        ));
         assert_eq!(r.status, 200, "{s}");
     }
     // Rotation finished: only the next secret remains.
-    w.kv.map.borrow_mut().insert(kv_key("oe_app"), record(Mode::Concealed, "oe_app", &["next-secret"]));
+    w.kv.map.borrow_mut().insert(
+        kv_key("oe_app"),
+        record(Mode::Concealed, "oe_app", &["next-secret"]),
+    );
     assert_eq!(w.send(&app_req()).0.status, 401);
     // Revocation: the record is gone.
     w.kv.map.borrow_mut().remove(&kv_key("oe_app"));
-    assert_eq!(w.send(&token_req(Some(&basic("oe_app", "next-secret")), "grant_type=client_credentials")).0.status, 401);
+    assert_eq!(
+        w.send(&token_req(
+            Some(&basic("oe_app", "next-secret")),
+            "grant_type=client_credentials"
+        ))
+        .0
+        .status,
+        401
+    );
     assert_eq!(w.upstream_calls(), 2);
 }
 
@@ -229,15 +298,37 @@ fn rotation_and_revocation() {
 fn invalid_requests_never_reach_kv_or_upstreams() {
     let w = World::new(config());
     let cases = [
-        (token_req(Some(&basic("oe_app", "app-secret")), "grant_type=password"), 400, "unsupported_grant_type"),
-        (token_req(Some(&basic("oe_app", "app-secret")), "scope=x"), 400, "invalid_request"),
-        (token_req(Some(&basic("oe_app", "app-secret")), "grant_type=client_credentials&client_secret=x"), 400, "invalid_request"),
-        (token_req(None, "grant_type=client_credentials"), 401, "invalid_client"),
+        (
+            token_req(Some(&basic("oe_app", "app-secret")), "grant_type=password"),
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            token_req(Some(&basic("oe_app", "app-secret")), "scope=x"),
+            400,
+            "invalid_request",
+        ),
+        (
+            token_req(
+                Some(&basic("oe_app", "app-secret")),
+                "grant_type=client_credentials&client_secret=x",
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            token_req(None, "grant_type=client_credentials"),
+            401,
+            "invalid_client",
+        ),
     ];
     for (req, status, error) in cases {
         let (r, _) = w.send(&req);
         assert_common_headers(&r);
-        assert_eq!((r.status, r.json_body().unwrap()["error"].as_str().unwrap()), (status, error));
+        assert_eq!(
+            (r.status, r.json_body().unwrap()["error"].as_str().unwrap()),
+            (status, error)
+        );
         assert_eq!(r.header("www-authenticate").is_some(), status == 401);
     }
     let mut big = app_req();
@@ -290,14 +381,20 @@ fn misconfiguration_is_500_and_visible_on_healthz() {
     let mut w = World::new(config());
     w.loaded = Err(std::vec!["OAUTH_HOST_PRIMARY is not set".to_string()]);
     let (r, log) = w.send(&app_req());
-    assert_eq!((r.status, r.json_body().unwrap()["error"].as_str()), (500, Some("server_error")));
+    assert_eq!(
+        (r.status, r.json_body().unwrap()["error"].as_str()),
+        (500, Some("server_error"))
+    );
     assert_eq!(log.problems.len(), 1);
     let mut h = app_req();
     h.method = "GET".into();
     h.path = "/healthz".into();
     let (r, _) = w.send(&h);
     assert_eq!(r.status, 503);
-    assert_eq!(r.json_body().unwrap()["config"]["problems"][0], "OAUTH_HOST_PRIMARY is not set");
+    assert_eq!(
+        r.json_body().unwrap()["config"]["problems"][0],
+        "OAUTH_HOST_PRIMARY is not set"
+    );
     assert_eq!(w.upstream_calls(), 0);
 }
 
@@ -308,7 +405,9 @@ fn store_errors_and_bad_records() {
     let (r, _) = w.send(&app_req());
     assert_eq!((r.status, r.header("retry-after")), (503, Some("1")));
     w.kv.broken.set(false);
-    w.kv.map.borrow_mut().insert(kv_key("oe_app"), "{\"v\":1}".into());
+    w.kv.map
+        .borrow_mut()
+        .insert(kv_key("oe_app"), "{\"v\":1}".into());
     assert_eq!(w.send(&app_req()).0.status, 500);
     assert_eq!(w.upstream_calls(), 0);
 }
@@ -316,12 +415,22 @@ fn store_errors_and_bad_records() {
 #[test]
 fn oauth_errors_pass_through_unchanged() {
     let w = World::new(config());
-    w.up.script(P, &[reply(5, 400, r#"{"error":"invalid_scope","error_description":"unknown scope","trace":"x"}"#)]);
+    w.up.script(
+        P,
+        &[reply(
+            5,
+            400,
+            r#"{"error":"invalid_scope","error_description":"unknown scope","trace":"x"}"#,
+        )],
+    );
     let (r, log) = w.send(&app_req());
     assert_common_headers(&r);
     assert_eq!(r.status, 400);
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
-    assert_eq!(r.json_body().unwrap(), serde_json::json!({"error":"invalid_scope","error_description":"unknown scope"}));
+    assert_eq!(
+        r.json_body().unwrap(),
+        serde_json::json!({"error":"invalid_scope","error_description":"unknown scope"})
+    );
     assert_eq!(w.up.calls_to(S).len(), 0);
     assert_eq!(log.error.as_deref(), Some("invalid_scope"));
     w.up.script(P, &[reply(5, 401, r#"{"error":"invalid_client"}"#)]);
@@ -339,7 +448,11 @@ fn both_down_is_503_with_retry_after() {
     assert_common_headers(&r);
     assert_eq!(r.status, 503);
     assert_eq!(r.json_body().unwrap()["error"], "temporarily_unavailable");
-    assert_eq!(r.header("retry-after"), Some("5"), "both breakers opened for 5 s");
+    assert_eq!(
+        r.header("retry-after"),
+        Some("5"),
+        "both breakers opened for 5 s"
+    );
     assert_eq!(log.attempts.len(), 2);
 }
 
@@ -354,13 +467,24 @@ fn rate_limit() {
     assert_eq!(w.upstream_calls(), 1);
     // Unauthenticated requests do not consume the budget: they are refused first.
     w.limiter.0.set(0);
-    assert_eq!(w.send(&token_req(Some(&basic("oe_app", "bad")), "grant_type=client_credentials")).0.status, 401);
+    assert_eq!(
+        w.send(&token_req(
+            Some(&basic("oe_app", "bad")),
+            "grant_type=client_credentials"
+        ))
+        .0
+        .status,
+        401
+    );
 }
 
 #[test]
 fn token_cache() {
     let mut cfg = config();
-    cfg.cache = Some(CacheConfig { min_remaining_s: 60, max_entries: 100 });
+    cfg.cache = Some(CacheConfig {
+        min_remaining_s: 60,
+        max_entries: 100,
+    });
     let w = World::new(cfg);
     let (r, log) = w.send(&app_req());
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
@@ -371,19 +495,39 @@ fn token_cache() {
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("cache"));
     assert_eq!(log.cache, Some("hit"));
     let v = r.json_body().unwrap();
-    assert_eq!((v["access_token"].as_str(), v["expires_in"].as_u64()), (Some("tok-p"), Some(3600 - 100 - 1)));
+    assert_eq!(
+        (v["access_token"].as_str(), v["expires_in"].as_u64()),
+        (Some("tok-p"), Some(3600 - 100 - 1))
+    );
     assert_eq!(w.upstream_calls(), 1);
     // Same scope in another order: same entry. Another scope: a miss.
-    let (r, _) = w.send(&token_req(Some(&basic("oe_app", "app-secret")), "grant_type=client_credentials&scope=read+read"));
+    let (r, _) = w.send(&token_req(
+        Some(&basic("oe_app", "app-secret")),
+        "grant_type=client_credentials&scope=read+read",
+    ));
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("cache"));
-    let (r, _) = w.send(&token_req(Some(&basic("oe_app", "app-secret")), "grant_type=client_credentials&scope=write"));
+    let (r, _) = w.send(&token_req(
+        Some(&basic("oe_app", "app-secret")),
+        "grant_type=client_credentials&scope=write",
+    ));
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
     // A wrong secret never reaches the cache; a revoked client neither.
-    assert_eq!(w.send(&token_req(Some(&basic("oe_app", "x")), "grant_type=client_credentials&scope=read")).0.status, 401);
+    assert_eq!(
+        w.send(&token_req(
+            Some(&basic("oe_app", "x")),
+            "grant_type=client_credentials&scope=read"
+        ))
+        .0
+        .status,
+        401
+    );
     w.kv.map.borrow_mut().remove(&kv_key("oe_app"));
     assert_eq!(w.send(&app_req()).0.status, 401);
     // Near expiry: no longer served.
-    w.kv.map.borrow_mut().insert(kv_key("oe_app"), record(Mode::Concealed, "oe_app", &["app-secret"]));
+    w.kv.map.borrow_mut().insert(
+        kv_key("oe_app"),
+        record(Mode::Concealed, "oe_app", &["app-secret"]),
+    );
     w.clock.advance((3600 - 100 - 60) * 1000);
     let (r, _) = w.send(&app_req());
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
@@ -392,20 +536,41 @@ fn token_cache() {
 #[test]
 fn log_lines_never_contain_secrets_or_tokens() {
     let mut cfg = config();
-    cfg.cache = Some(CacheConfig { min_remaining_s: 60, max_entries: 100 });
+    cfg.cache = Some(CacheConfig {
+        min_remaining_s: 60,
+        max_entries: 100,
+    });
     let w = World::new(cfg);
     let mut lines = Vec::new();
-    let bad = token_req(Some(&basic("oe_app", "wrong-secret")), "grant_type=client_credentials");
-    let post = token_req(None, "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret");
+    let bad = token_req(
+        Some(&basic("oe_app", "wrong-secret")),
+        "grant_type=client_credentials",
+    );
+    let post = token_req(
+        None,
+        "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret",
+    );
     lines.push(w.send(&app_req()).1.to_json());
     lines.push(w.send(&app_req()).1.to_json());
     lines.push(w.send(&bad).1.to_json());
     lines.push(w.send(&post).1.to_json());
     w.up.script(P, &[network(1)]);
     w.up.script(S, &[hang()]);
-    let uncached = token_req(None, "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret&scope=x");
+    let uncached = token_req(
+        None,
+        "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret&scope=x",
+    );
     lines.push(w.send(&uncached).1.to_json());
-    let forbidden = ["app-secret", "wrong-secret", "real-p-secret", "real-s-secret", "tok-p", "tok-s", "Basic", &basic("oe_app", "app-secret")[6..]];
+    let forbidden = [
+        "app-secret",
+        "wrong-secret",
+        "real-p-secret",
+        "real-s-secret",
+        "tok-p",
+        "tok-s",
+        "Basic",
+        &basic("oe_app", "app-secret")[6..],
+    ];
     for line in &lines {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["request_id"].is_string() && v["outcome"].is_string() && v["status"].is_number());

@@ -47,7 +47,9 @@ pub struct UpstreamRequest {
 impl core::fmt::Debug for UpstreamRequest {
     // Never print credentials, even in test failures.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("UpstreamRequest").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("UpstreamRequest")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,7 +63,10 @@ impl UpstreamRequest {
         scope: Option<&str>,
     ) -> Self {
         let mut headers = std::vec![
-            ("Content-Type".to_string(), "application/x-www-form-urlencoded".to_string()),
+            (
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string()
+            ),
             ("Accept".to_string(), "application/json".to_string()),
         ];
         let mut body = String::from("grant_type=client_credentials");
@@ -72,8 +77,12 @@ impl UpstreamRequest {
         match auth {
             UpstreamAuth::Basic => {
                 // RFC 6749 2.3.1: form-urlencode id and secret, then Basic.
-                let pair = std::format!("{}:{}", form_encode(client_id), form_encode(client_secret));
-                headers.push(("Authorization".to_string(), std::format!("Basic {}", base64_encode(pair.as_bytes()))));
+                let pair =
+                    std::format!("{}:{}", form_encode(client_id), form_encode(client_secret));
+                headers.push((
+                    "Authorization".to_string(),
+                    std::format!("Basic {}", base64_encode(pair.as_bytes())),
+                ));
             }
             UpstreamAuth::Post => {
                 body.push_str("&client_id=");
@@ -82,7 +91,11 @@ impl UpstreamRequest {
                 body.push_str(&form_encode(client_secret));
             }
         }
-        UpstreamRequest { url: url.to_string(), headers, body }
+        UpstreamRequest {
+            url: url.to_string(),
+            headers,
+            body,
+        }
     }
 }
 
@@ -112,7 +125,11 @@ pub enum Transport {
 #[allow(async_fn_in_trait)]
 pub trait Upstream {
     /// One attempt, never retried by the implementation.
-    async fn send(&self, request: &UpstreamRequest, timeout_ms: u64) -> Result<UpstreamReply, Transport>;
+    async fn send(
+        &self,
+        request: &UpstreamRequest,
+        timeout_ms: u64,
+    ) -> Result<UpstreamReply, Transport>;
 }
 
 #[cfg(test)]
@@ -122,9 +139,20 @@ mod tests {
 
     #[test]
     fn basic_request_encodes_credentials_per_rfc6749() {
-        let r = UpstreamRequest::client_credentials("https://u/t", UpstreamAuth::Basic, "id:1", "s e+c/ret", Some("a b"));
+        let r = UpstreamRequest::client_credentials(
+            "https://u/t",
+            UpstreamAuth::Basic,
+            "id:1",
+            "s e+c/ret",
+            Some("a b"),
+        );
         assert_eq!(r.body, "grant_type=client_credentials&scope=a+b");
-        let auth = &r.headers.iter().find(|(n, _)| n == "Authorization").unwrap().1;
+        let auth = &r
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .unwrap()
+            .1;
         let raw = base64_decode(auth.strip_prefix("Basic ").unwrap()).unwrap();
         assert_eq!(std::str::from_utf8(&raw).unwrap(), "id%3A1:s+e%2Bc%2Fret");
         assert!(!std::format!("{r:?}").contains("Basic"));
@@ -132,8 +160,17 @@ mod tests {
 
     #[test]
     fn post_request_has_no_authorization() {
-        let r = UpstreamRequest::client_credentials("https://u/t", UpstreamAuth::Post, "id", "s&x", None);
-        assert_eq!(r.body, "grant_type=client_credentials&client_id=id&client_secret=s%26x");
+        let r = UpstreamRequest::client_credentials(
+            "https://u/t",
+            UpstreamAuth::Post,
+            "id",
+            "s&x",
+            None,
+        );
+        assert_eq!(
+            r.body,
+            "grant_type=client_credentials&client_id=id&client_secret=s%26x"
+        );
         assert!(r.headers.iter().all(|(n, _)| n != "Authorization"));
     }
 }
