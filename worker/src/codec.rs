@@ -56,7 +56,7 @@ fn decode_with(input: &str, url: bool) -> Option<Vec<u8>> {
     // Padding is optional, but when present it must be complete and only at the end.
     let trimmed_len = bytes.iter().rev().take_while(|&&c| c == b'=').count();
     let data = &bytes[..bytes.len() - trimmed_len];
-    if trimmed_len > 0 && (trimmed_len > 2 || bytes.len() % 4 != 0) {
+    if trimmed_len > 0 && (trimmed_len > 2 || !bytes.len().is_multiple_of(4)) {
         return None;
     }
     if data.len() % 4 == 1 {

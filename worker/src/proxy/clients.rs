@@ -407,7 +407,8 @@ mod tests {
             ("s", "2"),
         ))
         .unwrap();
-        let edits: Vec<(&str, fn(&mut serde_json::Value))> = std::vec![
+        type Edit = (&'static str, fn(&mut serde_json::Value));
+        let edits: Vec<Edit> = std::vec![
             ("version", |v| v["v"] = 2.into()),
             ("mode", |v| v["mode"] = "other".into()),
             ("no hashes", |v| v["secret_hashes"] = serde_json::json!([])),

@@ -362,7 +362,7 @@ fn primary_outcomes_table() {
     ];
     for row in rows {
         let w = World::new(cfg());
-        w.up.script(P, &[row.primary.clone()]);
+        w.up.script(P, core::slice::from_ref(&row.primary));
         w.up.script(S, &[token(30, "s")]);
         let out = w.go();
         let name = row.name;
@@ -417,7 +417,7 @@ fn primary_outcomes_table() {
                 };
                 assert_eq!(*region, Region::Secondary, "{name}");
                 assert!(
-                    std::str::from_utf8(body).unwrap().contains("tok-s"),
+                    core::str::from_utf8(body).unwrap().contains("tok-s"),
                     "{name}"
                 );
                 assert_eq!(out.attempts.len(), 2, "{name}");
@@ -464,8 +464,8 @@ fn both_fail_is_503_with_retry_after() {
     for p in &outcomes {
         for s in &outcomes {
             let w = World::new(cfg());
-            w.up.script(P, &[p.clone()]);
-            w.up.script(S, &[s.clone()]);
+            w.up.script(P, core::slice::from_ref(p));
+            w.up.script(S, core::slice::from_ref(s));
             let out = w.go();
             assert_eq!(
                 out.decision,

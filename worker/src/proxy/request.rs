@@ -309,7 +309,8 @@ mod tests {
             "grant_type=client_credentials&x={}",
             "a".repeat(MAX_BODY_BYTES)
         );
-        let cases: Vec<(&str, Vec<(&str, &str)>, &str, (u16, &str))> = std::vec![
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, (u16, &'a str));
+        let cases: Vec<Case> = std::vec![
             (
                 "too large",
                 std::vec![FORM, ("authorization", &b)],

@@ -154,7 +154,7 @@ mod tests {
             .unwrap()
             .1;
         let raw = base64_decode(auth.strip_prefix("Basic ").unwrap()).unwrap();
-        assert_eq!(std::str::from_utf8(&raw).unwrap(), "id%3A1:s+e%2Bc%2Fret");
+        assert_eq!(core::str::from_utf8(&raw).unwrap(), "id%3A1:s+e%2Bc%2Fret");
         assert!(!std::format!("{r:?}").contains("Basic"));
     }
 
