@@ -1,9 +1,9 @@
 //! The `worker` glue (wasm32 only): type conversion and I/O, no decisions.
 
-use std::cell::RefCell;
+use core::cell::RefCell;
+use core::time::Duration;
 use std::rc::Rc;
 use std::string::{String, ToString};
-use std::time::Duration;
 use std::vec::Vec;
 
 use futures_util::future::{select, Either};
