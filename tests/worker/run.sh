@@ -40,5 +40,5 @@ js_raw=$(wc -c < worker/build/index.js); js_gz=$(gzip -9 -c worker/build/index.j
 echo "== bundle: index_bg.wasm ${wasm_raw} B (gzip -9 ${wasm_gz} B), index.js ${js_raw} B (gzip -9 ${js_gz} B)"
 
 echo "== node --test tests/worker"
-exec node --test --test-concurrency=1 --test-reporter=spec \
+exec node --test --test-concurrency=1 --test-reporter=tap \
   tests/worker/token-proxy.test.mjs tests/worker/modes.test.mjs tests/worker/records.test.mjs
