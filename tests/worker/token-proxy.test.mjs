@@ -243,6 +243,30 @@ describe('token proxy (failover)', () => {
     assert.equal(regions.pproxy.requests.length + regions.sproxy.requests.length, 0);
   });
 
+  test('a chunked body (no Content-Length) is cut off at 8 KiB: 413; a small chunked body works', T, async () => {
+    const send = (chunks) => {
+      const body = new ReadableStream({
+        pull(c) {
+          if (chunks.length) c.enqueue(new TextEncoder().encode(chunks.shift()));
+          else c.close();
+        },
+      });
+      return worker.mf.dispatchFetch('http://localhost/oauth2/token', {
+        method: 'POST',
+        duplex: 'half',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(app().id, app().secret) },
+        body,
+      });
+    };
+    const big = await send(['grant_type=client_credentials&x=', ...Array.from({ length: 20 }, () => 'a'.repeat(1024))]);
+    assert.equal(big.status, 413);
+    assert.equal((await big.json()).error, 'invalid_request');
+    const small = await send(['grant_type=client_', 'credentials&scope=api:read']);
+    assert.equal(small.status, 200);
+    remember({ json: await small.json() });
+    assert.equal(regions.pproxy.requests.length, 1);
+  });
+
   test('GET /healthz: config and breaker states, no secrets, no upstream call', T, async () => {
     const res = await worker.mf.dispatchFetch('http://localhost/healthz');
     const text = await res.text();

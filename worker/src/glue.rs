@@ -7,6 +7,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use worker::{
     console_log, event, AbortController, Context, Date, Delay, Env, Fetch, Headers, Method,
     Request, RequestInit, RequestRedirect, Response, ResponseBuilder,
@@ -166,6 +167,23 @@ fn request_id() -> String {
     hex_encode(&bytes)
 }
 
+/// Reads the body, but never more than `limit` bytes (a chunked body has no Content-Length):
+/// `None` as soon as it is larger.
+async fn read_limited(req: &mut Request, limit: usize) -> Option<Vec<u8>> {
+    let Ok(mut stream) = req.stream() else {
+        return Some(Vec::new()); // no body
+    };
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        if buf.len() + chunk.len() > limit {
+            return None;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Some(buf)
+}
+
 async fn to_http(mut req: Request) -> worker::Result<HttpRequest> {
     let url = req.url()?;
     let mut headers = Vec::new();
@@ -177,20 +195,12 @@ async fn to_http(mut req: Request) -> worker::Result<HttpRequest> {
         .headers()
         .get("content-length")?
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = if method != "POST" || declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        // Not read: either not needed, or refused as too large without reading it.
-        if method == "POST" {
-            None
-        } else {
-            Some(Vec::new())
-        }
+    let body = if method != "POST" {
+        Some(Vec::new())
+    } else if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        None // refused as too large without reading it
     } else {
-        let bytes = req.bytes().await.unwrap_or_default();
-        if bytes.len() > MAX_BODY_BYTES {
-            None
-        } else {
-            Some(bytes)
-        }
+        read_limited(&mut req, MAX_BODY_BYTES).await
     };
     Ok(HttpRequest {
         method,
