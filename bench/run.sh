@@ -7,6 +7,7 @@
 #
 # Usage: bash bench/run.sh
 # env:   BENCH_ROUNDS (default 5), BENCH_SECONDS (CPU seconds per row and round, default 2),
+#        BENCH_ROWS (comma-separated row ids, default all: native,wasm-sync,host-async,memo,jose,aws,node-raw,openssl),
 #        CARGO_TARGET_DIR (default: target/ of the repository)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -5,7 +5,8 @@
 // bench/results/latest.md and latest.json. A benchmark, not a test: nothing asserts on time.
 //
 //   node bench/js/suite.mjs --native <oidc-edge-bench-native binary>
-//   env: BENCH_ROUNDS (default 5), BENCH_SECONDS (CPU seconds per row and round, default 2)
+//   env: BENCH_ROUNDS (default 5), BENCH_SECONDS (CPU seconds per row and round, default 2),
+//        BENCH_ROWS (comma-separated row ids to run, e.g. "jose,memo"; default all)
 import { execSync, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -56,7 +57,7 @@ fs.writeFileSync(fixtureTxt, [now, issuer, clientId, JSON.stringify(jwks), ...to
 
 // ---- rows ----
 
-const ROWS = [
+const ALL_ROWS = [
   ['native-token', 'oidc-edge native: `Verifier::verify` (full token)'],
   ['native-raw', 'oidc-edge native: raw RSA (`sig^e mod n` only)'],
   ['wasm-sync', 'oidc-edge wasm: `verifyIdToken` (sync, wasm RSA)'],
@@ -67,6 +68,9 @@ const ROWS = [
   ['node-raw', 'node:crypto `crypto.verify` (raw, cached KeyObject)'],
   ['openssl', '`openssl speed rsa2048` verify'],
 ];
+const ONLY = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',')) : undefined;
+const ROWS = ALL_ROWS.filter(([id]) => !ONLY || ONLY.has(id) || (id.startsWith('native') && ONLY.has('native')));
+const wanted = (id) => ROWS.some(([r]) => r === id);
 
 class Child {
   constructor(cmd, argv, rows) {
@@ -101,9 +105,9 @@ for (const [id] of ROWS) {
   if (id.startsWith('native') || id === 'openssl') continue;
   children.push(new Child(process.execPath, [path.join(ROOT, 'bench/js/row.mjs'), id, fixtureJson], [id]));
 }
-if (NATIVE && fs.existsSync(NATIVE)) children.push(new Child(NATIVE, [fixtureTxt], ['native-token', 'native-raw']));
+if (!wanted('native-token')) { /* not requested */ } else if (NATIVE && fs.existsSync(NATIVE)) children.push(new Child(NATIVE, [fixtureTxt], ['native-token', 'native-raw']));
 else console.log('bench: no native binary (--native): native rows skipped');
-const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
+const haveOpenssl = wanted('openssl') && spawnSync('openssl', ['version']).status === 0;
 
 const samples = Object.fromEntries(ROWS.map(([id]) => [id, []]));
 for (const c of children) await c.send(`warm ${Math.max(0.5, SECONDS / 2)}`, 1);

@@ -137,7 +137,8 @@ function b64uText(segment) {
 }
 
 /** `{ payload, protectedHeader }` of a token the core has accepted (its segments are canonical
- *  base64url of duplicate-free JSON objects, so JSON.parse reads exactly what was verified). */
+ *  base64url of duplicate-free JSON objects, so JSON.parse reads exactly what was verified).
+ *  Only used when the glue could not hand over the decoded segments itself. */
 function verifiedResult(token) {
   const dot1 = token.indexOf('.');
   const dot2 = token.indexOf('.', dot1 + 1);
@@ -183,6 +184,7 @@ const HOST_ALGS = {
 export function createApi(glue) {
   const INNER = Symbol('oidc-edge.inner');
   const HOST = Symbol('oidc-edge.hostKeys'); // per-set cache of imported WebCrypto keys
+  const NODE = Symbol('oidc-edge.nodeKeys'); // per-set cache of node:crypto KeyObjects
 
   class OidcEdgeError extends Error {
     constructor(message, { kind, code, claim } = {}) {
@@ -215,6 +217,53 @@ export function createApi(glue) {
 
   function isFailure(v) {
     return v instanceof glue.WasmFailure;
+  }
+
+  // ---- options seen before: the normalised form and compiled verifier per options object ----
+
+  /** options object -> { values: [[name, value, extra]], currentDate, verifier }; an entry is
+   *  used only while every own property still has the same value (arrays element by element,
+   *  dates by time), so a caller mutating its options object is always re-checked. */
+  const seenOptions = new WeakMap();
+
+  function sameOptions(options, values) {
+    const names = Object.keys(options);
+    if (names.length !== values.length) return false;
+    for (let i = 0; i < values.length; i++) {
+      const [name, value, extra] = values[i];
+      if (names[i] !== name) return false;
+      const now = options[name];
+      if (now !== value) return false;
+      if (extra !== undefined) {
+        if (Array.isArray(value)) {
+          if (value.length !== extra.length) return false;
+          for (let j = 0; j < extra.length; j++) if (value[j] !== extra[j]) return false;
+        } else if (value.getTime() !== extra) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** `{ verifier, currentDate }` for the options: compiled once per options object. */
+  function compiledOptions(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      const { json, currentDate } = normaliseOptions(options); // TypeError, or {} for undefined
+      return { verifier: compile(json), currentDate };
+    }
+    const hit = seenOptions.get(options);
+    if (hit && sameOptions(options, hit.values)) return hit;
+    // Each property is read once; the normalised form is made from exactly these values.
+    const values = Object.keys(options).map((name) => {
+      const value = options[name];
+      const extra = Array.isArray(value) ? [...value] : value instanceof Date ? value.getTime() : undefined;
+      return [name, value, extra];
+    });
+    const { json, currentDate } = normaliseOptions(Object.fromEntries(values.map(([name, value]) => [name, value])));
+    const entry = { verifier: compile(json), currentDate, values };
+    seenOptions.set(options, entry);
+    return entry;
   }
 
   // ---- compiled verifiers: one per distinct normalised options, small LRU ----
@@ -348,17 +397,20 @@ export function createApi(glue) {
     if (typeof token !== 'string') throw new TypeError('token must be a string');
   }
 
+  /** A glue verdict: the accepted token's `{"payload":..,"protectedHeader":..}` JSON text (one
+   *  JSON.parse), or a failure record. */
+  function accepted(r, token) {
+    if (typeof r !== 'string') throw failure(r);
+    return r ? JSON.parse(r) : verifiedResult(token);
+  }
+
   function verifyCompiled(verifier, token, keys, now) {
-    const f = verifier.verify(token, keys[INNER], now);
-    if (f !== undefined) throw failure(f);
-    return verifiedResult(token);
+    return accepted(verifier.verify(token, keys[INNER], now), token);
   }
 
   function verifyTrust(trust, token, options) {
     const { ts, currentDate } = trust.compile(options);
-    const f = ts.verify(token, nowSeconds(currentDate));
-    if (f !== undefined) throw failure(f);
-    return verifiedResult(token);
+    return accepted(ts.verify(token, nowSeconds(currentDate)), token);
   }
 
   function notKeys(where) {
@@ -372,14 +424,84 @@ export function createApi(glue) {
   function verifyIdToken(token, keys, options) {
     checkToken(token);
     if (keys instanceof JwkSet) {
-      const { json, currentDate } = normaliseOptions(options);
-      return verifyCompiled(compile(json), token, keys, nowSeconds(currentDate));
+      const { verifier, currentDate } = compiledOptions(options);
+      return verifyCompiled(verifier, token, keys, nowSeconds(currentDate));
     }
     if (keys instanceof TrustSet) return verifyTrust(keys, token, options);
     throw notKeys('verifyIdToken');
   }
 
-  // ---- host crypto (WebCrypto) for the async path ----
+  // ---- host crypto for the async path: node:crypto (Node, Deno, Bun), else WebCrypto ----
+
+  /** undefined: not looked up yet; null: not available; else the node:crypto module. */
+  let nodeCryptoModule;
+
+  /** node:crypto where the runtime is Node-compatible and offers `process.getBuiltinModule`
+   *  (Node >= 20.16, Deno, Bun); never on Workers-like runtimes and never in browsers. Nothing is
+   *  imported (a dynamic import would trip bundlers and Miniflare's module analysis). Its verify
+   *  is synchronous and, with a KeyObject made once per key, several times faster than
+   *  WebCrypto's. Elsewhere WebCrypto is used. */
+  function loadNodeCrypto() {
+    let c = null;
+    try {
+      const proc = globalThis.process;
+      if (proc && proc.versions && typeof proc.versions.node === 'string' && !isolatedRequests()
+        && typeof proc.getBuiltinModule === 'function') {
+        c = proc.getBuiltinModule('node:crypto');
+        if (!c || typeof c.verify !== 'function' || typeof c.createPublicKey !== 'function' || !c.constants) c = null;
+      }
+    } catch {
+      c = null;
+    }
+    nodeCryptoModule = c;
+    return c;
+  }
+
+  /** node:crypto digest name and PSS salt length (0: PKCS#1 v1.5) per JWS algorithm. */
+  const NODE_ALGS = {
+    RS256: ['sha256', 0], RS384: ['sha384', 0], RS512: ['sha512', 0],
+    PS256: ['sha256', 32], PS384: ['sha384', 48], PS512: ['sha512', 64],
+  };
+
+  /** The set's checker for the glue's `verifyHost` (called synchronously from wasm): a
+   *  KeyObject made once per key; answers 1 (valid), 0 (invalid) or 2 (cannot decide: the
+   *  built-in RSA decides). It never throws (an exception must not unwind through wasm). */
+  function nodeChecker(nc, keys) {
+    let checker = keys[NODE];
+    if (checker) return checker;
+    const inner = keys[INNER];
+    const objects = [];
+    for (let i = 0; i < inner.size; i++) {
+      let obj = null;
+      const text = inner.publicJwk(i);
+      if (text) {
+        try {
+          const { n, e } = JSON.parse(text);
+          obj = nc.createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' });
+        } catch {
+          obj = null; // a key the host refuses: the built-in RSA decides
+        }
+      }
+      objects.push(obj);
+    }
+    checker = {
+      check(alg, index, data, signature) {
+        try {
+          const key = objects[index];
+          const params = NODE_ALGS[alg];
+          if (!key || !params) return 2;
+          const k = params[1] ? { key, padding: nc.constants.RSA_PKCS1_PSS_PADDING, saltLength: params[1] } : key;
+          return nc.verify(params[0], data, k, signature) === true ? 1 : 0;
+        } catch {
+          return 2;
+        }
+      },
+    };
+    keys[NODE] = checker;
+    return checker;
+  }
+
+  const textEncoder = new TextEncoder();
 
   async function hostKey(subtle, keys, index, alg) {
     if (!keys[HOST]) keys[HOST] = new Map();
@@ -398,29 +520,31 @@ export function createApi(glue) {
   }
 
   async function verifyWithHost(verifier, token, keys, now) {
+    const nc = nodeCryptoModule === undefined ? loadNodeCrypto() : nodeCryptoModule;
+    // node:crypto: one synchronous wasm call that asks the host for the RSA step.
+    if (nc) return accepted(verifier.verifyHost(token, keys[INNER], nodeChecker(nc, keys), now), token);
     const subtle = subtleCrypto();
     if (!subtle) return verifyCompiled(verifier, token, keys, now);
     const check = verifier.begin(token, keys[INNER]);
     if (isFailure(check)) throw failure(check);
-    const alg = check.alg;
-    const index = check.keyIndex;
-    const memoHit = check.memoHit;
-    const signature = check.signature;
-    const inputLen = check.signingInputLength;
-    check.free();
     let valid;
-    if (memoHit) {
+    if (check.memoHit) {
+      check.free();
       valid = true;
     } else {
+      const alg = check.alg;
+      const index = check.keyIndex;
+      const signature = check.signature;
+      const inputLen = check.signingInputLength;
+      check.free();
+      // The signing input is base64url text (checked by the core): ASCII.
+      const data = textEncoder.encode(token.slice(0, inputLen));
       const params = HOST_ALGS[alg];
       const key = params && await hostKey(subtle, keys, index, alg);
       if (!key) return verifyCompiled(verifier, token, keys, now);
-      const data = new TextEncoder().encode(token.slice(0, inputLen));
       valid = await subtle.verify(params.saltLength ? { name: params.name, saltLength: params.saltLength } : { name: params.name }, key, signature, data);
     }
-    const f = verifier.finish(token, keys[INNER], valid, now);
-    if (f !== undefined) throw failure(f);
-    return verifiedResult(token);
+    return accepted(verifier.finish(token, keys[INNER], valid, now), token);
   }
 
   // ---- remote keys ----
@@ -626,8 +750,7 @@ export function createApi(glue) {
     }
   }
 
-  async function verifyAsyncWith(json, currentDate, token, keys) {
-    const verifier = compile(json);
+  async function verifyAsyncWith(verifier, currentDate, token, keys) {
     const now = () => nowSeconds(currentDate);
     if (keys instanceof JwkSet) return verifyWithHost(verifier, token, keys, now());
     precheck(verifier, token);
@@ -652,8 +775,8 @@ export function createApi(glue) {
       if (opts.issuer === undefined) opts = { ...opts, issuer: keys.issuer };
       else if (opts.issuer !== keys.issuer) throw new TypeError('options.issuer differs from the discovered issuer');
     }
-    const { json, currentDate } = normaliseOptions(opts);
-    return verifyAsyncWith(json, currentDate, token, keys);
+    const { verifier, currentDate } = compiledOptions(opts);
+    return verifyAsyncWith(verifier, currentDate, token, keys);
   }
 
   /**

@@ -10,7 +10,7 @@
 //! The hand-written TypeScript declarations of the public API are in `pkg/index.d.ts`; these
 //! exports are internal to the package.
 
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 
 use oidc_edge::alg::Algorithm;
 use oidc_edge::error::{ConfigError, Error};
@@ -21,7 +21,7 @@ use oidc_edge::signature::{BuiltinVerifier, MemoVerifier, SignatureVerifier};
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 use oidc_edge::trust::{TrustSet, TrustedIssuer};
 use oidc_edge::verify::{Profile, Verifier, VerifyOptions};
-use serde::Deserialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 /// A failure record: a token or key error from the core, or (`kind == "config"`) caller misuse.
@@ -112,6 +112,26 @@ enum Mode {
     Probe,
     /// Answer what the host computed (storing a success in the memo).
     Host(bool),
+    /// Ask the host synchronously through the [`HostChecker`] in [`Switch::host`] (node:crypto).
+    Callback,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS side's synchronous signature check (node:crypto on Node, Deno, Bun).
+    #[derive(Debug)]
+    pub type HostChecker;
+
+    /// `check(alg, keyIndex, signingInput, signature)`: 1 when the signature is valid, 0 when
+    /// it is not, 2 when the host cannot decide (the built-in RSA decides then). Never throws.
+    #[wasm_bindgen(method)]
+    fn check(
+        this: &HostChecker,
+        alg: &str,
+        key_index: u32,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> u32;
 }
 
 /// A [`SignatureVerifier`] that is either the core's RSA or a relay of the host's answer, so
@@ -120,6 +140,11 @@ enum Mode {
 struct Switch {
     mode: Cell<Mode>,
     probed: Cell<bool>,
+    /// The host checker of the current [`Mode::Callback`] call.
+    host: RefCell<Option<HostChecker>>,
+    /// [`RsaPublicKey::fingerprint`] of each key of the set (`None`: not an RSA key), so the
+    /// host is told which key (by index) was selected.
+    fingerprints: Vec<Option<[u8; 32]>>,
 }
 
 impl SignatureVerifier for Switch {
@@ -137,6 +162,22 @@ impl SignatureVerifier for Switch {
                 false
             }
             Mode::Host(valid) => valid,
+            Mode::Callback => {
+                let index = self
+                    .fingerprints
+                    .iter()
+                    .position(|f| f.as_ref() == Some(key.fingerprint()))
+                    .and_then(|i| u32::try_from(i).ok());
+                let verdict = match (index, self.host.borrow().as_ref()) {
+                    (Some(i), Some(host)) => host.check(alg.name(), i, signing_input, signature),
+                    _ => 2,
+                };
+                match verdict {
+                    1 => true,
+                    0 => false,
+                    _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
+                }
+            }
         }
     }
 }
@@ -150,11 +191,18 @@ pub struct WasmKeys {
 
 impl WasmKeys {
     fn new(set: JwkSet) -> WasmKeys {
+        let fingerprints = set
+            .keys()
+            .iter()
+            .map(|k| k.rsa_key().map(|r| *r.fingerprint()))
+            .collect();
         WasmKeys {
             set,
             memo: MemoVerifier::new(Switch {
                 mode: Cell::new(Mode::Builtin),
                 probed: Cell::new(false),
+                host: RefCell::new(None),
+                fingerprints,
             }),
         }
     }
@@ -199,11 +247,14 @@ impl WasmKeys {
             .and_then(|i| self.set.keys().get(i))
             .and_then(|k| k.rsa_components());
         match comps {
-            Some((n, e)) => format!(
-                "{{\"kty\":\"RSA\",\"n\":\"{}\",\"e\":\"{}\"}}",
-                oidc_edge::base64url::encode(n),
-                oidc_edge::base64url::encode(e)
-            ),
+            Some((n, e)) => {
+                let mut jwk = String::from("{\"kty\":\"RSA\",\"n\":\"");
+                jwk.push_str(&oidc_edge::base64url::encode(n));
+                jwk.push_str("\",\"e\":\"");
+                jwk.push_str(&oidc_edge::base64url::encode(e));
+                jwk.push_str("\"}");
+                jwk
+            }
             None => String::new(),
         }
     }
@@ -211,69 +262,93 @@ impl WasmKeys {
 
 // ---- options ----
 
-/// The options as the JS wrapper sends them (already type-checked there, snake_case).
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct OptionsIn {
-    profile: Option<String>,
-    issuer: Option<String>,
-    client_ids: Vec<String>,
-    audience: Vec<String>,
-    algorithms: Vec<String>,
-    clock_tolerance: u64,
-    max_token_age: Option<u64>,
-    nonce: Option<String>,
-    max_age: Option<u64>,
-    acr_values: Vec<String>,
-    required_claims: Vec<String>,
-    subject: Option<String>,
-    typ: Option<String>,
-    access_token: Option<String>,
-    require_at_hash: bool,
-    code: Option<String>,
-    require_c_hash: bool,
-}
-
+/// The options as the JS wrapper sends them (already type-checked there): a JSON object with
+/// snake_case members. Read with the core's JSON parser (linked anyway) rather than a derived
+/// `Deserialize`, which adds its own parser and error formatting code (about 20 KB brotli of
+/// the module). Unknown
+/// members, wrong types and non-integer numbers are refused.
 fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure> {
-    let o: OptionsIn =
-        serde_json::from_str(json).map_err(|_| config("options could not be read"))?;
-    let profile = match o.profile.as_deref() {
+    fn unreadable() -> WasmFailure {
+        config("options could not be read")
+    }
+    fn string(v: Value) -> Result<Option<String>, WasmFailure> {
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            _ => Err(unreadable()),
+        }
+    }
+    fn strings(v: Value) -> Result<Vec<String>, WasmFailure> {
+        match v {
+            Value::Null => Ok(Vec::new()),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::String(s) => Ok(s),
+                    _ => Err(unreadable()),
+                })
+                .collect(),
+            _ => Err(unreadable()),
+        }
+    }
+    fn number(v: Value) -> Result<Option<u64>, WasmFailure> {
+        match v {
+            Value::Null => Ok(None),
+            v => v.as_u64().map(Some).ok_or_else(unreadable),
+        }
+    }
+    fn boolean(v: Value) -> Result<bool, WasmFailure> {
+        match v {
+            Value::Null => Ok(false),
+            Value::Bool(b) => Ok(b),
+            _ => Err(unreadable()),
+        }
+    }
+
+    let members = oidc_edge::json::parse_object(json.as_bytes()).map_err(|_| unreadable())?;
+    let mut o = VerifyOptions::default();
+    let mut profile = None;
+    let mut algorithm_names = Vec::new();
+    for (name, v) in members {
+        match name.as_str() {
+            "profile" => profile = string(v)?,
+            "issuer" => o.issuer = string(v)?,
+            "client_ids" => o.client_ids = strings(v)?,
+            "audience" => o.audience = strings(v)?,
+            "algorithms" => algorithm_names = strings(v)?,
+            "clock_tolerance" => o.clock_tolerance = number(v)?.unwrap_or(0),
+            "max_token_age" => o.max_token_age = number(v)?,
+            "nonce" => o.nonce = string(v)?,
+            "max_age" => o.max_age = number(v)?,
+            "acr_values" => o.acr_values = strings(v)?,
+            "required_claims" => o.required_claims = strings(v)?,
+            "subject" => o.subject = string(v)?,
+            "typ" => o.typ = string(v)?,
+            "access_token" => o.access_token = string(v)?,
+            "require_at_hash" => o.require_at_hash = boolean(v)?,
+            "code" => o.code = string(v)?,
+            "require_c_hash" => o.require_c_hash = boolean(v)?,
+            _ => return Err(unreadable()),
+        }
+    }
+    o.profile = match profile.as_deref() {
         None | Some("id_token") => Profile::IdToken,
         Some("at_jwt") => Profile::AtJwt,
         Some("cognito_access") => Profile::CognitoAccess,
         Some(_) => return Err(config("profile must be id_token, at_jwt or cognito_access")),
     };
-    let mut algorithms = Vec::with_capacity(o.algorithms.len());
-    for name in &o.algorithms {
+    for name in &algorithm_names {
         match Algorithm::from_name(name) {
-            Some(a) => algorithms.push(a),
+            Some(a) => o.algorithms.push(a),
             None => {
-                return Err(config(format!(
-                "algorithms: {name:?} is not supported (RS256, RS384, RS512, PS256, PS384, PS512)"
-            )))
+                let mut m = String::from("algorithms: \"");
+                m.push_str(name);
+                m.push_str("\" is not supported (RS256, RS384, RS512, PS256, PS384, PS512)");
+                return Err(config(m));
             }
         }
     }
-    Ok(VerifyOptions {
-        profile,
-        issuer: o.issuer,
-        client_ids: o.client_ids,
-        audience: o.audience,
-        algorithms,
-        clock_tolerance: o.clock_tolerance,
-        max_token_age: o.max_token_age,
-        nonce: o.nonce,
-        max_age: o.max_age,
-        acr_values: o.acr_values,
-        required_claims: o.required_claims,
-        subject: o.subject,
-        typ: o.typ,
-        access_token: o.access_token,
-        require_at_hash: o.require_at_hash,
-        code: o.code,
-        require_c_hash: o.require_c_hash,
-        ..VerifyOptions::default()
-    })
+    Ok(o)
 }
 
 // ---- verification ----
@@ -339,14 +414,42 @@ impl WasmVerifier {
         }
     }
 
-    /// Full verification with the built-in RSA (through the set's memo): `undefined` when the
-    /// token is accepted, else the failure.
-    pub fn verify(&self, token: &str, keys: &WasmKeys, now: f64) -> Option<WasmFailure> {
+    /// Full verification with the built-in RSA (through the set's memo): the accepted token's
+    /// [`result_json`] (a string), else the failure.
+    pub fn verify(&self, token: &str, keys: &WasmKeys, now: f64) -> JsValue {
         keys.mode(Mode::Builtin);
-        self.inner
+        match self
+            .inner
             .verify_with(token, &keys.set, unix(now), &keys.memo)
-            .err()
-            .map(WasmFailure::from)
+        {
+            Ok(_) => JsValue::from_str(&result_json(token)),
+            Err(e) => WasmFailure::from(e).into(),
+        }
+    }
+
+    /// Full verification in one call with the host's synchronous signature check (through the
+    /// set's memo: a remembered signature skips the host): the accepted token's
+    /// [`result_json`] (a string), else the failure.
+    #[wasm_bindgen(js_name = verifyHost)]
+    pub fn verify_host(
+        &self,
+        token: &str,
+        keys: &WasmKeys,
+        host: HostChecker,
+        now: f64,
+    ) -> JsValue {
+        let switch = keys.memo.inner();
+        *switch.host.borrow_mut() = Some(host);
+        keys.mode(Mode::Callback);
+        let r = self
+            .inner
+            .verify_with(token, &keys.set, unix(now), &keys.memo);
+        keys.mode(Mode::Builtin);
+        switch.host.borrow_mut().take();
+        match r {
+            Ok(_) => JsValue::from_str(&result_json(token)),
+            Err(e) => WasmFailure::from(e).into(),
+        }
     }
 
     /// Steps 1-3 (token, alg, key selection): a `WasmHostCheck` or a `WasmFailure`.
@@ -384,18 +487,12 @@ impl WasmVerifier {
         .into()
     }
 
-    /// Steps 4-6 with the host's signature verdict: `undefined` when the token is accepted,
-    /// else the failure. A valid signature is remembered in the set's memo.
-    pub fn finish(
-        &self,
-        token: &str,
-        keys: &WasmKeys,
-        signature_valid: bool,
-        now: f64,
-    ) -> Option<WasmFailure> {
+    /// Steps 4-6 with the host's signature verdict: the accepted token's [`result_json`] (a
+    /// string), else the failure. A valid signature is remembered in the set's memo.
+    pub fn finish(&self, token: &str, keys: &WasmKeys, signature_valid: bool, now: f64) -> JsValue {
         let pending = match self.inner.begin(token, &keys.set) {
             Ok(p) => p,
-            Err(e) => return Some(e.into()),
+            Err(e) => return WasmFailure::from(e).into(),
         };
         if signature_valid && pending.signature_length_ok() {
             keys.mode(Mode::Host(true));
@@ -407,11 +504,35 @@ impl WasmVerifier {
             );
             keys.mode(Mode::Builtin);
         }
-        self.inner
-            .finish(pending, signature_valid, unix(now))
-            .err()
-            .map(WasmFailure::from)
+        match self.inner.finish(pending, signature_valid, unix(now)) {
+            Ok(_) => JsValue::from_str(&result_json(token)),
+            Err(e) => WasmFailure::from(e).into(),
+        }
     }
+}
+
+/// `{"payload":<payload>,"protectedHeader":<header>}` of a token the core has accepted: its
+/// first two segments decoded (canonical base64url of duplicate-free JSON objects, checked by
+/// the core), so the JS side reads exactly what was verified with one `JSON.parse`. Empty if
+/// that is not possible (the JS side then decodes the segments itself).
+fn result_json(token: &str) -> String {
+    let mut parts = token.splitn(3, '.');
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else {
+        return String::new();
+    };
+    let (Ok(h), Ok(p)) = (
+        oidc_edge::base64url::decode(h.as_bytes()),
+        oidc_edge::base64url::decode(p.as_bytes()),
+    ) else {
+        return String::new();
+    };
+    let mut out = Vec::with_capacity(h.len() + p.len() + 32);
+    out.extend_from_slice(b"{\"payload\":");
+    out.extend_from_slice(&p);
+    out.extend_from_slice(b",\"protectedHeader\":");
+    out.extend_from_slice(&h);
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The `kid` of a token's (untrusted) header, to ask the key cache about; `undefined` when
@@ -468,12 +589,13 @@ pub struct WasmTrustSet {
 
 #[wasm_bindgen]
 impl WasmTrustSet {
-    /// `undefined` when the token is accepted by its issuer's entry, else the failure.
-    pub fn verify(&self, token: &str, now: f64) -> Option<WasmFailure> {
-        self.inner
-            .verify(token, unix(now))
-            .err()
-            .map(WasmFailure::from)
+    /// The accepted token's [`result_json`] (a string) when its issuer's entry accepts it, else
+    /// the failure.
+    pub fn verify(&self, token: &str, now: f64) -> JsValue {
+        match self.inner.verify(token, unix(now)) {
+            Ok(_) => JsValue::from_str(&result_json(token)),
+            Err(e) => WasmFailure::from(e).into(),
+        }
     }
 }
 
