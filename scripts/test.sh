@@ -29,6 +29,7 @@ step() {
 
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets --features oidc-edge/cli -- -D warnings
+step clippy-wasm32 cargo clippy -p oidc-edge-worker -p oidc-edge-wasm --target wasm32-unknown-unknown -- -D warnings
 step clippy-no-std cargo clippy -p oidc-edge --no-default-features --lib -- -D warnings
 step harness node --test tests/support/
 step rust cargo test --workspace --features oidc-edge/cli
