@@ -35,9 +35,10 @@ step harness node --test tests/support/
 step rust cargo test --workspace --features oidc-edge/cli
 step no-std-thumbv7em cargo build -p oidc-edge --no-default-features --target thumbv7em-none-eabi
 step no-std-wasm32 cargo build -p oidc-edge --no-default-features --target wasm32-unknown-unknown
-for suite in tests/js/run.sh tests/worker/run.sh tests/edge/run.sh; do
-  if [ -f "$suite" ]; then step "$(basename "$(dirname "$suite")")" bash "$suite"; fi
-done
+step docs env RUSTDOCFLAGS=-Dwarnings cargo doc -p oidc-edge --no-deps
+step js bash tests/js/run.sh
+step worker bash tests/worker/run.sh
+step edge bash tests/edge/run.sh
 
 # Count what the runners reported: cargo's "test result:" lines and node --test's "# pass/# fail".
 passed=0; failed=0
