@@ -38,7 +38,8 @@ step no-std-wasm32 cargo build -p oidc-edge --no-default-features --target wasm3
 step docs env RUSTDOCFLAGS=-Dwarnings cargo doc -p oidc-edge --no-deps
 step js bash tests/js/run.sh
 step worker bash tests/worker/run.sh
-step edge bash tests/edge/run.sh
+# The edge suite reuses the bundle the worker suite just built (same worker, same build).
+step edge env OIDC_EDGE_WORKER_BUILD="$PWD/worker/build" bash tests/edge/run.sh
 
 # Count what the runners reported: cargo's "test result:" lines and node --test's "# pass/# fail".
 passed=0; failed=0
