@@ -204,6 +204,26 @@ lines.push(`| **Node ESM load** (wasm + glue + lib/api.js + lib/esm.js + node.mj
 lines.push(`| **browser load** (wasm + glue + lib/api.js + lib/esm.js + browser.mjs) | ${sum(browserLoad, 'raw')} | ${sum(browserLoad, 'gzip')} | **${sum(browserLoad, 'brotli')}** |`);
 lines.push(`| **all wasm + JS files of the package** (each compressed alone) | ${sum(sizes, 'raw')} | ${sum(sizes, 'gzip')} | **${sum(sizes, 'brotli')}** |`);
 lines.push('');
+// Goals of issue 5, judged on this run's figures.
+const ratio = (a, b) => (stats[a] && stats[b] ? stats[a].median / stats[b].median : undefined);
+const goal = (name, value, target, fmt, met) => lines.push(`| ${name} | ${value === undefined ? 'n/a' : fmt(value)} | ${target} | ${value === undefined ? 'n/a' : met(value) ? 'met' : '**not met**'} |`);
+const x = (v) => `${v.toFixed(2)}x`;
+lines.push('| goal (issue 5) | this run | target | |');
+lines.push('| --- | ---: | ---: | --- |');
+goal('1. wasm sync, first-seen token, vs jose', ratio('wasm-sync', 'jose'), '>= 1.0x', x, (v) => v >= 1.0);
+goal('2. host crypto (`verifyIdTokenAsync`) vs jose', ratio('host-async', 'jose'), '>= 1.5x', x, (v) => v >= 1.5);
+goal('3. repeated token (memo) vs jose', ratio('memo', 'jose'), '>= 5x', x, (v) => v >= 5);
+goal('4. native raw RSA vs `openssl speed` verify', ratio('native-raw', 'openssl'), '>= 0.9x', x, (v) => v >= 0.9);
+goal('5a. package wasm + JS, brotli (one runtime\'s load: Node ESM)', sum(nodeLoad, 'brotli'), '<= 60 KB', (v) => `${(v / 1000).toFixed(1)} KB`, (v) => v <= 60000);
+goal('5a\'. all wasm + JS files of the package, brotli', sum(sizes, 'brotli'), '<= 60 KB', (v) => `${(v / 1000).toFixed(1)} KB`, (v) => v <= 60000);
+goal('5b. import -> first verify (median, wall clock)', coldSummary.totalMs.median, '<= 10 ms', (v) => `${v.toFixed(1)} ms`, (v) => v <= 10);
+lines.push('');
+lines.push('Machine (`lscpu | head`):');
+lines.push('');
+lines.push('```');
+lines.push(machine.lscpu);
+lines.push('```');
+lines.push('');
 const md = `${lines.join('\n')}\n`;
 fs.writeFileSync(path.join(OUT, 'latest.md'), md);
 fs.writeFileSync(path.join(OUT, 'latest.json'), JSON.stringify({ machine, rounds: ROUNDS, seconds: SECONDS, tokenOctets: tokens[0].length, stats, cold, coldSummary, sizes }, null, 2));
