@@ -125,6 +125,20 @@ function nowSeconds(currentDate) {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const textEncoder = new TextEncoder();
 
+/** Reused buffer for `tokenOctets` (grows to the longest token seen). */
+let octets = new Uint8Array(2048);
+
+/** A token's UTF-8 octets for the glue, as a view of a reused buffer (valid until the next
+ *  call: the glue copies it into wasm memory at once). One native encode, no allocation. */
+function tokenOctets(token) {
+  if (token.length * 3 > octets.length) {
+    if (token.length > 32768) return textEncoder.encode(token); // far over any token limit: not kept
+    octets = new Uint8Array(token.length * 3);
+  }
+  const { written } = textEncoder.encodeInto(token, octets);
+  return octets.subarray(0, written);
+}
+
 function b64uBytes(segment) {
   const b64 = segment.replace(/-/g, '+').replace(/_/g, '/');
   const bin = atob(b64 + '==='.slice((b64.length + 3) % 4));
@@ -407,7 +421,7 @@ export function createApi(glue) {
 
   function verifyCompiled(verifier, token, keys, now) {
     // UTF-8 octets: one native encode instead of the glue's per-character string copy.
-    return accepted(verifier.verify(textEncoder.encode(token), keys[INNER], now), token);
+    return accepted(verifier.verify(tokenOctets(token), keys[INNER], now), token);
   }
 
   function verifyTrust(trust, token, options) {
@@ -523,7 +537,7 @@ export function createApi(glue) {
   async function verifyWithHost(verifier, token, keys, now) {
     const nc = nodeCryptoModule === undefined ? loadNodeCrypto() : nodeCryptoModule;
     // node:crypto: one synchronous wasm call that asks the host for the RSA step.
-    if (nc) return accepted(verifier.verifyHost(textEncoder.encode(token), keys[INNER], nodeChecker(nc, keys), now), token);
+    if (nc) return accepted(verifier.verifyHost(tokenOctets(token), keys[INNER], nodeChecker(nc, keys), now), token);
     const subtle = subtleCrypto();
     if (!subtle) return verifyCompiled(verifier, token, keys, now);
     const check = verifier.begin(token, keys[INNER]);
