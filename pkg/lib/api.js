@@ -473,11 +473,9 @@ export function createApi(glue) {
     return c;
   }
 
-  /** node:crypto digest name and PSS salt length (0: PKCS#1 v1.5) per JWS algorithm. */
-  const NODE_ALGS = {
-    RS256: ['sha256', 0], RS384: ['sha384', 0], RS512: ['sha512', 0],
-    PS256: ['sha256', 32], PS384: ['sha384', 48], PS512: ['sha512', 64],
-  };
+  /** node:crypto digest name and PSS salt length (0: PKCS#1 v1.5) by the glue's algorithm
+   *  code: RS256, RS384, RS512, PS256, PS384, PS512 = 0..5 (wasm/src/lib.rs `alg_code`). */
+  const NODE_ALGS = [['sha256', 0], ['sha384', 0], ['sha512', 0], ['sha256', 32], ['sha384', 48], ['sha512', 64]];
 
   /** The set's checker for the glue's `verifyHost` (called synchronously from wasm): a
    *  KeyObject made once per key; answers 1 (valid), 0 (invalid) or 2 (cannot decide: the

@@ -124,14 +124,28 @@ extern "C" {
 
     /// `check(alg, keyIndex, signingInput, signature)`: 1 when the signature is valid, 0 when
     /// it is not, 2 when the host cannot decide (the built-in RSA decides then). Never throws.
+    /// `alg` is [`alg_code`] (a number: no string decoding per call).
     #[wasm_bindgen(method)]
     fn check(
         this: &HostChecker,
-        alg: &str,
+        alg: u32,
         key_index: u32,
         signing_input: &[u8],
         signature: &[u8],
     ) -> u32;
+}
+
+/// The algorithm as the [`HostChecker`] receives it: RS256, RS384, RS512, PS256, PS384, PS512
+/// are 0..=5 (`pkg/lib/api.js` has the same table).
+fn alg_code(alg: Algorithm) -> u32 {
+    match alg {
+        Algorithm::RS256 => 0,
+        Algorithm::RS384 => 1,
+        Algorithm::RS512 => 2,
+        Algorithm::PS256 => 3,
+        Algorithm::PS384 => 4,
+        Algorithm::PS512 => 5,
+    }
 }
 
 /// A [`SignatureVerifier`] that is either the core's RSA or a relay of the host's answer, so
@@ -169,7 +183,7 @@ impl SignatureVerifier for Switch {
                     .position(|f| f.as_ref() == Some(key.fingerprint()))
                     .and_then(|i| u32::try_from(i).ok());
                 let verdict = match (index, self.host.borrow().as_ref()) {
-                    (Some(i), Some(host)) => host.check(alg.name(), i, signing_input, signature),
+                    (Some(i), Some(host)) => host.check(alg_code(alg), i, signing_input, signature),
                     _ => 2,
                 };
                 match verdict {
