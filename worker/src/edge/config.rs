@@ -22,7 +22,7 @@
 use oidc_edge::keycache::KeyCachePolicy;
 use oidc_edge::{Algorithm, Profile};
 
-use crate::proxy::config::check_endpoint;
+use crate::proxy::config::{check_endpoint, required_endpoint};
 
 /// How the two regions' issuers relate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,19 +184,7 @@ impl EdgeConfig {
                 (a, b)
             }
         };
-        let mut url = |name: &str| match set(name) {
-            None => {
-                p.push(format!("{name} is not set"));
-                String::new()
-            }
-            Some(u) => {
-                let u = u.trim().to_string();
-                if let Err(e) = check_endpoint(&u) {
-                    p.push(format!("{name} {e}"));
-                }
-                u
-            }
-        };
+        let mut url = |name: &str| required_endpoint(name, set(name), &mut p);
         let jwks_primary = url("JWKS_URL_PRIMARY");
         let jwks_secondary = url("JWKS_URL_SECONDARY");
         let profile = match set("VERIFY_PROFILE").as_deref().map(str::trim) {

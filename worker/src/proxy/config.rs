@@ -122,6 +122,20 @@ fn is_loopback(host: &str) -> bool {
         })
 }
 
+/// Reads the endpoint URL variable `name` (trimmed): a missing or invalid one adds a problem
+/// (naming the variable, never its value) and yields what there is, so every problem is listed.
+pub fn required_endpoint(name: &str, value: Option<String>, problems: &mut Vec<String>) -> String {
+    let Some(u) = value else {
+        problems.push(format!("{name} is not set"));
+        return String::new();
+    };
+    let u = u.trim().to_string();
+    if let Err(e) = check_endpoint(&u) {
+        problems.push(format!("{name} {e}"));
+    }
+    u
+}
+
 /// Checks a token endpoint URL: absolute, `https` (or `http` to a loopback host), no
 /// credentials, query or fragment.
 pub fn check_endpoint(url: &str) -> Result<(), &'static str> {
@@ -164,19 +178,7 @@ impl Config {
     /// (never a secret value in them).
     pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
         let mut problems = Vec::new();
-        let mut url = |name: &str| match get(name) {
-            None => {
-                problems.push(format!("{name} is not set"));
-                String::new()
-            }
-            Some(u) => {
-                let u = u.trim().to_string();
-                if let Err(e) = check_endpoint(&u) {
-                    problems.push(format!("{name} {e}"));
-                }
-                u
-            }
-        };
+        let mut url = |name: &str| required_endpoint(name, get(name), &mut problems);
         let primary_url = url("OAUTH_HOST_PRIMARY");
         let secondary_url = url("OAUTH_HOST_SECONDARY");
         let upstream_auth = match get("UPSTREAM_AUTH").as_deref().map(str::trim) {
