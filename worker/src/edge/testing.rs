@@ -1,29 +1,12 @@
 //! Test doubles for edge verification: a tiny executor, a fake [`EdgeIo`], fixtures.
 
 use core::cell::{Cell, RefCell};
-use core::future::Future;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
 use std::collections::BTreeMap;
 
 use super::io::{EdgeIo, FetchOutcome, StoreUnavailable};
 
-/// Polls a future to completion (every fake is ready at once).
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    struct Noop;
-    impl std::task::Wake for Noop {
-        fn wake(self: std::sync::Arc<Self>) {}
-    }
-    let waker = Waker::from(std::sync::Arc::new(Noop));
-    let mut cx = Context::from_waker(&waker);
-    let mut f = pin!(f);
-    for _ in 0..10_000 {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("future did not complete");
-}
+/// The crate's one test executor (every fake is ready at once).
+pub use crate::testutil::block_on;
 
 /// A JWK Set with one (policy-breaking, hence unusable, but listed) key `a1`.
 pub const JWKS_A: &str = r#"{"keys":[{"kty":"RSA","kid":"a1","n":"AQAB","e":"AQAB"}]}"#;
