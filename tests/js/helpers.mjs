@@ -24,11 +24,12 @@ export function jwksOf(...jwks) {
   return { keys: jwks.map(publicJwk) };
 }
 
-/** Where the spec vectors are: the repo copy, else the shared one. */
+/** Where the spec vectors are: the repo's own copy (a clone has no ../shared). */
 export function vectorsDir(kind) {
   const local = path.join(ROOT, 'tests/vectors', kind);
-  if (fs.existsSync(path.join(local, kind === 'spec' ? 'index.json' : 'json_web_signature_test.json'))) return local;
-  return path.resolve(ROOT, '../shared/vectors', kind);
+  const marker = path.join(local, kind === 'spec' ? 'index.json' : 'json_web_signature_test.json');
+  if (!fs.existsSync(marker)) throw new Error(`test vectors missing: ${marker}`);
+  return local;
 }
 
 // ---- the package as a user installs it ----
