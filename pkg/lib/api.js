@@ -3,9 +3,11 @@
 // Everything about tokens is decided by the Rust core (through the wasm-bindgen glue passed to
 // `createApi`). This file only translates: it checks option *types* (a wrong type is a
 // TypeError), turns `Date.now()` / `currentDate` into the `now` the core expects, performs the
-// HTTP fetches the core's key cache asks for, runs WebCrypto when the core asks for a signature
-// check, and turns the core's error records into `OidcEdgeError` objects. No exception crosses
-// the wasm boundary: every glue call returns a value or a `WasmFailure` record.
+// HTTP fetches the core's key cache asks for, answers the core's signature checks on the async
+// path with the host's RSA (node:crypto, called synchronously from wasm, where the runtime is
+// Node-compatible; WebCrypto elsewhere), and turns the core's error records into
+// `OidcEdgeError` objects. No exception crosses the wasm boundary: every glue call returns a
+// value or a `WasmFailure` record, and the host checker never throws.
 //
 // It is written once as an ES module; the build (scripts/build-pkg.sh) converts it to CommonJS
 // for the `require` entry. It must not touch the glue at evaluation time, because the ES
