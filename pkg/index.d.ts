@@ -225,7 +225,7 @@ export function verifyIdToken<P extends JWTPayload = JWTPayload>(
   options?: TrustSetOptions,
 ): VerifyResult<P>;
 
-/** Verifies with local, trusted-issuer or remote keys; uses WebCrypto for RSA where available. */
+/** Verifies with local, trusted-issuer or remote keys; the RSA step uses node:crypto (Node, Deno, Bun) or WebCrypto (browsers, Workers) where available, else the built-in wasm RSA. */
 export function verifyIdTokenAsync<P extends JWTPayload = JWTPayload>(
   token: string,
   keys: JwkSet | RemoteJWKSet,

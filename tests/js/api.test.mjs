@@ -255,23 +255,25 @@ test('many concurrent async verifications with distinct options (verifier cache 
   assert.deepEqual(results.map((r) => r.payload.nonce), tokens.map((_, i) => `n-${i}`));
 });
 
-test('without WebCrypto the async path falls back to the built-in RSA, same verdicts', async () => {
+test('without WebCrypto or node:crypto the async path falls back to the built-in RSA, same verdicts', async () => {
   const { execFileSync } = await import('node:child_process');
   const path = await import('node:path');
   const { consumerDir } = await import('./helpers.mjs');
   const script = `
     Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+    // node:crypto is reached through process.getBuiltinModule: hide it too.
+    Object.defineProperty(process, 'getBuiltinModule', { value: undefined, configurable: true });
     const m = await import(${JSON.stringify(path.join(consumerDir(), 'esm.mjs'))});
     const input = JSON.parse(process.argv[1]);
     const keys = new m.JwkSet(input.jwks);
     const o = { ...input.options, currentDate: new Date(input.at) };
     const ok = (await m.verifyIdTokenAsync(input.good, keys, o)).payload.sub;
     let kind; try { await m.verifyIdTokenAsync(input.bad, keys, o); } catch (e) { kind = e.kind; }
-    console.log(JSON.stringify({ subtle: typeof globalThis.crypto, ok, kind }));`;
+    console.log(JSON.stringify({ subtle: typeof globalThis.crypto, builtin: typeof process.getBuiltinModule, ok, kind }));`;
   const good = tok();
   const [h, p, s] = good.split('.');
   const bad = `${h}.${p}.${s.slice(0, 30)}${s[30] === 'A' ? 'B' : 'A'}${s.slice(31)}`;
   const input = JSON.stringify({ good, bad, jwks: jwksOf(KEYS.main), options: { issuer: ISSUER, clientId: CLIENT }, at: AT.getTime() });
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, input], { encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(out), { subtle: 'undefined', ok: 'user-1', kind: 'bad_signature' });
+  assert.deepEqual(JSON.parse(out), { subtle: 'undefined', builtin: 'undefined', ok: 'user-1', kind: 'bad_signature' });
 });
