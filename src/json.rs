@@ -1,7 +1,12 @@
 //! Strict JSON object parsing for token headers, payloads and key sets.
 //!
-//! On top of JSON itself (RFC 8259, as implemented by `serde_json`, which also rejects lone
-//! surrogate escapes and invalid UTF-8), this parser refuses:
+//! A small recursive-descent parser that builds `serde_json` values directly (it accepts
+//! exactly what `serde_json::from_slice` accepts and yields the same values: integers as
+//! `u64` / `i64`, other numbers as `f64` computed the way `serde_json` computes them, lone
+//! surrogate escapes and invalid UTF-8 refused; a differential test below holds it to that).
+//! It replaces `serde_json`'s deserializer, whose generic machinery and error formatting were
+//! the largest part of the npm package's .wasm after the RSA code. On top of JSON itself,
+//! this parser refuses:
 //!
 //! - duplicate member names in any object, at any depth (RFC 7515 section 5.2 and RFC 7519
 //!   section 7.2 let a parser either reject them or keep the last one; keeping one silently
@@ -21,14 +26,16 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::fmt;
 
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 /// Default nesting limit: the top-level object counts as depth 1.
 pub const DEFAULT_MAX_DEPTH: usize = 32;
+
+/// `serde_json`'s own recursion limit: a container at this depth is a syntax error whatever
+/// `max_depth` says (as it was when `serde_json` parsed these documents).
+const RECURSION_LIMIT: usize = 128;
 
 /// Why a document was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,120 +74,408 @@ pub fn parse_object_with_depth(
     bytes: &[u8],
     max_depth: usize,
 ) -> Result<Map<String, Value>, JsonError> {
-    if core::str::from_utf8(bytes).is_err() {
-        return Err(JsonError::NotUtf8);
+    let text = core::str::from_utf8(bytes).map_err(|_| JsonError::NotUtf8)?;
+    let mut parser = Parser {
+        text,
+        bytes,
+        pos: 0,
+        max_depth,
+    };
+    parser.skip_whitespace();
+    let value = parser.value(1)?;
+    parser.skip_whitespace();
+    if parser.pos != bytes.len() {
+        return Err(JsonError::Syntax);
     }
-    let reason = Cell::new(None);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictSeed {
-        depth: max_depth,
-        reason: &reason,
-    }
-    .deserialize(&mut de)
-    .map_err(|_| reason.get().unwrap_or(JsonError::Syntax))?;
-    de.end().map_err(|_| JsonError::Syntax)?;
     match value {
         Value::Object(map) => Ok(map),
         _ => Err(JsonError::NotObject),
     }
 }
 
-/// Builds a [`Value`] while enforcing the depth limit and unique member names. The first
-/// policy failure is recorded in `reason` (serde errors carry only text).
-struct StrictSeed<'r> {
-    depth: usize,
-    reason: &'r Cell<Option<JsonError>>,
+/// The parser's state: the document (as text and as bytes) and the read position. Errors
+/// come out in document order: the first problem met while reading wins, as before.
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    max_depth: usize,
 }
 
-impl StrictSeed<'_> {
-    fn fail<E: de::Error>(&self, why: JsonError) -> E {
-        self.reason.set(Some(why));
-        E::custom(why)
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
     }
 
-    fn nested(&self) -> StrictSeed<'_> {
-        StrictSeed {
-            depth: self.depth.saturating_sub(1),
-            reason: self.reason,
+    fn next(&mut self) -> Result<u8, JsonError> {
+        let b = self.peek().ok_or(JsonError::Syntax)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
         }
     }
-}
 
-impl<'de> DeserializeSeed<'de> for StrictSeed<'_> {
-    type Value = Value;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StrictSeed<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| self.fail(JsonError::Syntax))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(String::from(v)))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        if self.depth == 0 {
-            return Err(self.fail(JsonError::TooDeep));
+    fn expect(&mut self, b: u8) -> Result<(), JsonError> {
+        if self.next()? == b {
+            Ok(())
+        } else {
+            Err(JsonError::Syntax)
         }
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self.nested())? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        if self.depth == 0 {
-            return Err(self.fail(JsonError::TooDeep));
+    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, JsonError> {
+        for &b in word {
+            self.expect(b)?;
         }
-        let mut map = Map::new();
-        while let Some(name) = access.next_key::<String>()? {
-            if map.contains_key(&name) {
-                return Err(self.fail(JsonError::DuplicateName));
+        Ok(value)
+    }
+
+    /// One value at nesting `depth` (the top level is 1), whitespace before it skipped.
+    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+        match self.peek().ok_or(JsonError::Syntax)? {
+            open @ (b'{' | b'[') => {
+                if depth >= RECURSION_LIMIT {
+                    return Err(JsonError::Syntax);
+                }
+                if depth > self.max_depth {
+                    return Err(JsonError::TooDeep);
+                }
+                self.pos += 1;
+                self.skip_whitespace();
+                if open == b'{' {
+                    self.object(depth)
+                } else {
+                    self.array(depth)
+                }
             }
-            let value = access.next_value_seed(self.nested())?;
-            map.insert(name, value);
+            b'"' => {
+                self.pos += 1;
+                self.string().map(Value::String)
+            }
+            b't' => self.literal(b"true", Value::Bool(true)),
+            b'f' => self.literal(b"false", Value::Bool(false)),
+            b'n' => self.literal(b"null", Value::Null),
+            b'-' => {
+                self.pos += 1;
+                self.number(false)
+            }
+            b'0'..=b'9' => self.number(true),
+            _ => Err(JsonError::Syntax),
         }
-        Ok(Value::Object(map))
+    }
+
+    /// After `{` and whitespace.
+    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
+        let mut map = Map::new();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(map));
+        }
+        loop {
+            self.expect(b'"')?;
+            let name = self.string()?;
+            if map.contains_key(&name) {
+                return Err(JsonError::DuplicateName);
+            }
+            self.skip_whitespace();
+            self.expect(b':')?;
+            self.skip_whitespace();
+            let value = self.value(depth + 1)?;
+            map.insert(name, value);
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => self.skip_whitespace(),
+                b'}' => return Ok(Value::Object(map)),
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    /// After `[` and whitespace.
+    fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
+        let mut items = Vec::new();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            items.push(self.value(depth + 1)?);
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => self.skip_whitespace(),
+                b']' => return Ok(Value::Array(items)),
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    /// After the opening `"`: the string's contents up to and including the closing `"`.
+    fn string(&mut self) -> Result<String, JsonError> {
+        let mut out = String::new();
+        loop {
+            let start = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // Both ends are at ASCII bytes (or the end), so this is a whole-character slice.
+            out.push_str(self.text.get(start..self.pos).ok_or(JsonError::Syntax)?);
+            match self.next()? {
+                b'"' => return Ok(out),
+                b'\\' => {}
+                _ => return Err(JsonError::Syntax), // a control character
+            }
+            let c = match self.next()? {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => self.unicode_escape()?,
+                _ => return Err(JsonError::Syntax),
+            };
+            out.push(c);
+        }
+    }
+
+    /// After `\\u`: one character, from a surrogate pair where needed; a lone surrogate is an
+    /// error.
+    fn unicode_escape(&mut self) -> Result<char, JsonError> {
+        let n = self.hex4()?;
+        let code = match n {
+            0xD800..=0xDBFF => {
+                self.expect(b'\\')?;
+                self.expect(b'u')?;
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return Err(JsonError::Syntax);
+                }
+                0x1_0000 + ((n - 0xD800) << 10) + (low - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(JsonError::Syntax),
+            _ => n,
+        };
+        char::from_u32(code).ok_or(JsonError::Syntax)
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let mut n = 0;
+        for _ in 0..4 {
+            let digit = char::from(self.next()?)
+                .to_digit(16)
+                .ok_or(JsonError::Syntax)?;
+            n = n * 16 + digit;
+        }
+        Ok(n)
+    }
+
+    fn digit(&self) -> Option<u8> {
+        self.peek().filter(u8::is_ascii_digit).map(|b| b - b'0')
+    }
+
+    /// A number (after its `-`, if any): an integer that fits as `u64` (or `i64` when
+    /// negative), else an `f64` from a `u64` significand and a decimal exponent, the way
+    /// `serde_json` (without its `float_roundtrip` feature) computes it, so every number
+    /// keeps the value it had.
+    fn number(&mut self, positive: bool) -> Result<Value, JsonError> {
+        let first = self.digit().ok_or(JsonError::Syntax)?;
+        self.pos += 1;
+        let mut significand = u64::from(first);
+        let mut exponent: i32 = 0;
+        let mut overflowed = false;
+        if first == 0 {
+            if self.digit().is_some() {
+                return Err(JsonError::Syntax); // a leading zero
+            }
+        } else {
+            while let Some(d) = self.digit() {
+                self.pos += 1;
+                if overflowed {
+                    exponent = exponent.saturating_add(1);
+                } else if let Some(s) = significand
+                    .checked_mul(10)
+                    .and_then(|s| s.checked_add(u64::from(d)))
+                {
+                    significand = s;
+                } else {
+                    // Further integer digits only scale the significand.
+                    overflowed = true;
+                    exponent = 1;
+                }
+            }
+        }
+        let mut is_float = overflowed;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            is_float = true;
+            let mut any = false;
+            // Fraction digits add to the significand until the next one would overflow it
+            // (even after an overflowing integer part: serde_json's order); the rest are
+            // ignored.
+            let mut full = false;
+            while let Some(d) = self.digit() {
+                self.pos += 1;
+                any = true;
+                if full {
+                    continue;
+                }
+                match significand
+                    .checked_mul(10)
+                    .and_then(|s| s.checked_add(u64::from(d)))
+                {
+                    Some(s) => {
+                        significand = s;
+                        exponent -= 1;
+                    }
+                    None => full = true,
+                }
+            }
+            if !any {
+                return Err(JsonError::Syntax);
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            is_float = true;
+            let positive_exp = match self.peek() {
+                Some(b'+') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'-') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => true,
+            };
+            let mut exp = i32::from(self.digit().ok_or(JsonError::Syntax)?);
+            self.pos += 1;
+            while let Some(d) = self.digit() {
+                self.pos += 1;
+                match exp
+                    .checked_mul(10)
+                    .and_then(|e| e.checked_add(i32::from(d)))
+                {
+                    Some(e) => exp = e,
+                    None => {
+                        // An exponent beyond i32: infinity is an error, zero stays zero.
+                        if significand != 0 && positive_exp {
+                            return Err(JsonError::Syntax);
+                        }
+                        while self.digit().is_some() {
+                            self.pos += 1;
+                        }
+                        return float(if positive { 0.0 } else { -0.0 });
+                    }
+                }
+            }
+            exponent = if positive_exp {
+                exponent.saturating_add(exp)
+            } else {
+                exponent.saturating_sub(exp)
+            };
+        }
+        if !is_float {
+            if positive {
+                return Ok(Value::Number(significand.into()));
+            }
+            // `-0` and integers below i64::MIN become floats.
+            #[allow(clippy::cast_possible_wrap)]
+            let negative = (significand as i64).wrapping_neg();
+            if negative < 0 {
+                return Ok(Value::Number(negative.into()));
+            }
+            #[allow(clippy::cast_precision_loss)]
+            return float(-(significand as f64));
+        }
+        let f = from_parts(significand, exponent)?;
+        float(if positive { f } else { -f })
     }
 }
+
+fn float(f: f64) -> Result<Value, JsonError> {
+    Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or(JsonError::Syntax)
+}
+
+/// `significand * 10^exponent` as `serde_json` computes it: one multiplication or division by
+/// a power of ten from the table (several divisions by 1e308 for tiny numbers); a result
+/// out of the `f64` range is an error.
+fn from_parts(significand: u64, mut exponent: i32) -> Result<f64, JsonError> {
+    #[allow(clippy::cast_precision_loss)]
+    let mut f = significand as f64;
+    loop {
+        match POW10.get(exponent.unsigned_abs() as usize) {
+            Some(&pow) => {
+                if exponent >= 0 {
+                    f *= pow;
+                    if f.is_infinite() {
+                        return Err(JsonError::Syntax);
+                    }
+                } else {
+                    f /= pow;
+                }
+                return Ok(f);
+            }
+            None => {
+                if f == 0.0 {
+                    return Ok(f);
+                }
+                if exponent >= 0 {
+                    return Err(JsonError::Syntax);
+                }
+                f /= 1e308;
+                exponent += 308;
+            }
+        }
+    }
+}
+
+/// 1e0 ..= 1e308, each the nearest `f64`.
+#[rustfmt::skip]
+static POW10: [f64; 309] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+    1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+    1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29,
+    1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38, 1e39,
+    1e40, 1e41, 1e42, 1e43, 1e44, 1e45, 1e46, 1e47, 1e48, 1e49,
+    1e50, 1e51, 1e52, 1e53, 1e54, 1e55, 1e56, 1e57, 1e58, 1e59,
+    1e60, 1e61, 1e62, 1e63, 1e64, 1e65, 1e66, 1e67, 1e68, 1e69,
+    1e70, 1e71, 1e72, 1e73, 1e74, 1e75, 1e76, 1e77, 1e78, 1e79,
+    1e80, 1e81, 1e82, 1e83, 1e84, 1e85, 1e86, 1e87, 1e88, 1e89,
+    1e90, 1e91, 1e92, 1e93, 1e94, 1e95, 1e96, 1e97, 1e98, 1e99,
+    1e100, 1e101, 1e102, 1e103, 1e104, 1e105, 1e106, 1e107, 1e108, 1e109,
+    1e110, 1e111, 1e112, 1e113, 1e114, 1e115, 1e116, 1e117, 1e118, 1e119,
+    1e120, 1e121, 1e122, 1e123, 1e124, 1e125, 1e126, 1e127, 1e128, 1e129,
+    1e130, 1e131, 1e132, 1e133, 1e134, 1e135, 1e136, 1e137, 1e138, 1e139,
+    1e140, 1e141, 1e142, 1e143, 1e144, 1e145, 1e146, 1e147, 1e148, 1e149,
+    1e150, 1e151, 1e152, 1e153, 1e154, 1e155, 1e156, 1e157, 1e158, 1e159,
+    1e160, 1e161, 1e162, 1e163, 1e164, 1e165, 1e166, 1e167, 1e168, 1e169,
+    1e170, 1e171, 1e172, 1e173, 1e174, 1e175, 1e176, 1e177, 1e178, 1e179,
+    1e180, 1e181, 1e182, 1e183, 1e184, 1e185, 1e186, 1e187, 1e188, 1e189,
+    1e190, 1e191, 1e192, 1e193, 1e194, 1e195, 1e196, 1e197, 1e198, 1e199,
+    1e200, 1e201, 1e202, 1e203, 1e204, 1e205, 1e206, 1e207, 1e208, 1e209,
+    1e210, 1e211, 1e212, 1e213, 1e214, 1e215, 1e216, 1e217, 1e218, 1e219,
+    1e220, 1e221, 1e222, 1e223, 1e224, 1e225, 1e226, 1e227, 1e228, 1e229,
+    1e230, 1e231, 1e232, 1e233, 1e234, 1e235, 1e236, 1e237, 1e238, 1e239,
+    1e240, 1e241, 1e242, 1e243, 1e244, 1e245, 1e246, 1e247, 1e248, 1e249,
+    1e250, 1e251, 1e252, 1e253, 1e254, 1e255, 1e256, 1e257, 1e258, 1e259,
+    1e260, 1e261, 1e262, 1e263, 1e264, 1e265, 1e266, 1e267, 1e268, 1e269,
+    1e270, 1e271, 1e272, 1e273, 1e274, 1e275, 1e276, 1e277, 1e278, 1e279,
+    1e280, 1e281, 1e282, 1e283, 1e284, 1e285, 1e286, 1e287, 1e288, 1e289,
+    1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299,
+    1e300, 1e301, 1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
+];
 
 #[cfg(test)]
 mod tests {
@@ -217,6 +512,253 @@ mod tests {
             parse_object(br#"{"a":1,"\u0061":2}"#),
             Err(JsonError::DuplicateName)
         );
+    }
+
+    /// What `serde_json` itself makes of `text`, with this module's rules on top (checked by
+    /// the callers' choice of inputs: no duplicate names, shallow nesting).
+    fn reference(text: &[u8]) -> Result<Map<String, Value>, JsonError> {
+        match serde_json::from_slice::<Value>(text) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(JsonError::NotObject),
+            Err(_) if core::str::from_utf8(text).is_err() => Err(JsonError::NotUtf8),
+            Err(_) => Err(JsonError::Syntax),
+        }
+    }
+
+    fn same_as_serde_json(text: &[u8]) {
+        let ours = parse_object(text);
+        let theirs = reference(text);
+        // Debug shows the number variant and the float's sign and digits.
+        assert_eq!(
+            format!("{ours:?}"),
+            format!("{theirs:?}"),
+            "{}",
+            String::from_utf8_lossy(text)
+        );
+    }
+
+    #[test]
+    fn numbers_and_strings_as_serde_json() {
+        let numbers = [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.0",
+            "-0.0",
+            "1.5",
+            "-1.5",
+            "0.1",
+            "2.5e-3",
+            "1e5",
+            "1E+5",
+            "1e-5",
+            "1e0",
+            "0e0",
+            "00",
+            "01",
+            "-01",
+            "1.",
+            ".5",
+            "-",
+            "--1",
+            "+1",
+            "1e",
+            "1e+",
+            "1e-",
+            "1.e5",
+            "1.5e",
+            "0x10",
+            "1_0",
+            "Infinity",
+            "NaN",
+            "18446744073709551615",
+            "18446744073709551616",
+            "18446744073709551619",
+            "18446744073709551616.3",
+            "184467440737095516150.7",
+            "1844674407370955161.5",
+            "18446744073709551615.99999",
+            "-9223372036854775807",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "-18446744073709551615",
+            "-18446744073709551616",
+            "123456789012345678901234567890",
+            "1234567890123456789012345678901234567890e-30",
+            "0.000000000000000000000000000001",
+            "12345678901234567890.12345678901234567890e-10",
+            "1.00000000000000011102230246251565404236316680908203125",
+            "9007199254740993",
+            "9007199254740993.0",
+            "1.7976931348623157e308",
+            "1.7976931348623158e308",
+            "1.8e308",
+            "-1.8e308",
+            "1e308",
+            "1e309",
+            "10e307",
+            "4.9e-324",
+            "2.4e-324",
+            "1e-400",
+            "1e-700",
+            "-1e-700",
+            "0e999999999999",
+            "1e99999999999",
+            "1e-99999999999",
+            "-1e-99999999999",
+            "0e-99999999999",
+            "1e2147483647",
+            "1e2147483648",
+            "1e-2147483648",
+            "1e-2147483649",
+            "0.1e2147483647",
+            "100e-2147483647",
+            "1699999999.999",
+            "1700000000.5e0",
+        ];
+        for n in numbers {
+            same_as_serde_json(format!("{{\"a\":{n}}}").as_bytes());
+            same_as_serde_json(format!("{{\"a\":[{n}, {n} ]}}").as_bytes());
+        }
+        let strings: [&[u8]; 24] = [
+            br#""""#,
+            br#""abc""#,
+            br#""\u00e9""#,
+            br#""\u00E9x""#,
+            br#""\ud83d\ude00""#,
+            br#""\ud83d""#,
+            br#""\udc00""#,
+            br#""\ud83d\u0041""#,
+            br#""\ud83dx""#,
+            br#""\ud83d\n""#,
+            br#""\ud83d\ud83d""#,
+            br#""a\/b""#,
+            br#""\x""#,
+            br#""\u12""#,
+            br#""\u12g4""#,
+            br#""\"\\\b\f\n\r\t""#,
+            "\"\u{1}\"".as_bytes(),
+            b"\"\t\"",
+            "\"\u{7f}\u{e9}\u{1F600}\"".as_bytes(),
+            br#""\u0000""#,
+            br#""abc"#,
+            br#""\"#,
+            br#""\uD800\uDC00""#,
+            b"\"\xe9\"",
+        ];
+        for s in strings {
+            let mut doc = b"{\"a\":".to_vec();
+            doc.extend_from_slice(s);
+            doc.push(b'}');
+            same_as_serde_json(&doc);
+            let mut doc = b"{".to_vec();
+            doc.extend_from_slice(s);
+            doc.extend_from_slice(b":1}");
+            same_as_serde_json(&doc);
+        }
+    }
+
+    #[test]
+    fn random_documents_as_serde_json() {
+        // Documents glued from JSON fragments (mostly well-formed, often not), with a fixed
+        // seed: each must parse to the same value as serde_json gives, or fail alike.
+        const PARTS: [&str; 34] = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ":",
+            ",",
+            " ",
+            "\n",
+            "\"a\"",
+            "\"b\"",
+            "\"c\"",
+            "\"\\u0061\"",
+            "\"x\\ty\"",
+            "0",
+            "-0",
+            "12",
+            "-7",
+            "1.5",
+            "2e3",
+            "-4.25E-2",
+            "1e400",
+            "18446744073709551616",
+            "true",
+            "false",
+            "null",
+            "tru",
+            "\"",
+            "\\",
+            "\"\\ud800\"",
+            "{\"a\":1}",
+            "[1,2]",
+            "{}",
+            "[]",
+            "\t",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut seen_ok = 0;
+        for _ in 0..20_000 {
+            let n = 1 + (next() % 12) as usize;
+            let mut doc = String::from("{\"k\":");
+            let mut names = 0;
+            for _ in 0..n {
+                let part = PARTS[(next() % PARTS.len() as u64) as usize];
+                // Unique names keep duplicate detection (which serde_json lacks) out of it.
+                if part == "\"a\"" || part == "\"b\"" || part == "\"c\"" {
+                    names += 1;
+                    doc.push_str(&format!("\"n{names}\""));
+                } else {
+                    doc.push_str(part);
+                }
+            }
+            if next() % 2 == 0 {
+                doc.push('}');
+            }
+            let ours = parse_object(doc.as_bytes());
+            if ours == Err(JsonError::DuplicateName) {
+                continue; // "{\"a\":1}" twice in one object
+            }
+            seen_ok += usize::from(ours.is_ok());
+            same_as_serde_json(doc.as_bytes());
+        }
+        assert!(seen_ok > 500, "too few well-formed documents: {seen_ok}");
+    }
+
+    #[test]
+    fn recursion_limit_as_before() {
+        // serde_json's own limit (128 levels) still makes a syntax error when the caller's
+        // depth limit is higher; below it the depth limit decides.
+        let doc = |levels: usize| {
+            format!(
+                "{}{}",
+                "{\"a\":".repeat(levels - 1) + "{",
+                "}".repeat(levels)
+            )
+        };
+        assert!(parse_object_with_depth(doc(127).as_bytes(), 500).is_ok());
+        assert_eq!(
+            parse_object_with_depth(doc(128).as_bytes(), 500),
+            Err(JsonError::Syntax)
+        );
+        assert_eq!(
+            parse_object_with_depth(doc(128).as_bytes(), 127),
+            Err(JsonError::Syntax)
+        );
+        assert_eq!(
+            parse_object_with_depth(doc(127).as_bytes(), 126),
+            Err(JsonError::TooDeep)
+        );
+        assert_eq!(parse_object_with_depth(b"{}", 0), Err(JsonError::TooDeep));
     }
 
     #[test]
