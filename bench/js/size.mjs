@@ -1,6 +1,6 @@
 // Sizes of the built package: the .wasm (raw cargo output when found, after wasm-bindgen is
 // printed by scripts/build-pkg.sh, after wasm-opt -Oz as shipped), gzip -9 and brotli (max), and
-// the JS glue and wrapper files.  Usage: scripts/build-pkg.sh && node bench/js/size.mjs
+// the entry files (each the glue and the API bundled and minified), with the totals.  Usage: scripts/build-pkg.sh && node bench/js/size.mjs
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -14,8 +14,27 @@ const row = (name, buf) => {
 const target = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 const raw = path.join(target, 'wasm32-unknown-unknown/release/oidc_edge_wasm.wasm');
 if (fs.existsSync(raw)) row('cargo output oidc_edge_wasm.wasm', fs.readFileSync(raw));
-for (const f of ['oidc_edge_wasm_bg.wasm', 'oidc_edge_wasm.js', 'oidc_edge_wasm.cjs', 'lib/api.js', 'lib/api.cjs', 'lib/esm.js',
-  'node.mjs', 'browser.mjs', 'workerd.mjs', 'index.cjs', 'index.d.ts']) {
+// Each entry is one self-contained module (glue + API, minified) besides the .wasm, so what one
+// runtime loads is the .wasm plus its entry.
+const files = ['oidc_edge_wasm_bg.wasm', 'node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs', 'index.d.ts'];
+const bufs = {};
+for (const f of files) {
   const p = path.join(ROOT, 'pkg', f);
-  if (fs.existsSync(p)) row(`pkg/${f}`, fs.readFileSync(p));
+  if (fs.existsSync(p)) row(`pkg/${f}`, (bufs[f] = fs.readFileSync(p)));
+}
+const sum = (names) => names.reduce((acc, f) => {
+  const b = bufs[f];
+  if (!b) return acc;
+  acc.raw += b.length;
+  acc.gz += zlib.gzipSync(b, { level: 9 }).length;
+  acc.br += zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return acc;
+}, { raw: 0, gz: 0, br: 0 });
+for (const [label, names] of [
+  ['Node ESM load (.wasm + node.mjs)', ['oidc_edge_wasm_bg.wasm', 'node.mjs']],
+  ['browser load (.wasm + browser.mjs)', ['oidc_edge_wasm_bg.wasm', 'browser.mjs']],
+  ['all wasm + JS files', files.filter((f) => !f.endsWith('.d.ts'))],
+]) {
+  const t = sum(names);
+  console.log(`${label.padEnd(44)} ${String(t.raw).padStart(8)} B   gzip ${String(t.gz).padStart(7)} B   brotli ${String(t.br).padStart(7)} B`);
 }

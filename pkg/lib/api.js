@@ -9,9 +9,10 @@
 // `OidcEdgeError` objects. No exception crosses the wasm boundary: every glue call returns a
 // value or a `WasmFailure` record, and the host checker never throws.
 //
-// It is written once as an ES module; the build (scripts/build-pkg.sh) converts it to CommonJS
-// for the `require` entry. It must not touch the glue at evaluation time, because the ES
-// entries initialise the wasm module after importing this file.
+// It is written once as an ES module; the build (scripts/build-pkg.sh) bundles it with the glue
+// into each entry file (minified; converted to CommonJS for the `require` entry). It must not
+// touch the glue at evaluation time, because the ES entries initialise the wasm module after
+// importing this file.
 
 const PROFILES = ['id_token', 'at_jwt', 'cognito_access'];
 
@@ -851,7 +852,7 @@ export function createApi(glue) {
     return Object.freeze({ trusted: false, header, payload, payloadText, signatureLength });
   }
 
-  return {
+  const api = {
     OidcEdgeError,
     JwkSet,
     verifyIdToken,
@@ -862,5 +863,11 @@ export function createApi(glue) {
     discover,
     inspect,
   };
+  // The shipped entries are minified (scripts/build-pkg.sh), which renames functions and
+  // classes; their `name` stays what this file calls them.
+  for (const [name, value] of Object.entries({ ...api, TrustSet, RemoteJWKSet })) {
+    if (value.name !== name) Object.defineProperty(value, 'name', { value: name });
+  }
+  return api;
 }
 

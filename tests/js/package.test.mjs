@@ -22,9 +22,10 @@ test('the consumer project lives outside the repository', () => {
 
 test('the tarball holds the package files and nothing else', () => {
   const files = JSON.parse(fs.readFileSync(path.join(consumerDir(), 'files.json'), 'utf8')).sort();
-  for (const f of ['package.json', 'README.md', 'oidc_edge_wasm_bg.wasm', 'oidc_edge_wasm.js', 'oidc_edge_wasm.cjs',
+  for (const f of ['package.json', 'README.md', 'oidc_edge_wasm_bg.wasm',
     'node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts',
-    'lib/api.js', 'lib/api.cjs', 'lib/esm.js', 'LICENSE-MIT', 'LICENSE-APACHE']) {
+    'node.mjs.map', 'browser.mjs.map', 'workerd.mjs.map', 'edge-light.mjs.map', 'index.cjs.map',
+    'LICENSE-MIT', 'LICENSE-APACHE']) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
   assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1, 'exactly one .wasm');
@@ -34,6 +35,7 @@ test('the tarball holds the package files and nothing else', () => {
 test('import: the ESM entry exports the whole API and verifies a token', async () => {
   const m = await loadEsm();
   assert.deepEqual(Object.keys(m).filter((k) => k !== 'default').sort(), API);
+  for (const k of API) assert.equal(m[k].name, k, 'the minified build keeps the public names');
   const keys = new m.JwkSet(jwksOf(KEYS.main));
   const { payload, protectedHeader } = m.verifyIdToken(idToken(), keys, { issuer: ISSUER, clientId: CLIENT, currentDate: AT });
   assert.equal(payload.sub, 'user-1');
@@ -43,6 +45,7 @@ test('import: the ESM entry exports the whole API and verifies a token', async (
 test('require: the CommonJS entry exports the whole API and verifies a token', () => {
   const m = loadCjs();
   assert.deepEqual(Object.keys(m).sort(), API);
+  for (const k of API) assert.equal(m[k].name, k, 'the minified build keeps the public names');
   const keys = new m.JwkSet(jwksOf(KEYS.main));
   const { payload } = m.verifyIdToken(idToken(), keys, { issuer: ISSUER, clientId: CLIENT, currentDate: AT });
   assert.equal(payload.aud, CLIENT);

@@ -1,8 +1,11 @@
 // Cloudflare Workers (workerd): the runtime forbids compiling wasm from bytes, so the .wasm is
 // imported as a module (wrangler / miniflare turn it into a compiled WebAssembly.Module).
+//
+// Source of the built entry `pkg/workerd.mjs` (one minified module, see node.mjs here): the
+// .wasm import stays an import, relative to the built entry at the package root.
 import wasmModule from './oidc_edge_wasm_bg.wasm';
-import { initSync } from './oidc_edge_wasm.js';
+import { initSync } from '../oidc_edge_wasm.js';
 
 initSync({ module: wasmModule });
 
-export * from './lib/esm.js';
+export * from '../lib/esm.js';

@@ -1,0 +1,13 @@
+// Node (ESM), Deno and Bun: read the shared .wasm next to the entry and instantiate it
+// synchronously.
+//
+// Source of the built entry `pkg/node.mjs`: scripts/build-pkg.sh bundles this file with the
+// glue and the API into that one minified module (one file for Node's ES loader instead of
+// five). Relative URLs below are relative to the built entry at the package root, where the
+// .wasm is; imports are resolved from here at build time.
+import { readFileSync } from 'node:fs';
+import { initSync } from '../oidc_edge_wasm.js';
+
+initSync({ module: readFileSync(new URL('./oidc_edge_wasm_bg.wasm', import.meta.url)) });
+
+export * from '../lib/esm.js';
