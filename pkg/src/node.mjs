@@ -5,9 +5,12 @@
 // glue and the API into that one minified module (one file for Node's ES loader instead of
 // five). Relative URLs below are relative to the built entry at the package root, where the
 // .wasm is; imports are resolved from here at build time.
-import { readFileSync } from 'node:fs';
 import { initSync } from '../oidc_edge_wasm.js';
 
-initSync({ module: readFileSync(new URL('./oidc_edge_wasm_bg.wasm', import.meta.url)) });
+// node:fs from `process.getBuiltinModule` where the runtime has it (Node >= 20.16): a static
+// `import 'node:fs'` costs ~1.5 ms more at import in Node 20. Elsewhere a dynamic import.
+const fs = globalThis.process?.getBuiltinModule?.('node:fs') ?? (await import('node:fs'));
+
+initSync({ module: fs.readFileSync(new URL('./oidc_edge_wasm_bg.wasm', import.meta.url)) });
 
 export * from '../lib/esm.js';
