@@ -77,6 +77,11 @@ impl<'a> UntrustedToken<'a> {
         &self.header
     }
 
+    /// The protected header, taking it out of the token (no copy).
+    pub(crate) fn into_header(self) -> Map<String, Value> {
+        self.header
+    }
+
     /// The header's `alg` if it is a string.
     pub fn alg(&self) -> Option<&str> {
         self.header.get("alg").and_then(Value::as_str)

@@ -365,7 +365,7 @@ impl Verifier {
         let claims = Claims::from_map(payload)?;
         self.check_claims(&claims, pending.alg, now)?;
         Ok(Verified {
-            header: pending.token.header().clone(),
+            header: pending.token.into_header(),
             claims,
         })
     }
