@@ -35,6 +35,7 @@ step harness node --test tests/support/
 step rust cargo test --workspace --features oidc-edge/cli
 step no-std-thumbv7em cargo build -p oidc-edge --no-default-features --target thumbv7em-none-eabi
 step no-std-wasm32 cargo build -p oidc-edge --no-default-features --target wasm32-unknown-unknown
+step wasm-rsa bash tests/wasm-rsa/run.sh
 step docs env RUSTDOCFLAGS=-Dwarnings cargo doc -p oidc-edge --no-deps
 step js bash tests/js/run.sh
 step worker bash tests/worker/run.sh

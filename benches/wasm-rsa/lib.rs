@@ -3,12 +3,14 @@
 
 use std::cell::RefCell;
 
-use oidc_edge::rsa::{Hash, RsaPublicKey};
+use oidc_edge::rsa::{AltKey, Hash, RsaPublicKey};
 
 struct State {
     key: RsaPublicKey,
     msg: Vec<u8>,
     sig: Vec<u8>,
+    /// The same key per back end: 32-bit limbs, 64-bit limbs, 28-bit columns (if it fits).
+    alts: Vec<Option<AltKey>>,
 }
 
 thread_local! {
@@ -41,7 +43,15 @@ pub extern "C" fn setup() -> i32 {
         return -1;
     };
     let ok = key.verify_pkcs1v15(Hash::Sha256, &msg, &sig);
-    STATE.with(|s| *s.borrow_mut() = Some(State { key, msg, sig }));
+    let alts = vec![key.limb32(), key.limb64(), key.limb28()];
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(State {
+            key,
+            msg,
+            sig,
+            alts,
+        })
+    });
     i32::from(ok)
 }
 
@@ -77,12 +87,28 @@ pub extern "C" fn alt_loop(which: u32, iters: u32) -> u32 {
     STATE.with(|s| {
         let s = s.borrow();
         let Some(st) = s.as_ref() else { return 0 };
-        let alt = if which == 0 {
-            st.key.limb32()
-        } else {
-            st.key.limb64()
+        let alt = match which {
+            0 => st.key.limb32(),
+            1 => st.key.limb64(),
+            _ => st.key.limb28(),
         };
         let Some(alt) = alt else { return 0 };
+        (0..iters)
+            .filter(|_| alt.raw_public_op(&st.sig).is_some())
+            .count() as u32
+    })
+}
+
+/// Runs `iters` raw public-key operations with a back end built once in `setup` (0 = 32-bit
+/// limbs, 1 = 64-bit limbs, 2 = 28-bit columns); returns 0 if that back end does not take the key.
+#[no_mangle]
+pub extern "C" fn kept_loop(which: u32, iters: u32) -> u32 {
+    STATE.with(|s| {
+        let s = s.borrow();
+        let Some(st) = s.as_ref() else { return 0 };
+        let Some(Some(alt)) = st.alts.get(which as usize) else {
+            return 0;
+        };
         (0..iters)
             .filter(|_| alt.raw_public_op(&st.sig).is_some())
             .count() as u32
@@ -99,4 +125,33 @@ pub extern "C" fn parse_loop(iters: u32) -> u32 {
     (0..iters)
         .filter(|_| RsaPublicKey::from_components(&n, &e).is_ok())
         .count() as u32
+}
+
+/// RSAVP1 for the differential test (`tests/wasm-rsa`): buffer 0 = modulus, 1 = exponent,
+/// 3 = base (as many octets as the modulus), both big-endian; the result goes to buffer 4.
+/// Returns 1 on success, 0 if the base is refused (not below the modulus), -1 if the key is.
+#[no_mangle]
+pub extern "C" fn modpow() -> i32 {
+    BUFS.with(|b| {
+        let mut b = b.borrow_mut();
+        while b.len() < 5 {
+            b.push(Vec::new());
+        }
+        let Ok(key) = RsaPublicKey::from_components(&b[0], &b[1]) else {
+            return -1;
+        };
+        match key.raw_public_op(&b[3]) {
+            Some(out) => {
+                b[4] = out;
+                1
+            }
+            None => 0,
+        }
+    })
+}
+
+/// Address of buffer `i` (after `modpow`, buffer 4 holds the result).
+#[no_mangle]
+pub extern "C" fn buf_ptr(i: usize) -> *const u8 {
+    BUFS.with(|b| b.borrow().get(i).map_or(std::ptr::null(), |v| v.as_ptr()))
 }

@@ -5,7 +5,9 @@
 //! Montgomery constants of its modulus; a verification then costs one modular exponentiation
 //! (for `e = 65537`: 16 squarings and 2 multiplications) plus the message hash.
 //!
-//! Limbs are 64-bit on 64-bit targets and 32-bit elsewhere (`wasm32`); see [`limb`]'s docs.
+//! Limbs are 64-bit on 64-bit targets and 32-bit elsewhere; see [`limb`]'s docs. On `wasm32`
+//! built with SIMD (`+simd128`, which the npm package and the worker use), moduli up to 3136
+//! bits use 28-bit limbs summed column by column with SIMD dot products instead ([`columns`]).
 //!
 //! Key policy ([`KeyError`]): the modulus is odd and has 2048 to 8192 bits; the exponent is
 //! odd with `3 <= e < 2^32`.
@@ -22,6 +24,8 @@ use core::fmt;
 use sha2::Digest as _;
 
 #[doc(hidden)]
+pub mod columns;
+#[doc(hidden)]
 pub mod limb;
 #[doc(hidden)]
 pub mod montgomery;
@@ -37,6 +41,44 @@ use montgomery::Modulus;
 type NativeLimb = u64;
 #[cfg(not(target_pointer_width = "64"))]
 type NativeLimb = u32;
+
+/// The arithmetic back end of a key.
+#[derive(Clone, PartialEq, Eq)]
+enum Arith {
+    /// Full machine words, operand scanning ([`montgomery`]).
+    Words(Modulus<NativeLimb>),
+    /// 28-bit limbs, column sums as wasm SIMD dot products ([`columns`]).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Columns(columns::Modulus28),
+}
+
+impl Arith {
+    /// The fastest back end of this target that takes the modulus `n` (big-endian, no leading
+    /// zeros, already checked odd and within the key policy).
+    fn new(n: &[u8]) -> Option<Arith> {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if let Some(m) = columns::Modulus28::new(n) {
+            return Some(Arith::Columns(m));
+        }
+        Modulus::new(n).map(Arith::Words)
+    }
+
+    fn bits(&self) -> usize {
+        match self {
+            Arith::Words(m) => m.bits(),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Arith::Columns(m) => m.bits(),
+        }
+    }
+
+    fn public_op(&self, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Arith::Words(m) => public_op(m, e, size, sig),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Arith::Columns(m) => public_op28(m, e, size, sig),
+        }
+    }
+}
 
 /// Smallest accepted modulus size in bits.
 pub const MIN_BITS: usize = 2048;
@@ -145,7 +187,7 @@ impl core::error::Error for KeyError {}
 /// Montgomery constants of the modulus (`-n^-1 mod 2^w`, `R^2 mod n`) are computed here, once.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaPublicKey {
-    modulus: Modulus<NativeLimb>,
+    modulus: Arith,
     /// The modulus, big-endian without leading zeros.
     n_be: Vec<u8>,
     e: u32,
@@ -179,7 +221,7 @@ impl RsaPublicKey {
         if e < 3 || e & 1 == 0 {
             return Err(KeyError::BadExponent);
         }
-        let modulus = Modulus::new(n).ok_or(KeyError::Malformed)?;
+        let modulus = Arith::new(n).ok_or(KeyError::Malformed)?;
         debug_assert_eq!(modulus.bits(), bits);
         let fingerprint = fingerprint(n, e);
         Ok(RsaPublicKey {
@@ -256,7 +298,7 @@ impl RsaPublicKey {
     /// `size()` octets long or not smaller than the modulus. For tests and benchmarks.
     #[doc(hidden)]
     pub fn raw_public_op(&self, sig: &[u8]) -> Option<Vec<u8>> {
-        public_op(&self.modulus, self.e, self.size, sig)
+        self.modulus.public_op(self.e, self.size, sig)
     }
 
     /// The same key with 32-bit limb arithmetic (the one 32-bit targets such as wasm32 use),
@@ -279,6 +321,17 @@ impl RsaPublicKey {
             size: self.size,
         })
     }
+
+    /// The same key with 28-bit limbs and column-wise lazy carries ([`columns`]); `None` for
+    /// moduli above [`columns::MAX_LIMBS`] limbs.
+    #[doc(hidden)]
+    pub fn limb28(&self) -> Option<AltKey> {
+        Some(AltKey {
+            arith: AltArith::Columns28(columns::Modulus28::new(&self.n_be)?),
+            e: self.e,
+            size: self.size,
+        })
+    }
 }
 
 /// A key with an explicitly chosen arithmetic back end, for tests and benchmarks.
@@ -294,6 +347,7 @@ pub struct AltKey {
 enum AltArith {
     Limb32(Modulus<u32>),
     Limb64(Modulus<u64>),
+    Columns28(columns::Modulus28),
 }
 
 impl AltKey {
@@ -303,6 +357,7 @@ impl AltKey {
         match &self.arith {
             AltArith::Limb32(m) => public_op(m, self.e, self.size, sig),
             AltArith::Limb64(m) => public_op(m, self.e, self.size, sig),
+            AltArith::Columns28(m) => public_op28(m, self.e, self.size, sig),
         }
     }
 }
@@ -315,6 +370,17 @@ fn public_op<L: Limb>(m: &Modulus<L>, e: u32, size: usize, sig: &[u8]) -> Option
     let r = m.pow_odd(&s, e);
     let mut out = vec![0u8; size];
     Modulus::to_be(&r, &mut out);
+    Some(out)
+}
+
+fn public_op28(m: &columns::Modulus28, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
+    if sig.len() != size {
+        return None;
+    }
+    let s = m.from_be(sig)?;
+    let r = m.pow_odd(&s, e);
+    let mut out = vec![0u8; size];
+    columns::Modulus28::to_be(&r, &mut out);
     Some(out)
 }
 
@@ -435,6 +501,7 @@ mod tests {
         assert_eq!(k.raw_public_op(&below).unwrap(), below);
         assert_eq!(k.limb32().unwrap().raw_public_op(&below).unwrap(), below);
         assert_eq!(k.limb64().unwrap().raw_public_op(&below).unwrap(), below);
+        assert_eq!(k.limb28().unwrap().raw_public_op(&below).unwrap(), below);
         assert!(!k.verify_pkcs1v15(Hash::Sha256, b"m", &below));
         assert!(!k.verify_pss(Hash::Sha256, b"m", &below));
     }

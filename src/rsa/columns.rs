@@ -1,0 +1,601 @@
+//! Montgomery arithmetic with 28-bit limbs and lazy carries, column by column (product
+//! scanning): the back end for targets whose widest native multiply is 32 x 32 -> 64 bits
+//! (`wasm32`).
+//!
+//! Why: with full 32-bit limbs every multiply-accumulate has to split its 64-bit sum into a
+//! stored word and a carry (about nine wasm instructions). With 28-bit limbs a product is
+//! below 2^56, so a whole column of the product (all `a[j] * b[i - j]` and `m[j] * n[i - j]`)
+//! is summed in one 64-bit accumulator and the carry is taken once per column. Such a column
+//! sum is a dot product, which wasm SIMD computes four products at a time
+//! (`u64x2.extmul_{low,high}_u32x4`, one `pmuludq` each on x64); without SIMD it is two loads,
+//! a multiply and an add per product.
+//!
+//! Bound: a column holds at most `2 * len()` products below 2^56 plus a carry below 2^36, so a
+//! 64-bit accumulator cannot overflow while `2 * len() + 1 <= 255`; [`MAX_LIMBS`] = 112 limbs
+//! covers moduli up to 3136 bits (2048 and 3072). Larger moduli use the full-word back end.
+//!
+//! Numbers are little-endian vectors of `len()` limbs, each below 2^28, fully reduced (< n),
+//! followed by [`PAD`] zero limbs (see [`Modulus28::mont_mul`] for why). Nothing here is
+//! secret, so the code is variable time.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Bits per limb.
+const W: u32 = 28;
+/// Mask of one limb.
+const MASK: u64 = (1 << W) - 1;
+/// Most limbs a modulus may have here (see the module docs for the overflow bound).
+pub const MAX_LIMBS: usize = 112;
+/// Zero limbs after every stored number.
+const PAD: usize = 4;
+
+/// An odd modulus of at most [`MAX_LIMBS`] limbs with its Montgomery constants
+/// (`R = 2^(28 * len())`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Modulus28 {
+    /// The modulus, little-endian 28-bit limbs, then [`PAD`] zeros.
+    n: Vec<u32>,
+    /// The modulus' limbs in reverse order, then [`PAD`] zeros: a column's products then walk
+    /// both operands forwards.
+    n_rev: Vec<u32>,
+    /// Limbs of the modulus (without the padding).
+    nl: usize,
+    /// `-n^-1 mod 2^28`.
+    n0inv: u32,
+    /// `R^2 mod n`.
+    rr: Vec<u32>,
+    /// Bit length of the modulus.
+    bits: usize,
+}
+
+impl Modulus28 {
+    /// Builds the modulus from big-endian octets (leading zero octets allowed). `None` when the
+    /// value is even, smaller than 3, or needs more than [`MAX_LIMBS`] limbs.
+    pub fn new(n_be: &[u8]) -> Option<Modulus28> {
+        let mut n = from_be_octets(n_be);
+        while n.last() == Some(&0) {
+            n.pop();
+        }
+        let (&low, &top) = (n.first()?, n.last()?);
+        if low & 1 == 0 || n.len() > MAX_LIMBS || (n.len() == 1 && low < 3) {
+            return None;
+        }
+        let nl = n.len();
+        let bits = nl * W as usize - (top.leading_zeros() as usize - 4);
+        let mut n_rev: Vec<u32> = n.iter().rev().copied().collect();
+        n.resize(nl + PAD, 0);
+        n_rev.resize(nl + PAD, 0);
+        let mut m = Modulus28 {
+            n,
+            n_rev,
+            nl,
+            n0inv: neg_inv28(low),
+            rr: Vec::new(),
+            bits,
+        };
+        m.rr = m.compute_rr()?;
+        Some(m)
+    }
+
+    /// Number of limbs of the modulus.
+    pub fn limb_count(&self) -> usize {
+        self.nl
+    }
+
+    /// Bit length of the modulus.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// Parses big-endian octets into a (padded) number; `None` unless the value is < n.
+    pub fn from_be(&self, octets: &[u8]) -> Option<Vec<u32>> {
+        let mut x = from_be_octets(octets);
+        let nl = self.limb_count();
+        if x.iter().skip(nl).any(|&l| l != 0) {
+            return None;
+        }
+        x.resize(nl + PAD, 0);
+        if self.below_n(&x) {
+            Some(x)
+        } else {
+            None
+        }
+    }
+
+    /// Writes `x` as exactly `out.len()` big-endian octets (the value must fit).
+    pub fn to_be(x: &[u32], out: &mut [u8]) {
+        let mut limbs = x.iter();
+        let mut buf: u64 = 0;
+        let mut have = 0u32;
+        for o in out.iter_mut().rev() {
+            if have < 8 {
+                if let Some(&l) = limbs.next() {
+                    buf |= u64::from(l) << have;
+                    have += W;
+                } else {
+                    have = 8; // zeros from here on
+                }
+            }
+            *o = buf as u8;
+            buf >>= 8;
+            have -= 8;
+        }
+    }
+
+    /// `x^e mod n` for a base `x < n` (as from [`Modulus28::from_be`]) and an odd `e >= 3`,
+    /// left-to-right square-and-multiply in Montgomery form; the last multiplication takes the
+    /// plain base, which leaves Montgomery form for free.
+    pub fn pow_odd(&self, x: &[u32], e: u32) -> Vec<u32> {
+        debug_assert!(e & 1 == 1 && e >= 3);
+        debug_assert_eq!(x.len(), self.padded_len());
+        let len = self.padded_len();
+        let mut s = Scratch {
+            m: vec![0u32; len],
+            rev: vec![0u32; len],
+        };
+        let mut acc = vec![0u32; len];
+        let mut tmp = vec![0u32; len];
+        self.mont_mul(&mut acc, x, &self.rr, &mut s);
+        let top = 31 - e.leading_zeros();
+        let xm = acc.clone();
+        for bit in (1..top).rev() {
+            self.mont_sqr(&mut tmp, &acc, &mut s);
+            core::mem::swap(&mut acc, &mut tmp);
+            if (e >> bit) & 1 == 1 {
+                self.mont_mul(&mut tmp, &acc, &xm, &mut s);
+                core::mem::swap(&mut acc, &mut tmp);
+            }
+        }
+        self.mont_sqr(&mut tmp, &acc, &mut s);
+        core::mem::swap(&mut acc, &mut tmp);
+        self.mont_mul(&mut tmp, &acc, x, &mut s);
+        tmp
+    }
+
+    /// Limbs of a stored number: the modulus' limbs plus [`PAD`] zero limbs, so that every
+    /// column's products can run in whole groups of four (the extra products are with zeros).
+    fn padded_len(&self) -> usize {
+        self.nl + PAD
+    }
+
+    /// Whether the number `x` (padded) is below n.
+    fn below_n(&self, x: &[u32]) -> bool {
+        less_than(sub(x, 0, self.nl), sub(&self.n, 0, self.nl))
+    }
+
+    /// `x -= n` over the limbs of the modulus (the padding stays zero).
+    fn sub_n(&self, x: &mut [u32]) {
+        if let Some(x) = x.get_mut(..self.nl) {
+            sub_in_place(x, &self.n);
+        }
+    }
+
+    /// `out = a * b / R mod n` for `a, b < n` (padded numbers).
+    ///
+    /// Column `i` sums `a[j] b[i-j]` and `m[j] n[i-j]`; with `b` and `n` stored reversed
+    /// (`b[i-j] = b_rev[len-1-i+j]`) both operands of each sum walk forwards. In the low
+    /// columns the sums run over `j = 0 .. round4(i+1)`: the terms past `i` meet the zero
+    /// padding of `b_rev`/`n_rev` or a not-yet-chosen (zero) `m[j]`. In the high columns they
+    /// run from `lo = i + 1 - len` over `round4(len - lo)` terms: the terms past `len - 1` meet
+    /// the zero padding of `a` and `m`.
+    fn mont_mul(&self, out: &mut [u32], a: &[u32], b: &[u32], s: &mut Scratch) {
+        let nl = self.limb_count();
+        let (m, b_rev) = (&mut s.m, &mut s.rev);
+        m.fill(0);
+        for (r, &v) in b_rev
+            .iter_mut()
+            .zip(b.get(..nl).unwrap_or(&[]).iter().rev())
+        {
+            *r = v;
+        }
+        let n_rev = &self.n_rev;
+        let z = zero();
+        let mut acc: u64 = 0;
+        for i in 0..nl {
+            let r = nl - 1 - i;
+            let len = round4(i + 1);
+            acc += mul_column(
+                [sub(a, 0, len), sub(b_rev, r, r + len)],
+                [sub(m, 0, len), sub(n_rev, r, r + len)],
+                z,
+            );
+            self.clear_low(&mut acc, m, i);
+        }
+        for i in nl..2 * nl - 1 {
+            let lo = i + 1 - nl;
+            let len = round4(nl - lo);
+            acc += mul_column(
+                [sub(a, lo, lo + len), sub(b_rev, 0, len)],
+                [sub(m, lo, lo + len), sub(n_rev, 0, len)],
+                z,
+            );
+            if let Some(o) = out.get_mut(i - nl) {
+                *o = (acc & MASK) as u32;
+            }
+            acc >>= W;
+        }
+        self.finish(out, acc);
+    }
+
+    /// `out = a * a / R mod n` for `a < n` (padded). Each cross product `a[j] a[i-j]`
+    /// (`j < i - j`) is summed once and doubled, so a squaring costs about 3/4 of a
+    /// multiplication. The cross sums run over exactly `pairs` terms ([`dot_prefix`]: the terms
+    /// after them are real limbs, not padding); the `m * n` sums as in [`Modulus28::mont_mul`].
+    fn mont_sqr(&self, out: &mut [u32], a: &[u32], s: &mut Scratch) {
+        let nl = self.limb_count();
+        let (m, a_rev) = (&mut s.m, &mut s.rev);
+        m.fill(0);
+        for (r, &v) in a_rev
+            .iter_mut()
+            .zip(a.get(..nl).unwrap_or(&[]).iter().rev())
+        {
+            *r = v;
+        }
+        let n_rev = &self.n_rev;
+        let z = zero();
+        let mut acc: u64 = 0;
+        for i in 0..nl {
+            let r = nl - 1 - i;
+            // pairs j < i - j: j in 0 .. ceil(i/2), a[i-j] = a_rev[r+j]
+            let pairs = i.div_ceil(2);
+            let (len, mlen) = (round4(pairs), round4(i + 1));
+            acc += sqr_column(
+                [sub(a, 0, len), sub(a_rev, r, r + len)],
+                pairs,
+                [sub(m, 0, mlen), sub(n_rev, r, r + mlen)],
+                z,
+            );
+            acc += square_term(a, i);
+            self.clear_low(&mut acc, m, i);
+        }
+        for i in nl..2 * nl - 1 {
+            let lo = i + 1 - nl;
+            // pairs j < i - j with j >= lo: j in lo .. ceil(i/2), a[i-j] = a_rev[j-lo]
+            let pairs = i.div_ceil(2) - lo;
+            let (len, mlen) = (round4(pairs), round4(nl - lo));
+            acc += sqr_column(
+                [sub(a, lo, lo + len), sub(a_rev, 0, len)],
+                pairs,
+                [sub(m, lo, lo + mlen), sub(n_rev, 0, mlen)],
+                z,
+            );
+            acc += square_term(a, i);
+            if let Some(o) = out.get_mut(i - nl) {
+                *o = (acc & MASK) as u32;
+            }
+            acc >>= W;
+        }
+        self.finish(out, acc);
+    }
+
+    /// Chooses `m[i]` so that `acc + m[i] * n[0]` is a multiple of 2^28, adds it, shifts.
+    #[inline(always)]
+    fn clear_low(&self, acc: &mut u64, m: &mut [u32], i: usize) {
+        let mi = ((*acc as u32).wrapping_mul(self.n0inv)) & MASK as u32;
+        if let Some(slot) = m.get_mut(i) {
+            *slot = mi;
+        }
+        let n0 = self.n.first().copied().unwrap_or(0);
+        *acc += u64::from(mi) * u64::from(n0);
+        *acc >>= W;
+    }
+
+    /// Stores the last limb (`acc` holds column 2 len - 1 and the carry beyond it, so the
+    /// result is `out + carry * R < 2n`) and subtracts n once if needed.
+    #[inline]
+    fn finish(&self, out: &mut [u32], acc: u64) {
+        if let Some(o) = out.get_mut(self.nl - 1) {
+            *o = (acc & MASK) as u32;
+        }
+        if (acc >> W) != 0 || !self.below_n(out) {
+            self.sub_n(out);
+        }
+    }
+
+    /// `x = 2x mod n` for `x < n`.
+    fn double_mod(&self, x: &mut [u32]) {
+        let mut c = 0u32;
+        for l in x.iter_mut().take(self.nl) {
+            let v = (*l << 1) | c;
+            c = v >> W;
+            *l = v & MASK as u32;
+        }
+        if c != 0 || !self.below_n(x) {
+            self.sub_n(x);
+        }
+    }
+
+    /// `R^2 mod n`: `R mod n` by doubling from `2^(bits-1)`, then the Montgomery form of
+    /// `2^(28 len)` by square-and-double.
+    fn compute_rr(&self) -> Option<Vec<u32>> {
+        let len = self.padded_len();
+        let r_bits = self.nl * W as usize;
+        let top_bit = self.bits.checked_sub(1)?;
+        let mut x = vec![0u32; len];
+        *x.get_mut(top_bit / W as usize)? = 1 << (top_bit % W as usize);
+        for _ in 0..(r_bits - top_bit) {
+            self.double_mod(&mut x);
+        }
+        // x = R mod n, the Montgomery form of 1; make it the Montgomery form of 2.
+        self.double_mod(&mut x);
+        let ebits = usize::BITS - r_bits.leading_zeros();
+        let mut s = Scratch {
+            m: vec![0u32; len],
+            rev: vec![0u32; len],
+        };
+        let mut tmp = vec![0u32; len];
+        for bit in (0..ebits - 1).rev() {
+            self.mont_sqr(&mut tmp, &x, &mut s);
+            core::mem::swap(&mut x, &mut tmp);
+            if (r_bits >> bit) & 1 == 1 {
+                self.double_mod(&mut x);
+            }
+        }
+        Some(x)
+    }
+}
+
+/// Scratch space of the Montgomery products.
+struct Scratch {
+    /// The reduction multipliers `m[i]`, one per low column.
+    m: Vec<u32>,
+    /// The second operand in reverse limb order.
+    rev: Vec<u32>,
+}
+
+/// `x[from..to]`, empty when out of range (never the case for the callers' ranges).
+#[inline(always)]
+fn sub(x: &[u32], from: usize, to: usize) -> &[u32] {
+    x.get(from..to).unwrap_or(&[])
+}
+
+/// The all-zero value the SIMD kernel ORs into its operands (see [`simd::opaque_zero`]); made
+/// once per Montgomery product.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Zero = core::arch::wasm32::v128;
+/// Nothing: the scalar kernel needs no such value.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+type Zero = ();
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn zero() -> Zero {
+    simd::opaque_zero()
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn zero() -> Zero {}
+
+/// One column of a product: `sum ab[0][t] * ab[1][t] + mn[0][t] * mn[1][t]` over slices of one
+/// length, a multiple of four (the callers pass the second operands reversed). The callers'
+/// bound (module docs) keeps the sum below 2^64. With SIMD: one loop, four products per
+/// operand pair per step, one horizontal sum.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], z: Zero) -> u64 {
+    simd::sum(simd::dot2(ab, mn, z))
+}
+
+/// One column of a squaring: `2 * sum_{t < pairs} a[0][t] * a[1][t] + sum mn[0][t] * mn[1][t]`;
+/// the `a` slices are `pairs` rounded up to four long (the terms after `pairs` are real limbs
+/// and masked out), the `mn` slices a multiple of four.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], z: Zero) -> u64 {
+    use core::arch::wasm32::{i64x2_shl, u64x2_add, v128_and};
+    let full = pairs & !3;
+    let mut cross = simd::dot(sub(a[0], 0, full), sub(a[1], 0, full), z);
+    if pairs & 3 != 0 {
+        let mask = simd::PREFIX_MASKS.get(pairs & 3).copied().unwrap_or(z);
+        let x = v128_and(simd::load(sub(a[0], full, full + 4), z), mask);
+        let y = simd::load(sub(a[1], full, full + 4), z);
+        cross = u64x2_add(cross, simd::mul4(x, y));
+    }
+    let reduce = simd::dot(mn[0], mn[1], z);
+    simd::sum(u64x2_add(i64x2_shl(cross, 1), reduce))
+}
+
+/// The wasm SIMD dot products.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use core::arch::wasm32::{
+        u32x4, u32x4_splat, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
+        u64x2_extract_lane, u64x2_splat, v128, v128_or,
+    };
+
+    /// Lane masks keeping the first 0, 1, 2, 3 lanes.
+    pub const PREFIX_MASKS: [v128; 4] = [
+        u32x4(0, 0, 0, 0),
+        u32x4(!0, 0, 0, 0),
+        u32x4(!0, !0, 0, 0),
+        u32x4(!0, !0, !0, 0),
+    ];
+
+    /// An all-zero vector the compiler cannot see through. OR-ing it into the loaded operands
+    /// keeps LLVM from folding the zero extension into the loads (`load32x2_u` +
+    /// `i64x2.mul`, which engines emulate with several instructions), so it selects `extmul`
+    /// (one `pmuludq` on x64).
+    #[inline(always)]
+    pub fn opaque_zero() -> v128 {
+        u32x4_splat(core::hint::black_box(0))
+    }
+
+    /// Four limbs as a vector (`zero` for a short slice, never the case for the callers).
+    #[inline(always)]
+    pub fn load(c: &[u32], zero: v128) -> v128 {
+        match c {
+            [a, b, c, d] => v128_or(u32x4(*a, *b, *c, *d), zero),
+            _ => zero,
+        }
+    }
+
+    /// The four products of two vectors, summed pairwise into two 64-bit lanes.
+    #[inline(always)]
+    pub fn mul4(a: v128, b: v128) -> v128 {
+        u64x2_add(u64x2_extmul_low_u32x4(a, b), u64x2_extmul_high_u32x4(a, b))
+    }
+
+    /// `sum x[t] * y[t]` over whole quads, in two 64-bit lanes.
+    #[inline(always)]
+    pub fn dot(x: &[u32], y: &[u32], zero: v128) -> v128 {
+        let mut lo = u64x2_splat(0);
+        let mut hi = u64x2_splat(0);
+        for (a, b) in x.chunks_exact(4).zip(y.chunks_exact(4)) {
+            let (va, vb) = (load(a, zero), load(b, zero));
+            lo = u64x2_add(lo, u64x2_extmul_low_u32x4(va, vb));
+            hi = u64x2_add(hi, u64x2_extmul_high_u32x4(va, vb));
+        }
+        u64x2_add(lo, hi)
+    }
+
+    /// Two dot products over slices of one length in one loop, in two 64-bit lanes.
+    #[inline(always)]
+    pub fn dot2(p: [&[u32]; 2], q: [&[u32]; 2], zero: v128) -> v128 {
+        let mut lo = u64x2_splat(0);
+        let mut hi = u64x2_splat(0);
+        let quads = p[0]
+            .chunks_exact(4)
+            .zip(p[1].chunks_exact(4))
+            .zip(q[0].chunks_exact(4).zip(q[1].chunks_exact(4)));
+        for ((a, b), (c, d)) in quads {
+            let (va, vb) = (load(a, zero), load(b, zero));
+            let (vc, vd) = (load(c, zero), load(d, zero));
+            lo = u64x2_add(lo, u64x2_extmul_low_u32x4(va, vb));
+            hi = u64x2_add(hi, u64x2_extmul_high_u32x4(va, vb));
+            lo = u64x2_add(lo, u64x2_extmul_low_u32x4(vc, vd));
+            hi = u64x2_add(hi, u64x2_extmul_high_u32x4(vc, vd));
+        }
+        u64x2_add(lo, hi)
+    }
+
+    /// The sum of the two lanes.
+    #[inline(always)]
+    pub fn sum(v: v128) -> u64 {
+        u64x2_extract_lane::<0>(v) + u64x2_extract_lane::<1>(v)
+    }
+}
+
+/// `sum x[t] * y[t]`.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn dot(x: &[u32], y: &[u32]) -> u64 {
+    x.iter()
+        .zip(y)
+        .fold(0u64, |s, (&p, &q)| s + u64::from(p) * u64::from(q))
+}
+
+/// One column of a product (see the SIMD version).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], _: Zero) -> u64 {
+    dot(ab[0], ab[1]) + dot(mn[0], mn[1])
+}
+
+/// One column of a squaring (see the SIMD version).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], _: Zero) -> u64 {
+    let cross = dot(sub(a[0], 0, pairs), sub(a[1], 0, pairs));
+    2 * cross + dot(mn[0], mn[1])
+}
+
+/// A multiple of four at least `x`.
+#[inline(always)]
+fn round4(x: usize) -> usize {
+    (x + 3) & !3
+}
+
+/// `a[i/2]^2` for even `i`, else 0.
+#[inline(always)]
+fn square_term(a: &[u32], i: usize) -> u64 {
+    if i & 1 == 0 {
+        a.get(i / 2).map_or(0, |&h| u64::from(h) * u64::from(h))
+    } else {
+        0
+    }
+}
+
+/// `x -= y` for `x >= y` (or `x + R >= y` with the carry dropped), 28-bit limbs.
+fn sub_in_place(x: &mut [u32], y: &[u32]) {
+    let mut borrow = 0u32;
+    for (l, &v) in x.iter_mut().zip(y) {
+        let d = l.wrapping_sub(v).wrapping_sub(borrow);
+        borrow = d >> 31;
+        *l = d & MASK as u32;
+    }
+}
+
+/// `-n0^-1 mod 2^28` for odd `n0`, by Newton iteration.
+fn neg_inv28(n0: u32) -> u32 {
+    let mut x = n0; // correct to 3 bits
+    for _ in 0..4 {
+        x = x.wrapping_mul(2u32.wrapping_sub(n0.wrapping_mul(x)));
+    }
+    x.wrapping_neg() & MASK as u32
+}
+
+/// Big-endian octets to little-endian 28-bit limbs (at least one limb).
+fn from_be_octets(octets: &[u8]) -> Vec<u32> {
+    let mut out = Vec::with_capacity((octets.len() * 8).div_ceil(W as usize) + 1);
+    let mut buf: u64 = 0;
+    let mut have = 0u32;
+    for &o in octets.iter().rev() {
+        buf |= u64::from(o) << have;
+        have += 8;
+        if have >= W {
+            out.push((buf & MASK) as u32);
+            buf >>= W;
+            have -= W;
+        }
+    }
+    if have > 0 || out.is_empty() {
+        out.push(buf as u32);
+    }
+    out
+}
+
+/// `a < b` for equal-length little-endian numbers.
+fn less_than(a: &[u32], b: &[u32]) -> bool {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        if x != y {
+            return x < y;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neg_inv_is_inverse() {
+        for n0 in [1u32, 3, 0x0fff_fffd, 0x0234_5671, 0x0fff_ffff] {
+            assert_eq!(n0.wrapping_mul(neg_inv28(n0)) & MASK as u32, MASK as u32);
+        }
+    }
+
+    #[test]
+    fn octets_round_trip() {
+        for len in [1usize, 3, 4, 7, 28, 255, 256, 257] {
+            let v: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let limbs = from_be_octets(&v);
+            assert!(limbs.iter().all(|&l| u64::from(l) <= MASK));
+            let mut back = vec![0u8; len];
+            Modulus28::to_be(&limbs, &mut back);
+            assert_eq!(back, v);
+        }
+    }
+
+    #[test]
+    fn rejects_even_tiny_and_large() {
+        assert!(Modulus28::new(&[0x10]).is_none());
+        assert!(Modulus28::new(&[]).is_none());
+        assert!(Modulus28::new(&[1]).is_none());
+        assert!(Modulus28::new(&[3]).is_some());
+        assert!(Modulus28::new(&[0xff; 392]).is_some()); // 3136 bits = 112 limbs
+        assert!(Modulus28::new(&[0xff; 393]).is_none());
+    }
+}
