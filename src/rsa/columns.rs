@@ -356,7 +356,8 @@ fn sub(x: &[u32], from: usize, to: usize) -> &[u32] {
 type Zero = core::arch::wasm32::v128;
 /// Nothing: the scalar kernel needs no such value.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-type Zero = ();
+#[derive(Clone, Copy)]
+struct Zero;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
@@ -366,7 +367,9 @@ fn zero() -> Zero {
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn zero() -> Zero {}
+fn zero() -> Zero {
+    Zero
+}
 
 /// One column of a product: `sum ab[0][t] * ab[1][t] + mn[0][t] * mn[1][t]` over slices of one
 /// length, a multiple of four (the callers pass the second operands reversed). The callers'
