@@ -40,52 +40,83 @@ impl core::fmt::Display for DecodeError {
     }
 }
 
+/// Marks a byte outside the alphabet in [`DECODE`] (the high bit is never set in a value).
+const INVALID: u8 = 0xff;
+
+/// Each byte's 6-bit value, or [`INVALID`]: one table load per character instead of a chain
+/// of range tests (decoding is on the path of every verification).
+// Built at compile time: an index out of range would fail the build, it cannot panic.
+#[allow(clippy::indexing_slicing)]
+static DECODE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn lookup(c: u8) -> u8 {
+    DECODE.get(usize::from(c)).copied().unwrap_or(INVALID)
+}
+
 fn value(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
+    let v = lookup(c);
+    (v != INVALID).then_some(u32::from(v))
 }
 
 /// Decodes strict unpadded base64url.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    if input.len() % 4 == 1 {
-        return Err(DecodeError::InvalidLength);
-    }
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let tail_out = match input.len() % 4 {
+        0 => 0,
+        2 => 1,
+        3 => 2,
+        _ => return Err(DecodeError::InvalidLength),
+    };
+    let full = input.len() / 4;
+    let mut out = alloc::vec![0u8; full * 3 + tail_out];
+    // Whole quads: decode unconditionally, collect the high bits of the looked-up values and
+    // refuse once at the end (an invalid character sets the high bit).
+    let mut bad = 0u8;
     let mut chunks = input.chunks_exact(4);
-    for chunk in chunks.by_ref() {
-        let mut acc = 0u32;
-        for &c in chunk {
-            acc = (acc << 6) | value(c).ok_or(DecodeError::InvalidCharacter)?;
+    for (quad, o) in chunks.by_ref().zip(out.chunks_exact_mut(3)) {
+        if let ([a, b, c, d], [o0, o1, o2]) = (quad, o) {
+            let (a, b, c, d) = (lookup(*a), lookup(*b), lookup(*c), lookup(*d));
+            bad |= a | b | c | d;
+            let acc = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6);
+            let acc = acc | u32::from(d);
+            *o0 = (acc >> 16) as u8;
+            *o1 = (acc >> 8) as u8;
+            *o2 = acc as u8;
         }
-        out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+    }
+    if bad & 0x80 != 0 {
+        return Err(DecodeError::InvalidCharacter);
     }
     let rest = chunks.remainder();
     let mut acc = 0u32;
     for &c in rest {
         acc = (acc << 6) | value(c).ok_or(DecodeError::InvalidCharacter)?;
     }
-    match rest.len() {
-        0 => {}
-        2 => {
+    let last = out.get_mut(full * 3..).unwrap_or(&mut []);
+    match (rest.len(), last) {
+        (0, _) => {}
+        (2, [o0]) => {
             // 12 bits: 8 data bits, 4 unused.
             if acc & 0xf != 0 {
                 return Err(DecodeError::NonCanonical);
             }
-            out.push((acc >> 4) as u8);
+            *o0 = (acc >> 4) as u8;
         }
-        3 => {
+        (3, [o0, o1]) => {
             // 18 bits: 16 data bits, 2 unused.
             if acc & 0x3 != 0 {
                 return Err(DecodeError::NonCanonical);
             }
-            out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]);
+            *o0 = (acc >> 10) as u8;
+            *o1 = (acc >> 2) as u8;
         }
         _ => return Err(DecodeError::InvalidLength),
     }
@@ -156,6 +187,30 @@ mod tests {
         assert_eq!(decode(b"Zh"), Err(DecodeError::NonCanonical));
         assert_eq!(decode(b"Zm9"), Err(DecodeError::NonCanonical));
         assert_eq!(decode(b"Zm8"), Ok(b"fo".to_vec()));
+    }
+
+    #[test]
+    fn every_byte_outside_the_alphabet_is_refused_everywhere() {
+        let valid = b"Zm9vYmFyYmF6"; // 12 chars: three whole quads
+        for bad in 0u8..=255 {
+            if ALPHABET.contains(&bad) {
+                continue;
+            }
+            for len in [12, 11, 10] {
+                for pos in 0..len {
+                    let mut t = valid[..len].to_vec();
+                    t[pos] = bad;
+                    assert_eq!(
+                        decode(&t),
+                        Err(DecodeError::InvalidCharacter),
+                        "{bad} at {pos}"
+                    );
+                }
+            }
+        }
+        for (i, &c) in ALPHABET.iter().enumerate() {
+            assert_eq!(value(c), Some(i as u32));
+        }
     }
 
     #[test]
