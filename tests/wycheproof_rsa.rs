@@ -234,11 +234,11 @@ fn run_file(name: &str, scheme: Scheme, hash: Hash) -> Counts {
             key.bits() as u64,
             group["keySize"].as_u64().expect("keySize")
         );
-        let mut alts = vec![
+        let alts = [
             key.limb32().expect("32-bit limbs"),
             key.limb64().expect("64-bit limbs"),
+            key.limb28().expect("28-bit columns"),
         ];
-        alts.extend(key.limb28()); // 28-bit columns, for moduli up to 3136 bits
         for test in group["tests"].as_array().expect("tests") {
             let id = test["tcId"].as_u64().expect("tcId");
             let msg = unhex(test["msg"].as_str().expect("msg"));

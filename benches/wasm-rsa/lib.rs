@@ -155,3 +155,9 @@ pub extern "C" fn modpow() -> i32 {
 pub extern "C" fn buf_ptr(i: usize) -> *const u8 {
     BUFS.with(|b| b.borrow().get(i).map_or(std::ptr::null(), |v| v.as_ptr()))
 }
+
+/// The column kernel's worst-case overflow check for a `k`-limb modulus (1 = the sums agree).
+#[no_mangle]
+pub extern "C" fn worst_case_columns(k: usize) -> i32 {
+    i32::from(oidc_edge::rsa::columns::worst_case_columns_agree(k))
+}

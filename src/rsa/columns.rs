@@ -10,9 +10,10 @@
 //! (`u64x2.extmul_{low,high}_u32x4`, one `pmuludq` each on x64); without SIMD it is two loads,
 //! a multiply and an add per product.
 //!
-//! Bound: a column holds at most `2 * len()` products below 2^56 plus a carry below 2^36, so a
-//! 64-bit accumulator cannot overflow while `2 * len() + 1 <= 255`; [`MAX_LIMBS`] = 112 limbs
-//! covers moduli up to 3136 bits (2048 and 3072). Larger moduli use the full-word back end.
+//! Bounds: a column holds at most `2 * len()` products below 2^56, which for an 8192-bit
+//! modulus (293 limbs) can exceed 2^64. So each 64-bit lane (or the 128-bit scalar sum) holds
+//! a part of the column that cannot overflow (at most 148 products per lane), and a column is
+//! handed on as `lo + hi * 2^28` ([`Col`]); the running carry stays below 2^40.
 //!
 //! Numbers are little-endian vectors of `len()` limbs, each below 2^28, fully reduced (< n),
 //! followed by [`PAD`] zero limbs (see [`Modulus28::mont_mul`] for why). Nothing here is
@@ -25,8 +26,9 @@ use alloc::vec::Vec;
 const W: u32 = 28;
 /// Mask of one limb.
 const MASK: u64 = (1 << W) - 1;
-/// Most limbs a modulus may have here (see the module docs for the overflow bound).
-pub const MAX_LIMBS: usize = 112;
+/// Most limbs a modulus may have here: 8192 bits, the key policy's largest modulus (see the
+/// module docs for the overflow bound).
+pub const MAX_LIMBS: usize = 293;
 /// Zero limbs after every stored number.
 const PAD: usize = 4;
 
@@ -195,25 +197,28 @@ impl Modulus28 {
         for i in 0..nl {
             let r = nl - 1 - i;
             let len = round4(i + 1);
-            acc += mul_column(
+            let c = mul_column(
                 [sub(a, 0, len), sub(b_rev, r, r + len)],
                 [sub(m, 0, len), sub(n_rev, r, r + len)],
                 z,
             );
+            acc += c.lo;
             self.clear_low(&mut acc, m, i);
+            acc += c.hi;
         }
         for i in nl..2 * nl - 1 {
             let lo = i + 1 - nl;
             let len = round4(nl - lo);
-            acc += mul_column(
+            let c = mul_column(
                 [sub(a, lo, lo + len), sub(b_rev, 0, len)],
                 [sub(m, lo, lo + len), sub(n_rev, 0, len)],
                 z,
             );
+            acc += c.lo;
             if let Some(o) = out.get_mut(i - nl) {
                 *o = (acc & MASK) as u32;
             }
-            acc >>= W;
+            acc = (acc >> W) + c.hi;
         }
         self.finish(out, acc);
     }
@@ -240,31 +245,32 @@ impl Modulus28 {
             // pairs j < i - j: j in 0 .. ceil(i/2), a[i-j] = a_rev[r+j]
             let pairs = i.div_ceil(2);
             let (len, mlen) = (round4(pairs), round4(i + 1));
-            acc += sqr_column(
+            let c = sqr_column(
                 [sub(a, 0, len), sub(a_rev, r, r + len)],
                 pairs,
                 [sub(m, 0, mlen), sub(n_rev, r, r + mlen)],
                 z,
             );
-            acc += square_term(a, i);
+            acc += c.lo + square_term(a, i);
             self.clear_low(&mut acc, m, i);
+            acc += c.hi;
         }
         for i in nl..2 * nl - 1 {
             let lo = i + 1 - nl;
             // pairs j < i - j with j >= lo: j in lo .. ceil(i/2), a[i-j] = a_rev[j-lo]
             let pairs = i.div_ceil(2) - lo;
             let (len, mlen) = (round4(pairs), round4(nl - lo));
-            acc += sqr_column(
+            let c = sqr_column(
                 [sub(a, lo, lo + len), sub(a_rev, 0, len)],
                 pairs,
                 [sub(m, lo, lo + mlen), sub(n_rev, 0, mlen)],
                 z,
             );
-            acc += square_term(a, i);
+            acc += c.lo + square_term(a, i);
             if let Some(o) = out.get_mut(i - nl) {
                 *o = (acc & MASK) as u32;
             }
-            acc >>= W;
+            acc = (acc >> W) + c.hi;
         }
         self.finish(out, acc);
     }
@@ -336,6 +342,28 @@ impl Modulus28 {
     }
 }
 
+/// Test hook for the overflow bound (module docs): the largest column sums a `k`-limb modulus
+/// can produce, every limb `2^28 - 1`, through [`mul_column`] and [`sqr_column`] as this
+/// target compiles them, compared with a 128-bit reference. Exported for the wasm SIMD build,
+/// which the native tests cannot reach (`tests/wasm-rsa`).
+#[doc(hidden)]
+pub fn worst_case_columns_agree(k: usize) -> bool {
+    let len = round4(k);
+    let pairs = k.div_ceil(2); // the most cross products a squaring column has
+    let ones = vec![MASK as u32; len];
+    let max = u128::from(MASK * MASK);
+    let value = |c: Col| u128::from(c.lo) + (u128::from(c.hi) << W);
+    let z = zero();
+    let mul = mul_column([&ones, &ones], [&ones, &ones], z);
+    let sqr = sqr_column(
+        [sub(&ones, 0, round4(pairs)), sub(&ones, 0, round4(pairs))],
+        pairs,
+        [&ones, &ones],
+        z,
+    );
+    value(mul) == 2 * len as u128 * max && value(sqr) == (2 * pairs + len) as u128 * max
+}
+
 /// Scratch space of the Montgomery products.
 struct Scratch {
     /// The reduction multipliers `m[i]`, one per low column.
@@ -371,22 +399,34 @@ fn zero() -> Zero {
     Zero
 }
 
+/// A column sum `lo + hi * 2^28`, split so that no part can overflow 64 bits (a column of
+/// an 8192-bit product can exceed 2^64).
+#[derive(Clone, Copy)]
+struct Col {
+    /// Below 2^32.
+    lo: u64,
+    /// Below 2^39.
+    hi: u64,
+}
+
 /// One column of a product: `sum ab[0][t] * ab[1][t] + mn[0][t] * mn[1][t]` over slices of one
-/// length, a multiple of four (the callers pass the second operands reversed). The callers'
-/// bound (module docs) keeps the sum below 2^64. With SIMD: one loop, four products per
-/// operand pair per step, one horizontal sum.
+/// length, a multiple of four (the callers pass the second operands reversed). With SIMD: one
+/// loop, four products per operand pair per step, each 64-bit lane summing at most 148
+/// products below 2^56 (< 2^64), then split.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
-fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], z: Zero) -> u64 {
-    simd::sum(simd::dot2(ab, mn, z))
+fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], z: Zero) -> Col {
+    let (lo, hi) = simd::dot2(ab, mn, z);
+    simd::split(lo, hi)
 }
 
 /// One column of a squaring: `2 * sum_{t < pairs} a[0][t] * a[1][t] + sum mn[0][t] * mn[1][t]`;
 /// the `a` slices are `pairs` rounded up to four long (the terms after `pairs` are real limbs
-/// and masked out), the `mn` slices a multiple of four.
+/// and masked out), the `mn` slices a multiple of four. Each lane of the doubled cross sum and
+/// of the reduction sum holds at most 148 products below 2^56.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
-fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], z: Zero) -> u64 {
+fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], z: Zero) -> Col {
     use core::arch::wasm32::{i64x2_shl, u64x2_add, v128_and};
     let full = pairs & !3;
     let mut cross = simd::dot(sub(a[0], 0, full), sub(a[1], 0, full), z);
@@ -397,7 +437,7 @@ fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], z: Zero) -> u64 {
         cross = u64x2_add(cross, simd::mul4(x, y));
     }
     let reduce = simd::dot(mn[0], mn[1], z);
-    simd::sum(u64x2_add(i64x2_shl(cross, 1), reduce))
+    simd::split(i64x2_shl(cross, 1), reduce)
 }
 
 /// The wasm SIMD dot products.
@@ -405,7 +445,7 @@ fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], z: Zero) -> u64 {
 mod simd {
     use core::arch::wasm32::{
         u32x4, u32x4_splat, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
-        u64x2_extract_lane, u64x2_splat, v128, v128_or,
+        u64x2_extract_lane, u64x2_shr, u64x2_splat, v128, v128_and, v128_or,
     };
 
     /// Lane masks keeping the first 0, 1, 2, 3 lanes.
@@ -453,9 +493,10 @@ mod simd {
         u64x2_add(lo, hi)
     }
 
-    /// Two dot products over slices of one length in one loop, in two 64-bit lanes.
+    /// Two dot products over slices of one length in one loop, in four 64-bit lanes (two
+    /// vectors, not added together: each lane may be close to 2^64).
     #[inline(always)]
-    pub fn dot2(p: [&[u32]; 2], q: [&[u32]; 2], zero: v128) -> v128 {
+    pub fn dot2(p: [&[u32]; 2], q: [&[u32]; 2], zero: v128) -> (v128, v128) {
         let mut lo = u64x2_splat(0);
         let mut hi = u64x2_splat(0);
         let quads = p[0]
@@ -470,38 +511,56 @@ mod simd {
             lo = u64x2_add(lo, u64x2_extmul_low_u32x4(vc, vd));
             hi = u64x2_add(hi, u64x2_extmul_high_u32x4(vc, vd));
         }
-        u64x2_add(lo, hi)
+        (lo, hi)
     }
 
-    /// The sum of the two lanes.
+    /// The four lanes of `a` and `b` summed as a [`super::Col`]: the low 28 bits and the rest
+    /// of each lane added separately, so nothing overflows.
     #[inline(always)]
-    pub fn sum(v: v128) -> u64 {
-        u64x2_extract_lane::<0>(v) + u64x2_extract_lane::<1>(v)
+    pub fn split(a: v128, b: v128) -> super::Col {
+        let mask = u64x2_splat(super::MASK);
+        let lo = u64x2_add(v128_and(a, mask), v128_and(b, mask));
+        let hi = u64x2_add(u64x2_shr(a, super::W), u64x2_shr(b, super::W));
+        super::Col {
+            lo: u64x2_extract_lane::<0>(lo) + u64x2_extract_lane::<1>(lo),
+            hi: u64x2_extract_lane::<0>(hi) + u64x2_extract_lane::<1>(hi),
+        }
     }
 }
 
-/// `sum x[t] * y[t]`.
+/// `sum x[t] * y[t]` (the product of two 28-bit limbs fits 56 bits; a column of an 8192-bit
+/// product may exceed 2^64, hence 128 bits).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn dot(x: &[u32], y: &[u32]) -> u64 {
-    x.iter()
-        .zip(y)
-        .fold(0u64, |s, (&p, &q)| s + u64::from(p) * u64::from(q))
+fn dot(x: &[u32], y: &[u32]) -> u128 {
+    x.iter().zip(y).fold(0u128, |s, (&p, &q)| {
+        s + u128::from(u64::from(p) * u64::from(q))
+    })
+}
+
+/// A 128-bit column sum as a [`Col`].
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn split(v: u128) -> Col {
+    Col {
+        lo: (v as u64) & MASK,
+        hi: (v >> W) as u64,
+    }
 }
 
 /// One column of a product (see the SIMD version).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], _: Zero) -> u64 {
-    dot(ab[0], ab[1]) + dot(mn[0], mn[1])
+fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], _: Zero) -> Col {
+    split(dot(ab[0], ab[1]) + dot(mn[0], mn[1]))
 }
 
 /// One column of a squaring (see the SIMD version).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], _: Zero) -> u64 {
+fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], _: Zero) -> Col {
     let cross = dot(sub(a[0], 0, pairs), sub(a[1], 0, pairs));
-    2 * cross + dot(mn[0], mn[1])
+    split(2 * cross + dot(mn[0], mn[1]))
 }
 
 /// A multiple of four at least `x`.
@@ -581,6 +640,13 @@ mod tests {
     }
 
     #[test]
+    fn worst_case_columns_do_not_overflow() {
+        for k in [1, 2, 3, 73, 74, 110, 147, 292, MAX_LIMBS] {
+            assert!(worst_case_columns_agree(k), "k = {k}");
+        }
+    }
+
+    #[test]
     fn octets_round_trip() {
         for len in [1usize, 3, 4, 7, 28, 255, 256, 257] {
             let v: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
@@ -598,7 +664,7 @@ mod tests {
         assert!(Modulus28::new(&[]).is_none());
         assert!(Modulus28::new(&[1]).is_none());
         assert!(Modulus28::new(&[3]).is_some());
-        assert!(Modulus28::new(&[0xff; 392]).is_some()); // 3136 bits = 112 limbs
-        assert!(Modulus28::new(&[0xff; 393]).is_none());
+        assert!(Modulus28::new(&[0xff; 1024]).is_some()); // 8192 bits = 293 limbs
+        assert!(Modulus28::new(&[0xff; 1026]).is_none()); // 8208 bits = 294 limbs
     }
 }

@@ -6,8 +6,8 @@
 //! (for `e = 65537`: 16 squarings and 2 multiplications) plus the message hash.
 //!
 //! Limbs are 64-bit on 64-bit targets and 32-bit elsewhere; see [`limb`]'s docs. On `wasm32`
-//! built with SIMD (`+simd128`, which the npm package and the worker use), moduli up to 3136
-//! bits use 28-bit limbs summed column by column with SIMD dot products instead ([`columns`]).
+//! built with SIMD (`+simd128`, which the npm package and the worker use), keys use 28-bit
+//! limbs summed column by column with SIMD dot products instead ([`columns`]).
 //!
 //! Key policy ([`KeyError`]): the modulus is odd and has 2048 to 8192 bits; the exponent is
 //! odd with `3 <= e < 2^32`.
@@ -39,13 +39,17 @@ use montgomery::Modulus;
 /// 64-bit registers, 32-bit limbs (64-bit products, native in wasm32) elsewhere.
 #[cfg(target_pointer_width = "64")]
 type NativeLimb = u64;
-#[cfg(not(target_pointer_width = "64"))]
+#[cfg(all(
+    not(target_pointer_width = "64"),
+    not(all(target_arch = "wasm32", target_feature = "simd128"))
+))]
 type NativeLimb = u32;
 
 /// The arithmetic back end of a key.
 #[derive(Clone, PartialEq, Eq)]
 enum Arith {
     /// Full machine words, operand scanning ([`montgomery`]).
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     Words(Modulus<NativeLimb>),
     /// 28-bit limbs, column sums as wasm SIMD dot products ([`columns`]).
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -53,18 +57,18 @@ enum Arith {
 }
 
 impl Arith {
-    /// The fastest back end of this target that takes the modulus `n` (big-endian, no leading
-    /// zeros, already checked odd and within the key policy).
+    /// This target's back end for the modulus `n` (big-endian, no leading zeros, already
+    /// checked odd and within the key policy).
     fn new(n: &[u8]) -> Option<Arith> {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        if let Some(m) = columns::Modulus28::new(n) {
-            return Some(Arith::Columns(m));
-        }
-        Modulus::new(n).map(Arith::Words)
+        return columns::Modulus28::new(n).map(Arith::Columns);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        return Modulus::new(n).map(Arith::Words);
     }
 
     fn bits(&self) -> usize {
         match self {
+            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
             Arith::Words(m) => m.bits(),
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Arith::Columns(m) => m.bits(),
@@ -73,6 +77,7 @@ impl Arith {
 
     fn public_op(&self, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
         match self {
+            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
             Arith::Words(m) => public_op(m, e, size, sig),
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Arith::Columns(m) => public_op28(m, e, size, sig),
@@ -322,8 +327,8 @@ impl RsaPublicKey {
         })
     }
 
-    /// The same key with 28-bit limbs and column-wise lazy carries ([`columns`]); `None` for
-    /// moduli above [`columns::MAX_LIMBS`] limbs.
+    /// The same key with 28-bit limbs and column-wise lazy carries ([`columns`], the back end
+    /// of wasm32 with SIMD).
     #[doc(hidden)]
     pub fn limb28(&self) -> Option<AltKey> {
         Some(AltKey {

@@ -1,6 +1,5 @@
 // Differential test of the core's RSA public-key operation as compiled for wasm32 with SIMD
-// (the arithmetic the npm package and the worker run: 28-bit column kernel up to 3136 bits,
-// 32-bit words above), against JavaScript BigInt. The native Rust tests cannot reach the SIMD
+// (the arithmetic the npm package and the worker run: the 28-bit column kernel), against JavaScript BigInt. The native Rust tests cannot reach the SIMD
 // code, so this runs it in Node. Random odd moduli (not RSA moduli: the arithmetic only needs
 // n odd), random bases below n plus edge bases, exponents 65537, 3, 2^k + 1 and random odd.
 //   node tests/wasm-rsa/diff.mjs <bench .wasm> [moduli]     (default 600; OIDC_EDGE_WASM_DIFF_ITERS)
@@ -36,7 +35,7 @@ function pickBits(i) {
   if (r === 4) return 3072;
   if (r === 5) return 4096;
   if (r === 6) return 2048 + (randomBytes(1)[0] % 65); // odd lengths near 2048
-  if (r === 7) return 3072 + (randomBytes(1)[0] % 129) - 64; // around the 3136-bit switch
+  if (r === 7) return 8192 - (randomBytes(1)[0] % 64); // the largest, where a column exceeds 2^64
   if (r === 8) return 8192;
   return 2048 + (randomBytes(2).readUInt16BE(0) % 6145);
 }
@@ -48,9 +47,13 @@ function pickExponent(i) {
   return BigInt((randomBytes(4).readUInt32BE(0) | 3) >>> 0);
 }
 
+test('column sums of the largest limbs do not overflow (2048- to 8192-bit moduli)', () => {
+  for (const k of [74, 110, 147, 220, 292, 293]) assert.equal(x.worst_case_columns(k), 1, `k = ${k}`);
+});
+
 test('wasm32 RSA (SIMD build) agrees with BigInt modpow', () => {
   let checked = 0;
-  const bySize = { le3136: 0, gt3136: 0 };
+  const bySize = { le4096: 0, gt4096: 0 };
   for (let i = 0; i < iters; i++) {
     const bits = pickBits(i);
     const k = Math.ceil(bits / 8);
@@ -78,8 +81,8 @@ test('wasm32 RSA (SIMD build) agrees with BigInt modpow', () => {
     // n itself is not a valid base
     put(3, nb);
     assert.equal(x.modpow(), 0, 'base = n must be refused');
-    bySize[bits <= 3136 ? 'le3136' : 'gt3136']++;
+    bySize[bits <= 4096 ? 'le4096' : 'gt4096']++;
   }
   console.log(`wasm-rsa diff: ${checked} exponentiations over ${iters} moduli agree with BigInt ` +
-    `(${bySize.le3136} moduli <= 3136 bits: column kernel, ${bySize.gt3136} above: word kernel)`);
+    `(${bySize.le4096} moduli of at most 4096 bits, ${bySize.gt4096} larger)`);
 });
