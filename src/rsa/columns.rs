@@ -22,6 +22,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::montgomery::less_than;
+
 /// Bits per limb.
 const W: u32 = 28;
 /// Mask of one limb.
@@ -183,14 +185,8 @@ impl Modulus28 {
     /// the zero padding of `a` and `m`.
     fn mont_mul(&self, out: &mut [u32], a: &[u32], b: &[u32], s: &mut Scratch) {
         let nl = self.limb_count();
-        let (m, b_rev) = (&mut s.m, &mut s.rev);
-        m.fill(0);
-        for (r, &v) in b_rev
-            .iter_mut()
-            .zip(b.get(..nl).unwrap_or(&[]).iter().rev())
-        {
-            *r = v;
-        }
+        s.start(nl, b);
+        let (m, b_rev) = (&mut s.m, &s.rev);
         let n_rev = &self.n_rev;
         let z = zero();
         let mut acc: u64 = 0;
@@ -225,18 +221,12 @@ impl Modulus28 {
 
     /// `out = a * a / R mod n` for `a < n` (padded). Each cross product `a[j] a[i-j]`
     /// (`j < i - j`) is summed once and doubled, so a squaring costs about 3/4 of a
-    /// multiplication. The cross sums run over exactly `pairs` terms ([`dot_prefix`]: the terms
+    /// multiplication. The cross sums run over exactly `pairs` terms ([`sqr_column`]: the terms
     /// after them are real limbs, not padding); the `m * n` sums as in [`Modulus28::mont_mul`].
     fn mont_sqr(&self, out: &mut [u32], a: &[u32], s: &mut Scratch) {
         let nl = self.limb_count();
-        let (m, a_rev) = (&mut s.m, &mut s.rev);
-        m.fill(0);
-        for (r, &v) in a_rev
-            .iter_mut()
-            .zip(a.get(..nl).unwrap_or(&[]).iter().rev())
-        {
-            *r = v;
-        }
+        s.start(nl, a);
+        let (m, a_rev) = (&mut s.m, &s.rev);
         let n_rev = &self.n_rev;
         let z = zero();
         let mut acc: u64 = 0;
@@ -370,6 +360,21 @@ struct Scratch {
     m: Vec<u32>,
     /// The second operand in reverse limb order.
     rev: Vec<u32>,
+}
+
+impl Scratch {
+    /// Prepares a product whose second operand is `x` (`nl` limbs): no multiplier chosen yet
+    /// (all zero, which the padded column sums rely on), `x` reversed.
+    fn start(&mut self, nl: usize, x: &[u32]) {
+        self.m.fill(0);
+        for (r, &v) in self
+            .rev
+            .iter_mut()
+            .zip(x.get(..nl).unwrap_or(&[]).iter().rev())
+        {
+            *r = v;
+        }
+    }
 }
 
 /// `x[from..to]`, empty when out of range (never the case for the callers' ranges).
@@ -616,16 +621,6 @@ fn from_be_octets(octets: &[u8]) -> Vec<u32> {
         out.push(buf as u32);
     }
     out
-}
-
-/// `a < b` for equal-length little-endian numbers.
-fn less_than(a: &[u32], b: &[u32]) -> bool {
-    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
-        if x != y {
-            return x < y;
-        }
-    }
-    false
 }
 
 #[cfg(test)]

@@ -416,7 +416,7 @@ fn trim<L: Limb>(mut x: Vec<L>) -> Vec<L> {
 
 /// `a < b` for equal-length little-endian numbers.
 #[inline]
-fn less_than<L: Limb>(a: &[L], b: &[L]) -> bool {
+pub(super) fn less_than<L: Limb>(a: &[L], b: &[L]) -> bool {
     for (x, y) in a.iter().rev().zip(b.iter().rev()) {
         if x != y {
             return x < y;
