@@ -13,10 +13,10 @@
 //! Bounds: a column holds at most `2 * len()` products below 2^56, which for an 8192-bit
 //! modulus (293 limbs) can exceed 2^64. So each 64-bit lane (or the 128-bit scalar sum) holds
 //! a part of the column that cannot overflow (at most 148 products per lane), and a column is
-//! handed on as `lo + hi * 2^28` ([`Col`]); the running carry stays below 2^40.
+//! handed on as `lo + hi * 2^28` (`Col`); the running carry stays below 2^40.
 //!
 //! Numbers are little-endian vectors of `len()` limbs, each below 2^28, fully reduced (< n),
-//! followed by [`PAD`] zero limbs (see [`Modulus28::mont_mul`] for why). Nothing here is
+//! followed by `PAD` zero limbs (see `Modulus28::mont_mul` for why). Nothing here is
 //! secret, so the code is variable time.
 
 use alloc::vec;
