@@ -5,7 +5,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-cargo build --release --quiet --target wasm32-unknown-unknown --manifest-path benches/wasm-rsa/Cargo.toml
+# The helper crate is its own workspace: name the target dir, or cargo would use its own.
+CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release --quiet --target wasm32-unknown-unknown \
+  --manifest-path benches/wasm-rsa/Cargo.toml
 WASM="$TARGET_DIR/wasm32-unknown-unknown/release/oidc_edge_rsa_wasm_bench.wasm"
 # the module must really contain the SIMD kernel (else this test would not test it)
 node -e '
