@@ -1,5 +1,5 @@
-// Type declarations of the `oidc-edge` npm package (hand-written; pkg/index.d.cts is a copy
-// made by scripts/build-pkg.sh for `require` consumers).
+// Type declarations of the `oidc-edge` npm package (hand-written; dist/index.d.cts is a copy
+// made by the build for `require` consumers).
 
 /** A JSON Web Key as found in a JWK Set (only RSA keys can verify). */
 export interface JWK {
@@ -116,7 +116,7 @@ export interface VerifyOptions {
 /** Options of a trust set and of calls with one: everything but the issuer and client ids. */
 export type TrustSetOptions = Omit<VerifyOptions, 'issuer' | 'clientId' | 'clientIds'>;
 
-/** Stable error kinds (DESIGN.md section 4). */
+/** Stable error kinds: the same names in the Rust core, this package and the worker's HTTP errors. */
 export type ErrorKind =
   | 'malformed' | 'token_too_large' | 'alg_not_allowed' | 'unsupported_crit' | 'invalid_typ'
   | 'key_not_found' | 'key_ambiguous' | 'key_unusable' | 'key_too_weak' | 'jwks_invalid'
