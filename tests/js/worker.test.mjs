@@ -77,7 +77,7 @@ before(async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const bundle = fs.readFileSync(path.join(dist, 'worker.js'), 'utf8');
-  assert.match(bundle, /oidc-edge\/workerd\.mjs/, 'wrangler picked the workerd entry');
+  assert.match(bundle, /oidc-edge\/dist\/workerd\.mjs/, 'wrangler picked the workerd entry');
   const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
   assert.equal(wasm.length, 1, 'the .wasm stays a separate module');
   mf = new Miniflare({
