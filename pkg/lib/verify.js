@@ -2,7 +2,7 @@
 // keys; the host's RSA where there is one) and `createVerifier` (options checked once). They
 // pick the keys and the path; every check on the token is the core's.
 
-import { isFailure, failureError, unwrap } from './errors.js';
+import { failureError, isFailure, unwrap } from './errors.js';
 import { verifyWithHost } from './host-crypto.js';
 import { INNER } from './keys.js';
 import { checkToken, isOptionsObject, normaliseOptions, nowSeconds } from './options.js';

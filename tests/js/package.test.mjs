@@ -34,6 +34,14 @@ test('the tarball holds the package files and nothing else', () => {
   assert.deepEqual(files, expected);
 });
 
+test('the build writes only into pkg/dist/: nothing generated beside the hand-written files', () => {
+  // What git ignores under pkg/ is what the build (or npm pack) made; the sources are tracked.
+  const ignored = execFileSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--', 'pkg'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n').filter(Boolean);
+  assert.ok(ignored.some((f) => f.startsWith('pkg/dist/')), 'the build output is in pkg/dist/');
+  assert.deepEqual(ignored.filter((f) => !f.startsWith('pkg/dist/') && !f.endsWith('.tgz')), []);
+});
+
 test('import: the ESM entry exports the whole API and verifies a token', async () => {
   const m = await loadEsm();
   assert.deepEqual(Object.keys(m).filter((k) => k !== 'default').sort(), API);
