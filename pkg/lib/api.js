@@ -208,7 +208,7 @@ export function createApi(glue) {
     constructor(message, { kind, code, claim } = {}) {
       super(message);
       this.name = 'OidcEdgeError';
-      /** Stable snake_case kind (DESIGN.md section 4), e.g. "expired". */
+      /** Stable snake_case kind, e.g. "expired" (the core's error table). */
       this.kind = kind;
       /** panva/jose error code, e.g. "ERR_JWT_EXPIRED". */
       this.code = code;
@@ -229,7 +229,7 @@ export function createApi(glue) {
   }
 
   function adapterError(kind, message) {
-    const code = kind === 'jwks_timeout' ? 'ERR_JWKS_TIMEOUT' : 'ERR_JWKS_UNAVAILABLE';
+    const code = kind === 'jwks_timeout' ? 'ERR_JWKS_TIMEOUT' : 'ERR_JOSE_GENERIC';
     return new OidcEdgeError(message, { kind, code });
   }
 

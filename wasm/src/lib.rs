@@ -17,7 +17,7 @@ use oidc_edge::error::{ConfigError, Error};
 use oidc_edge::jwk::JwkSet;
 use oidc_edge::keycache::{CacheDecision, KeyCache, KeyCachePolicy};
 use oidc_edge::rsa::RsaPublicKey;
-use oidc_edge::signature::{BuiltinVerifier, MemoVerifier, SignatureVerifier};
+use oidc_edge::signature::{BuiltinVerifier, MemoVerifier, SignatureVerdict, SignatureVerifier};
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 use oidc_edge::trust::{TrustSet, TrustedIssuer};
 use oidc_edge::verify::{Profile, Verifier, VerifyOptions};
@@ -108,10 +108,6 @@ fn unix(now: f64) -> i64 {
 enum Mode {
     /// Verify with the core's own RSA.
     Builtin,
-    /// Answer "not verified" and record that the memo had no entry (a memo lookup).
-    Probe,
-    /// Answer what the host computed (storing a success in the memo).
-    Host(bool),
     /// Ask the host synchronously through the [`HostChecker`] in [`Switch::host`] (node:crypto).
     Callback,
 }
@@ -153,7 +149,6 @@ fn alg_code(alg: Algorithm) -> u32 {
 #[derive(Debug)]
 struct Switch {
     mode: Cell<Mode>,
-    probed: Cell<bool>,
     /// The host checker of the current [`Mode::Callback`] call.
     host: RefCell<Option<HostChecker>>,
     /// [`RsaPublicKey::fingerprint`] of each key of the set (`None`: not an RSA key), so the
@@ -171,11 +166,6 @@ impl SignatureVerifier for Switch {
     ) -> bool {
         match self.mode.get() {
             Mode::Builtin => BuiltinVerifier.verify(alg, key, signing_input, signature),
-            Mode::Probe => {
-                self.probed.set(true);
-                false
-            }
-            Mode::Host(valid) => valid,
             Mode::Callback => {
                 let index = self
                     .fingerprints
@@ -214,7 +204,6 @@ impl WasmKeys {
             set,
             memo: MemoVerifier::new(Switch {
                 mode: Cell::new(Mode::Builtin),
-                probed: Cell::new(false),
                 host: RefCell::new(None),
                 fingerprints,
             }),
@@ -490,16 +479,7 @@ impl WasmVerifier {
             .position(|k| core::ptr::eq(k, key))
             .and_then(|i| u32::try_from(i).ok())
             .unwrap_or(u32::MAX);
-        keys.mode(Mode::Probe);
-        keys.memo.inner().probed.set(false);
-        let hit = keys.memo.verify(
-            alg,
-            pending.rsa_key(),
-            pending.signing_input(),
-            pending.signature(),
-        );
-        keys.mode(Mode::Builtin);
-        let memo_hit = hit && !keys.memo.inner().probed.get();
+        let memo_hit = keys.memo.recall(&pending).is_some();
         WasmHostCheck {
             alg: alg.name(),
             key_index,
@@ -517,17 +497,10 @@ impl WasmVerifier {
             Ok(p) => p,
             Err(e) => return WasmFailure::from(e).into(),
         };
-        if signature_valid && pending.signature_length_ok() {
-            keys.mode(Mode::Host(true));
-            keys.memo.verify(
-                pending.algorithm(),
-                pending.rsa_key(),
-                pending.signing_input(),
-                pending.signature(),
-            );
-            keys.mode(Mode::Builtin);
-        }
-        match self.inner.finish(pending, signature_valid, unix(now)) {
+        // The host (WebCrypto) checked this token's signature itself: its answer is the verdict.
+        let verdict = SignatureVerdict::from_host_crypto(&pending, signature_valid);
+        keys.memo.remember(&pending, &verdict);
+        match self.inner.finish(pending, verdict, unix(now)) {
             Ok(_) => JsValue::from_str(&result_json(token)),
             Err(e) => WasmFailure::from(e).into(),
         }
