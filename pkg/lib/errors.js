@@ -38,6 +38,6 @@ export function unwrap(glue, value) {
 
 /** A key-fetch failure found by the JS side itself (discovery). */
 export function fetchError(kind, message) {
-  const code = kind === 'jwks_timeout' ? 'ERR_JWKS_TIMEOUT' : 'ERR_JWKS_UNAVAILABLE';
+  const code = kind === 'jwks_timeout' ? 'ERR_JWKS_TIMEOUT' : 'ERR_JOSE_GENERIC';
   return new OidcEdgeError(message, { kind, code });
 }

@@ -1,7 +1,8 @@
 //! The host-check seam: the signature verifier behind each key set's memo, which is either the
-//! core's own RSA or a relay of the host's answer (node:crypto called synchronously through a
-//! [`HostChecker`], or a WebCrypto verdict computed in JS), so one memo serves every path. Only
-//! the RSA step is the host's; every other check stays the core's.
+//! core's own RSA or node:crypto called synchronously through a [`HostChecker`], so one memo
+//! serves every path. (A WebCrypto verdict computed in JS enters through the core's
+//! `SignatureVerdict::from_host_crypto` instead, in `verifier.rs`.) Only the RSA step is the
+//! host's; every other check stays the core's.
 
 use core::cell::{Cell, RefCell};
 
@@ -16,10 +17,6 @@ use wasm_bindgen::prelude::*;
 pub(crate) enum Mode {
     /// Verify with the core's own RSA.
     Builtin,
-    /// Answer "not verified" and record that the memo had no entry (a memo lookup).
-    Probe,
-    /// Answer what the host computed (storing a success in the memo).
-    Host(bool),
     /// Ask the host synchronously through the [`HostChecker`] installed in the switch.
     Callback,
 }
@@ -61,7 +58,6 @@ fn alg_code(alg: Algorithm) -> u32 {
 #[derive(Debug)]
 pub(crate) struct Switch {
     mode: Cell<Mode>,
-    probed: Cell<bool>,
     /// The host checker of the current [`Mode::Callback`] call.
     host: RefCell<Option<HostChecker>>,
     /// [`RsaPublicKey::fingerprint`] of each key of the set (`None`: not an RSA key), so the
@@ -74,7 +70,6 @@ impl Switch {
     pub(crate) fn for_set(set: &JwkSet) -> Switch {
         Switch {
             mode: Cell::new(Mode::Builtin),
-            probed: Cell::new(false),
             host: RefCell::new(None),
             fingerprints: set
                 .keys()
@@ -87,17 +82,6 @@ impl Switch {
     /// Sets what the next calls do.
     pub(crate) fn set_mode(&self, mode: Mode) {
         self.mode.set(mode);
-    }
-
-    /// Enters [`Mode::Probe`] with no probe recorded yet.
-    pub(crate) fn start_probe(&self) {
-        self.mode.set(Mode::Probe);
-        self.probed.set(false);
-    }
-
-    /// Whether a [`Mode::Probe`] call reached this verifier (the memo did not answer).
-    pub(crate) fn probed(&self) -> bool {
-        self.probed.get()
     }
 
     /// Installs (or, with `None`, removes) the host checker of [`Mode::Callback`].
@@ -116,11 +100,6 @@ impl SignatureVerifier for Switch {
     ) -> bool {
         match self.mode.get() {
             Mode::Builtin => BuiltinVerifier.verify(alg, key, signing_input, signature),
-            Mode::Probe => {
-                self.probed.set(true);
-                false
-            }
-            Mode::Host(valid) => valid,
             Mode::Callback => {
                 // The host is told the selected key by its index in the set; the core's RSA
                 // decides when the host cannot (2), or has no checker installed.

@@ -3,7 +3,7 @@
 
 use oidc_edge::error::Error;
 use oidc_edge::jwk::JwkSet;
-use oidc_edge::signature::{MemoVerifier, SignatureVerifier};
+use oidc_edge::signature::{MemoVerifier, SignatureVerdict};
 use oidc_edge::verify::{Pending, Verified, Verifier};
 use wasm_bindgen::prelude::*;
 
@@ -63,29 +63,12 @@ impl WasmKeys {
 
     /// Whether the memo holds the pending token's signature as verified.
     pub(crate) fn memo_holds(&self, pending: &Pending<'_>) -> bool {
-        let switch = self.memo.inner();
-        switch.start_probe();
-        let hit = self.memo.verify(
-            pending.algorithm(),
-            pending.rsa_key(),
-            pending.signing_input(),
-            pending.signature(),
-        );
-        switch.set_mode(Mode::Builtin);
-        hit && !switch.probed()
+        self.memo.recall(pending).is_some()
     }
 
-    /// Remembers the pending token's signature as verified by the host.
-    pub(crate) fn remember(&self, pending: &Pending<'_>) {
-        let switch = self.memo.inner();
-        switch.set_mode(Mode::Host(true));
-        self.memo.verify(
-            pending.algorithm(),
-            pending.rsa_key(),
-            pending.signing_input(),
-            pending.signature(),
-        );
-        switch.set_mode(Mode::Builtin);
+    /// Remembers the pending token's signature when `verdict` says it is valid.
+    pub(crate) fn remember(&self, pending: &Pending<'_>, verdict: &SignatureVerdict) {
+        self.memo.remember(pending, verdict);
     }
 }
 

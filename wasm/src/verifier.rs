@@ -3,6 +3,7 @@
 //! that checks the signature asynchronously (WebCrypto) between [`WasmVerifier::begin`] and
 //! [`WasmVerifier::finish`].
 
+use oidc_edge::signature::SignatureVerdict;
 use oidc_edge::verify::Verifier;
 use wasm_bindgen::prelude::*;
 
@@ -131,13 +132,10 @@ impl WasmVerifier {
             Ok(p) => p,
             Err(e) => return WasmFailure::from(e).into(),
         };
-        if signature_valid && pending.signature_length_ok() {
-            keys.remember(&pending);
-        }
-        accepted(
-            token,
-            self.inner.finish(pending, signature_valid, unix(now)),
-        )
+        // The host (WebCrypto) checked this token's signature itself: its answer is the verdict.
+        let verdict = SignatureVerdict::from_host_crypto(&pending, signature_valid);
+        keys.remember(&pending, &verdict);
+        accepted(token, self.inner.finish(pending, verdict, unix(now)))
     }
 }
 

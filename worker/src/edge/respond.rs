@@ -196,7 +196,7 @@ mod tests {
     fn key_fetch_failures_are_503_with_retry_after() {
         for (kind, code) in [
             (ErrorKind::JwksTimeout, "ERR_JWKS_TIMEOUT"),
-            (ErrorKind::JwksUnavailable, "ERR_JWKS_UNAVAILABLE"),
+            (ErrorKind::JwksUnavailable, "ERR_JOSE_GENERIC"),
         ] {
             let r = token_error(&Error::new(kind), 30, "rid");
             assert_eq!(r.status, 503);
