@@ -75,25 +75,26 @@ pub fn check_scopes(
     required_scopes: &[alloc::string::String],
     required_roles: &[alloc::string::String],
 ) -> Result<(), Error> {
+    // Read only what is required: a malformed scope claim fails only a route that needs it.
     if !required_scopes.is_empty() {
-        let granted = scopes(claims)?;
-        if let Some(missing) = required_scopes
-            .iter()
-            .find(|s| !granted.contains(&s.as_str()))
-        {
-            return Err(insufficient("scope", missing));
-        }
+        require_all(required_scopes, &scopes(claims)?, "scope")?;
     }
     if !required_roles.is_empty() {
-        let granted = roles(claims)?;
-        if let Some(missing) = required_roles
-            .iter()
-            .find(|r| !granted.contains(&r.as_str()))
-        {
-            return Err(insufficient("roles", missing));
-        }
+        require_all(required_roles, &roles(claims)?, "roles")?;
     }
     Ok(())
+}
+
+/// Every `required` value among `granted`, else `insufficient_scope` naming the first missing.
+fn require_all(
+    required: &[alloc::string::String],
+    granted: &[&str],
+    claim: &'static str,
+) -> Result<(), Error> {
+    match required.iter().find(|r| !granted.contains(&r.as_str())) {
+        Some(missing) => Err(insufficient(claim, missing)),
+        None => Ok(()),
+    }
 }
 
 /// The sender-constraint check for access tokens presented as bearer tokens: a token with

@@ -496,122 +496,52 @@ fn jwks_url_and_discover_fetch_the_keys() {
     let issuer = origin.clone();
     let token = id_token(&with(claims(), json!({"iss": issuer})));
     let now = NOW.to_string();
+    // `verify` with these key source flags and this issuer, at NOW.
+    let verify_with = |source: &[&str], issuer: &str| {
+        let mut a = vec!["verify"];
+        a.extend_from_slice(source);
+        a.extend([
+            "--issuer",
+            issuer,
+            "--client-id",
+            CLIENT,
+            "--now",
+            &now,
+            &token,
+        ]);
+        run(&a, None)
+    };
     let url = format!("{origin}/keys");
-    let out = run(
-        &[
-            "verify",
-            "--jwks-url",
-            &url,
-            "--issuer",
-            &issuer,
-            "--client-id",
-            CLIENT,
-            "--now",
-            &now,
-            &token,
-        ],
-        None,
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = run(
-        &[
-            "verify",
-            "--discover",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            CLIENT,
-            "--now",
-            &now,
-            &token,
-        ],
-        None,
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for source in [vec!["--jwks-url", url.as_str()], vec!["--discover"]] {
+        let out = verify_with(&source, &issuer);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{source:?}: {stderr}");
+    }
     // A discovery document naming another issuer is a configuration error (exit 2).
-    let liar = format!("{origin}/liar");
-    let out = run(
-        &[
-            "verify",
-            "--discover",
-            "--issuer",
-            &liar,
-            "--client-id",
-            CLIENT,
-            "--now",
-            &now,
-            &token,
-        ],
-        None,
-    );
+    let out = verify_with(&["--discover"], &format!("{origin}/liar"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another issuer"));
     // A URL that answers 404: the keys are unavailable (exit 1), not a usage error.
     let missing = format!("{origin}/nope");
-    let out = run(
-        &[
-            "verify",
-            "--jwks-url",
-            &missing,
-            "--issuer",
-            &issuer,
-            "--client-id",
-            CLIENT,
-            "--now",
-            &now,
-            &token,
-        ],
-        None,
-    );
+    let out = verify_with(&["--jwks-url", &missing], &issuer);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["error"]["kind"], "jwks_unavailable");
-    // Plain http to a non-loopback host is a usage error; so are two key sources.
-    for bad in [
-        vec![
-            "verify",
-            "--jwks-url",
-            "http://example.test/keys",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            CLIENT,
-            &token,
-        ],
-        vec![
-            "verify",
-            "--jwks-url",
-            &url,
-            "--jwks",
-            "x.json",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            CLIENT,
-            &token,
-        ],
-        vec![
-            "verify",
-            "--discover",
-            "--issuer",
-            &issuer,
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            &token,
-        ],
-        vec!["verify", "--issuer", &issuer, "--client-id", CLIENT, &token],
+    // Plain http to a non-loopback host is a usage error; so are two key sources, discovery
+    // of several issuers, and no key source at all.
+    let two_issuers = format!("{issuer}2");
+    for (source, issuer) in [
+        (
+            vec!["--jwks-url", "http://example.test/keys"],
+            issuer.as_str(),
+        ),
+        (vec!["--jwks-url", &url, "--jwks", "x.json"], &issuer),
+        (vec!["--discover", "--issuer", &two_issuers], &issuer),
+        (vec![], &issuer),
     ] {
-        assert_eq!(run(&bad, None).status.code(), Some(2), "{bad:?}");
+        assert_eq!(
+            verify_with(&source, issuer).status.code(),
+            Some(2),
+            "{source:?}"
+        );
     }
 }

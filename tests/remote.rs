@@ -31,6 +31,22 @@ fn verifier(p: &Providers, region: &str, nonce: &str) -> Verifier {
     .expect("valid options")
 }
 
+/// The region's key set, a fresh ID token of it, its verifier and its `iat`.
+fn region_setup(p: &Providers, region: &str, nonce: &str) -> (RemoteJwks, String, Verifier, i64) {
+    let remote = RemoteJwks::new(jwks_uri(p, region)).unwrap();
+    let (token, claims) = p.id_token(region, nonce);
+    (
+        remote,
+        token,
+        verifier(p, region, nonce),
+        num(&claims, "iat"),
+    )
+}
+
+fn jwks_uri<'a>(p: &'a Providers, region: &str) -> &'a str {
+    p.region(region)["jwksUri"].as_str().expect("jwksUri")
+}
+
 /// JWKS requests that reached the region's provider since the last reset.
 fn jwks_fetches(p: &Providers, region: &str) -> u64 {
     let url = format!("{}/stats?region={region}", p.control_url());
@@ -110,10 +126,7 @@ fn key_rotation_refetches_once_per_cooldown() {
     let _one = serial();
     let p = providers();
     let region = "secondary";
-    let remote = RemoteJwks::new(p.region(region)["jwksUri"].as_str().unwrap()).unwrap();
-    let (token, claims) = p.id_token(region, "n-rot-1");
-    let v1 = verifier(&p, region, "n-rot-1");
-    let t0 = num(&claims, "iat");
+    let (remote, token, v1, t0) = region_setup(&p, region, "n-rot-1");
     reset_fetches(&p, region);
     remote.verify(&v1, &token, t0).expect("first token");
     remote
@@ -149,10 +162,7 @@ fn provider_down_serves_stale_keys_then_jwks_unavailable() {
     let _one = serial();
     let p = providers();
     let region = "primary";
-    let remote = RemoteJwks::new(p.region(region)["jwksUri"].as_str().unwrap()).unwrap();
-    let (token, claims) = p.id_token(region, "n-down");
-    let v = verifier(&p, region, "n-down");
-    let t0 = num(&claims, "iat");
+    let (remote, token, v, t0) = region_setup(&p, region, "n-down");
     remote.verify(&v, &token, t0).expect("keys fetched");
     set_down(&p, region, Some("refuse"));
     // Past the set's lifetime (600 s), the refresh fails and the previous keys are served.
@@ -177,8 +187,7 @@ fn provider_that_hangs_is_jwks_timeout() {
         timeout_ms: 500,
         ..KeyCachePolicy::default()
     };
-    let url = p.region(region)["jwksUri"].as_str().unwrap();
-    let remote = RemoteJwks::with_policy(url, policy).unwrap();
+    let remote = RemoteJwks::with_policy(jwks_uri(&p, region), policy).unwrap();
     set_down(&p, region, Some("hang"));
     let r = remote.keys(1_767_225_600, None);
     set_down(&p, region, None);
@@ -196,9 +205,7 @@ fn trust_set_fetches_only_the_named_issuers_keys() {
                 client_ids: vec![p.client(region, "authorizationCode")],
                 ..TrustedIssuer::default()
             },
-            EntryKeys::Remote(
-                RemoteJwks::new(p.region(region)["jwksUri"].as_str().unwrap()).unwrap(),
-            ),
+            EntryKeys::Remote(RemoteJwks::new(jwks_uri(&p, region)).unwrap()),
         )
     };
     let ts = RemoteTrustSet::new(

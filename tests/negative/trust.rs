@@ -4,22 +4,22 @@ use super::*;
 
 const ISS2: &str = "https://op2.example.test";
 
+/// An entry with these names, keys (`None`: remote) and one client id.
+fn entry(issuer: &[&str], keys: Option<JwkSet>, client: &str) -> TrustedIssuer {
+    TrustedIssuer {
+        issuer: issuer.iter().map(|s| s.to_string()).collect(),
+        keys,
+        client_ids: vec![client.into()],
+        ..TrustedIssuer::default()
+    }
+}
+
 fn trust() -> TrustSet {
     TrustSet::new(
         VerifyOptions::default(),
         vec![
-            TrustedIssuer {
-                issuer: vec![ISS.into()],
-                keys: Some(jwks(&["test-a"])),
-                client_ids: vec!["primary-client".into()],
-                ..TrustedIssuer::default()
-            },
-            TrustedIssuer {
-                issuer: vec![ISS2.into()],
-                keys: Some(jwks(&["test-b"])),
-                client_ids: vec!["secondary-client".into()],
-                ..TrustedIssuer::default()
-            },
+            entry(&[ISS], Some(jwks(&["test-a"])), "primary-client"),
+            entry(&[ISS2], Some(jwks(&["test-b"])), "secondary-client"),
         ],
     )
     .unwrap()
@@ -104,20 +104,15 @@ fn trust_set_binds_issuer_keys_and_client_ids() {
 #[test]
 fn trust_set_config_errors() {
     assert!(TrustSet::new(VerifyOptions::default(), vec![]).is_err());
-    let entry = TrustedIssuer {
-        issuer: vec![ISS.into()],
-        keys: Some(jwks(&["test-a"])),
-        client_ids: vec!["c".into()],
-        ..TrustedIssuer::default()
-    };
-    assert!(TrustSet::new(VerifyOptions::default(), vec![entry.clone(), entry.clone()]).is_err());
+    let one = entry(&[ISS], Some(jwks(&["test-a"])), "c");
+    assert!(TrustSet::new(VerifyOptions::default(), vec![one.clone(), one.clone()]).is_err());
     let no_client = TrustedIssuer {
         client_ids: vec![],
-        ..entry.clone()
+        ..one.clone()
     };
     assert!(TrustSet::new(VerifyOptions::default(), vec![no_client]).is_err());
     assert_eq!(
-        TrustSet::new(VerifyOptions::default(), vec![entry])
+        TrustSet::new(VerifyOptions::default(), vec![one])
             .unwrap()
             .issuers()
             .len(),
@@ -131,18 +126,8 @@ fn route_names_the_entry_before_any_key_is_needed() {
     let ts = TrustSet::new(
         VerifyOptions::default(),
         vec![
-            TrustedIssuer {
-                issuer: vec![ISS.into()],
-                keys: Some(jwks(&["test-a"])),
-                client_ids: vec!["primary-client".into()],
-                ..TrustedIssuer::default()
-            },
-            TrustedIssuer {
-                issuer: vec![ISS2.into(), "op2.example.test".into()],
-                keys: None,
-                client_ids: vec!["secondary-client".into()],
-                ..TrustedIssuer::default()
-            },
+            entry(&[ISS], Some(jwks(&["test-a"])), "primary-client"),
+            entry(&[ISS2, "op2.example.test"], None, "secondary-client"),
         ],
     )
     .unwrap();
