@@ -419,8 +419,8 @@ impl Verifier {
     }
 
     /// Checks 4 (with the verdict of the signature check; a verdict made for another token,
-    /// or a signature that is not exactly `k` octets, fails whatever the verdict says), 5
-    /// and 6.
+    /// or a signature that is not exactly `k` octets, fails whatever the verdict says), then
+    /// 5 to 8.
     pub fn finish(
         &self,
         pending: Pending<'_>,
@@ -485,7 +485,7 @@ impl Verifier {
         Ok(alg)
     }
 
-    /// Check 6.
+    /// Checks 6 to 8: the claims, the sender constraint, the scopes (module docs).
     pub(crate) fn check_claims(&self, c: &Claims, alg: Algorithm, now: i64) -> Result<(), Error> {
         let o = &self.options;
         // OIDC Core 3.1.3.7 step 2: iss exact, or an Entra ID tenant template.
