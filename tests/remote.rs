@@ -236,3 +236,11 @@ fn trust_set_fetches_only_the_named_issuers_keys() {
     );
     assert_eq!(jwks_fetches(&p, "primary"), 0);
 }
+
+/// One key set or trust set serves every thread of a service.
+#[test]
+fn remote_key_sets_are_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<RemoteJwks>();
+    shared::<RemoteTrustSet>();
+}
