@@ -41,6 +41,8 @@ const CHECKS = [
   { id: 'acr', step: 'Step 12', what: 'acr among the requested values', skip: () => 'no acr values requested' },
   { id: 'hashes', step: '3.2.2.9 / 3.3.2.11', what: 'at_hash / c_hash against the access token / code', skip: () => 'no access token or code given' },
   { id: 'required', step: 'Core section 2', what: 'Required claims present (sub)', pass: (r) => `sub ${r.payload?.sub}` },
+  { id: 'cnf', step: 'RFC 9449 / 8705', what: 'A key-bound token (cnf) is not accepted as a bearer token', skip: (o) => (o.profile ?? 'id_token') === 'id_token' && 'ID token: not a bearer token', pass: 'not key-bound' },
+  { id: 'scope', step: 'RFC 6750 3.1', what: 'The required scopes and roles are granted', skip: (o) => !o.requiredScopes && !o.requiredRoles && 'no scopes or roles required', pass: 'granted' },
 ];
 
 /** The check a verifier error belongs to. */

@@ -121,7 +121,7 @@ test('tampered, expired, wrong-client, mixed-region, key-bound and alg=none toke
     ['mixed region: secondary issuer, primary client id', await forge(regions.secondary, { client_id: 'app-primary-id', sub: 'app-primary-id' }), 'aud_mismatch', 'client_id'],
     ['secondary issuer signed with the primary key', await forge(regions.primary, { iss: regions.secondary.op.issuer, client_id: 'app-secondary-id' }), 'key_not_found'],
     ['wrong audience', await forge(regions.primary, { aud: 'https://other.example.test' }), 'aud_mismatch'],
-    ['DPoP-bound (cnf)', await forge(regions.primary, { cnf: { jkt: 'A'.repeat(43) } }), 'claim_invalid', 'cnf'],
+    ['DPoP-bound (cnf)', await forge(regions.primary, { cnf: { jkt: 'A'.repeat(43) } }), 'dpop_required', 'cnf'],
     ['alg none', `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`, 'alg_not_allowed'],
     ['not a JWS', 'abc.def', 'malformed'],
   ];

@@ -57,7 +57,7 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
     for (name, v) in members {
         match name.as_str() {
             "profile" => profile = string(v)?,
-            "issuer" => o.issuer = string(v)?,
+            "issuer" => o.issuer = string(v)?.into_iter().collect(),
             "client_ids" => o.client_ids = strings(v)?,
             "audience" => o.audience = strings(v)?,
             "algorithms" => algorithm_names = strings(v)?,

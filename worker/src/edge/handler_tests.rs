@@ -202,7 +202,8 @@ fn refusals_have_the_right_kind() {
         ("p_unknown_client", 401, "aud_mismatch"),
         ("mixed_p_iss_s_client", 401, "aud_mismatch"),
         ("mixed_s_iss_p_client", 401, "aud_mismatch"),
-        ("p_cnf", 401, "claim_invalid"),
+        // The core refuses a DPoP-bound (cnf.jkt) access token presented as a bearer token.
+        ("p_cnf", 401, "dpop_required"),
         ("p_sub_newline", 401, "claim_invalid"),
         // The secondary's set has no kp1: keys are never merged across issuers.
         ("s_iss_signed_by_p", 401, "key_not_found"),
@@ -392,7 +393,7 @@ fn protected_route_policy() {
     let Outcome::Respond(r) = w.protected("p_cnf", &[]) else {
         panic!()
     };
-    assert_eq!((r.status, kind(&r)), (401, "claim_invalid".into()));
+    assert_eq!((r.status, kind(&r)), (401, "dpop_required".into()));
     let Outcome::Respond(r) = w.protected("p_expired", &[]) else {
         panic!()
     };
