@@ -12,7 +12,7 @@
 //!
 //! | module | holds |
 //! | --- | --- |
-//! | `failure` | [`WasmFailure`], the record of every failure |
+//! | `failure` | [`WasmFailure`], the record of every failure; [`adapter_failure`] |
 //! | `options` | the options JSON of `pkg/lib/options.js` into the core's `VerifyOptions` |
 //! | `keys` | [`WasmKeys`]: a JWK Set and the memo of signatures verified with it |
 //! | `host` | the host-check seam: [`HostChecker`] and the verifier behind each memo |
@@ -30,7 +30,7 @@ mod result;
 mod trust;
 mod verifier;
 
-pub use failure::WasmFailure;
+pub use failure::{adapter_failure, WasmFailure};
 pub use host::HostChecker;
 pub use keycache::{token_key_id, WasmKeyCache};
 pub use keys::WasmKeys;
