@@ -6,12 +6,18 @@ import { createApi } from './api.js';
 
 export const {
   OidcEdgeError,
+  BearerError,
   JwkSet,
+  verifyAccessToken,
+  verifyAccessTokenAsync,
   verifyIdToken,
   verifyIdTokenAsync,
   createVerifier,
   createTrustSet,
   createRemoteJWKSet,
   discover,
+  workersCacheStorage,
+  bearerToken,
+  challenge,
   inspect,
 } = createApi(glue);

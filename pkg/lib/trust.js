@@ -2,8 +2,9 @@
 // entry and the core checks the signature with that entry's keys only.
 
 import { unwrap } from './errors.js';
-import { INNER, toKeySet } from './keys.js';
-import { nonEmptyString, normaliseOptions, stringList } from './options.js';
+import { INNER, keySetOf } from './keys.js';
+import { nonEmptyString, normaliseOptions, nowSeconds, stringList } from './options.js';
+import { accepted } from './verdict.js';
 
 /** Compiled core trust sets kept per set (one per distinct call options). */
 const COMPILED_PER_SET = 8;
@@ -26,10 +27,11 @@ export class TrustSet {
 Object.defineProperty(TrustSet.prototype, Symbol.toStringTag, { value: 'TrustSet' });
 
 /** `{ ts, currentDate }`: the core's trust set for the set's base options overlaid with a
- *  call's options (issuer and client ids are refused there: they come from the entries). */
-export function compileTrustSet(ctx, set, options) {
+ *  call's options (issuer and client ids are refused there: they come from the entries);
+ *  `profile` is the call's default profile. */
+export function compileTrustSet(ctx, set, options, profile) {
   const merged = { ...set.baseOptions, ...(options || {}) };
-  const { json, currentDate } = normaliseOptions(merged, { trustSet: true });
+  const { json, currentDate } = normaliseOptions(merged, { trustSet: true, profile });
   let ts = set.compiled.get(json);
   if (!ts) {
     const b = new ctx.glue.WasmTrustBuilder();
@@ -57,14 +59,25 @@ export function createTrustSet(ctx, entries, baseOptions) {
     const clientIds = [];
     if (e.clientId !== undefined) clientIds.push(nonEmptyString(`entries[${i}].clientId`, e.clientId));
     if (e.clientIds !== undefined) clientIds.push(...stringList(`entries[${i}].clientIds`, e.clientIds));
-    return {
-      issuer: nonEmptyString(`entries[${i}].issuer`, e.issuer),
-      keys: toKeySet(ctx, e.keys, `createTrustSet: entries[${i}]`),
-      clientIds,
-    };
+    const keys = keySetOf(ctx, e.keys);
+    if (!keys) throw new TypeError(`createTrustSet: entries[${i}]: keys must be a JwkSet or a JWK Set object`);
+    return { issuer: nonEmptyString(`entries[${i}].issuer`, e.issuer), keys, clientIds };
   });
-  // Validate the base options now (and the per-profile requirements via the core).
   const set = new TrustSet(list, baseOptions === undefined ? {} : baseOptions);
-  compileTrustSet(ctx, set, undefined);
+  // The option types are checked now; the profile's requirements too when the base options
+  // name the profile (else the call's default profile decides, at the first call).
+  if (set.baseOptions.profile === undefined) normaliseOptions(set.baseOptions, { trustSet: true });
+  else compileTrustSet(ctx, set, undefined);
   return set;
+}
+
+/** Verification with a trust set, synchronously with the built-in RSA. */
+export function verifyTrust(ctx, set, token, options, profile) {
+  const { ts, currentDate } = compileTrustSet(ctx, set, options, profile);
+  return accepted(ts.verify(token, nowSeconds(currentDate)), token);
+}
+
+/** Verification with a trust set on the async path. */
+export async function verifyTrustAsync(ctx, set, token, options, profile) {
+  return verifyTrust(ctx, set, token, options, profile);
 }

@@ -10,8 +10,9 @@ import {
 } from './helpers.mjs';
 
 const API = [
-  'JwkSet', 'OidcEdgeError', 'createRemoteJWKSet', 'createTrustSet', 'createVerifier',
-  'discover', 'inspect', 'verifyIdToken', 'verifyIdTokenAsync',
+  'BearerError', 'JwkSet', 'OidcEdgeError', 'bearerToken', 'challenge', 'createRemoteJWKSet',
+  'createTrustSet', 'createVerifier', 'discover', 'inspect', 'verifyAccessToken',
+  'verifyAccessTokenAsync', 'verifyIdToken', 'verifyIdTokenAsync', 'workersCacheStorage',
 ];
 
 test('the consumer project lives outside the repository', () => {

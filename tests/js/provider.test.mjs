@@ -47,9 +47,20 @@ test('an ID token from oidc-provider verifies (sync with its JWKS, async through
   await assert.rejects(m.verifyIdTokenAsync(idToken, op, { issuer: secondary.issuer, clientId: webClient(primary) }), TypeError);
 });
 
-test('discovery: the document issuer must equal the configured one', async () => {
-  await assert.rejects(m.discover(`${primary.issuer}/`), (e) => e instanceof m.OidcEdgeError && e.kind === 'jwks_unavailable' && /issuer/.test(e.message));
-  await assert.rejects(m.discover(`${primary.origin}/nowhere`), (e) => e.kind === 'jwks_unavailable');
+test('discovery: the document issuer must equal the configured one (else a TypeError: the configuration is wrong)', async () => {
+  await assert.rejects(m.discover(`${primary.issuer}/`), (e) => e instanceof TypeError && /issuer/.test(e.message));
+  // an issuer list naming the discovered issuer is fine; one that does not is a TypeError
+  const op = await m.discover(primary.issuer);
+  const { idToken } = await getIdToken(primary);
+  const clientId = webClient(primary);
+  assert.ok(await m.verifyIdTokenAsync(idToken, op, { issuer: [secondary.issuer, primary.issuer], clientId }));
+  await assert.rejects(m.verifyIdTokenAsync(idToken, op, { issuer: [secondary.issuer], clientId }), TypeError);
+  // options.issuer only for a {tenantid} template
+  await assert.rejects(m.discover(primary.issuer, { issuer: secondary.issuer }), TypeError);
+  await assert.rejects(m.discover(primary.issuer, { issuer: 'https://login.example/{tenantid}/v2.0' }), TypeError, 'the document does not publish that template');
+  // fetch failures stay key-fetch errors, with the core's code and check
+  await assert.rejects(m.discover(`${primary.origin}/nowhere`),
+    (e) => e instanceof m.OidcEdgeError && e.kind === 'jwks_unavailable' && e.code === 'ERR_JOSE_GENERIC' && e.check === 'key' && e.status === 503);
   await assert.rejects(m.discover('http://example.com/op'), TypeError, 'http only for loopback');
 });
 

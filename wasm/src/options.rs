@@ -57,7 +57,13 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
     for (name, v) in members {
         match name.as_str() {
             "profile" => profile = string(v)?,
-            "issuer" => o.issuer = string(v)?,
+            "issuer" => {
+                let mut list = strings(v)?;
+                if list.len() > 1 {
+                    return Err(config("several issuers are not supported yet"));
+                }
+                o.issuer = list.pop();
+            }
             "client_ids" => o.client_ids = strings(v)?,
             "audience" => o.audience = strings(v)?,
             "algorithms" => algorithm_names = strings(v)?,
