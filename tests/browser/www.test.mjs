@@ -1,5 +1,6 @@
 // The www/ demo page end to end in Chromium: a real token from oidc-provider pasted with its
-// JWK Set, then checked through discovery, then a failing nonce; screenshots go to artifacts/.
+// JWK Set, then checked through discovery, then a failing nonce; an access token; "Sign in"
+// (authorization code flow with PKCE) against a real provider; screenshots go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -125,4 +126,61 @@ test('the page loads nothing from outside (no external fonts, scripts or CDNs)',
     + fs.readFileSync(path.join(ROOT, 'www/app.js'), 'utf8');
   assert.doesNotMatch(html, /https?:\/\/(?!op\.example\.com|server\.example\.com)[a-z0-9.-]+\//i);
   assert.doesNotMatch(html, /@import|@font-face/);
+});
+
+test('Sign in: the authorization code flow with PKCE against a real provider, then the ID token of the token response checked', async () => {
+  const { page } = browser;
+  const redirect = `${server.url}/www/`;
+  const spa = await startProvider({
+    name: 'spa',
+    issuerPath: '/spa',
+    extraClients: [{
+      client_id: 'www-spa', redirect_uris: [redirect], response_types: ['code'], grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'none', scope: 'openid profile email', id_token_signed_response_alg: 'RS256',
+    }],
+  });
+  try {
+    // a link can fill in the provider and the client (the demo's does)
+    await page.goto(`${redirect}?issuer=${encodeURIComponent(spa.issuer)}&client_id=www-spa`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    assert.equal(await page.textContent('#redirect-uri'), redirect);
+    assert.equal(await page.inputValue('#issuer'), spa.issuer);
+    assert.equal(await page.inputValue('#client'), 'www-spa');
+    const authRequests = [];
+    page.on('request', (r) => { if (r.url().startsWith(`${spa.issuer}/auth`)) authRequests.push(new URL(r.url())); });
+    await page.click('#signin');
+    await page.waitForSelector('body[data-signin]', { timeout: 30000 });
+    await page.waitForSelector('body[data-checked]', { timeout: 30000 });
+    assert.equal(await page.getAttribute('body', 'data-signin'), 'done', await page.textContent('#signin-steps'));
+    // the authorization request: PKCE S256, state, nonce, this page as the redirect URI
+    const q = authRequests[0].searchParams;
+    assert.equal(q.get('response_type'), 'code');
+    assert.equal(q.get('code_challenge_method'), 'S256');
+    assert.match(q.get('code_challenge'), /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(q.get('state') && q.get('nonce'));
+    assert.equal(q.get('redirect_uri'), redirect);
+    // the code is gone from the address bar, the pending request from storage
+    assert.equal(page.url(), redirect);
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(spa.requestCounts.token, 1);
+    // the ID token verified: nonce (the one sent), at_hash against the access token, every check
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'valid', await page.textContent('#verdict'));
+    assert.equal(await page.inputValue('#nonce'), q.get('nonce'));
+    assert.ok((await page.inputValue('#access-token')).length > 0, 'the access token of the response');
+    const states = await checkStates(page);
+    assert.equal(states.nonce, 'pass');
+    assert.equal(states.hashes, 'pass');
+    assert.deepEqual(Object.values(states).filter((s) => s === 'fail' || s === 'not-reached'), []);
+    assert.match(await page.textContent('#claims'), /user-1234/);
+    assert.match(await page.textContent('#signin-steps'), /state matched/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'www-signin.png'), fullPage: true });
+
+    // a redirect back that this tab did not start (a replayed or injected code) is refused
+    await page.goto(`${redirect}?code=stolen&state=whatever`);
+    await page.waitForSelector('body[data-signin="failed"]', { timeout: 30000 });
+    assert.match(await page.textContent('#signin-steps'), /started no sign-in/);
+    assert.equal(spa.requestCounts.token, 1, 'no token request for it');
+  } finally {
+    await spa.close();
+  }
 });
