@@ -32,4 +32,4 @@ export OIDC_EDGE_CONSUMER
 echo "run.sh: consumer project: $OIDC_EDGE_CONSUMER"
 
 export WRANGLER_SEND_METRICS=false
-node --test --test-concurrency=2 tests/js/*.test.mjs tests/browser/*.test.mjs
+node --test --test-concurrency=2 tests/js/*.test.mjs tests/js/middleware/*.test.mjs tests/browser/*.test.mjs

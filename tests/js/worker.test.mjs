@@ -1,19 +1,15 @@
-// Cloudflare Workers: a small JS worker importing the installed package, bundled by wrangler as a
-// user's deploy would be (`wrangler deploy --dry-run`, which picks the `workerd` export
-// condition and keeps the .wasm a separate module), then run in workerd through miniflare's
-// programmatic API (modulesRules with CompiledWasm). It verifies a real token from
+// Cloudflare Workers: a small JS worker importing the installed package, bundled by wrangler and
+// run in workerd through miniflare (workerd.mjs). It verifies a real token from
 // oidc-provider with local keys (wasm RSA), with WebCrypto, and with a remote key set (also one
 // kept in the Cache API, restored by a second workerd instance without fetching).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Miniflare } from 'miniflare';
 import { getIdToken, startProvider } from '../support/op.mjs';
 import { startFaultProxy } from '../support/faults.mjs';
-import { NODE_MODULES, consumerDir } from './helpers.mjs';
+import { bundleWorker, startWorkerd } from './workerd.mjs';
 
 const WORKER = `
 import { JwkSet, createRemoteJWKSet, verifyIdToken, verifyIdTokenAsync, workersCacheStorage, OidcEdgeError } from 'oidc-edge';
@@ -69,50 +65,21 @@ let px; // fault proxy in front of the provider: slows the JWKS down on demand
 let mf;
 let dist; // the wrangler bundle
 
-/** workerd (miniflare) running the bundle; `extra` adds Miniflare options. */
-async function startWorkerd(extra = {}) {
-  const instance = new Miniflare({
-    modules: true,
-    scriptPath: path.join(dist, 'worker.js'),
-    modulesRoot: dist, // module names relative to the bundle (it lives outside the cwd)
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2026-04-20',
-    cf: false,
-    host: '127.0.0.1',
-    bindings: {
-      ISSUER: op.issuer,
-      CLIENT_ID: op.clients.authorizationCode.clientId,
-      JWKS: JSON.stringify(op.jwks()),
-      JWKS_URL: `${px.url}/edge/jwks`,
-    },
-    ...extra,
-  });
-  await instance.ready;
-  return instance;
+/** workerd running the bundle, with this suite's bindings; `extra` adds Miniflare options. */
+function startWorker(extra) {
+  return startWorkerd(dist, {
+    ISSUER: op.issuer,
+    CLIENT_ID: op.clients.authorizationCode.clientId,
+    JWKS: JSON.stringify(op.jwks()),
+    JWKS_URL: `${px.url}/edge/jwks`,
+  }, extra);
 }
 
 before(async () => {
   op = await startProvider({ name: 'edge', issuerPath: '/edge' });
   px = await startFaultProxy({ upstream: op.origin, name: 'edge' });
-  const dir = path.join(consumerDir(), 'worker');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'worker.mjs'), WORKER);
-  fs.writeFileSync(path.join(dir, 'wrangler.toml'), 'name = "oidc-edge-consumer"\nmain = "worker.mjs"\ncompatibility_date = "2026-04-20"\n');
-  dist = path.join(dir, 'dist');
-  fs.rmSync(dist, { recursive: true, force: true });
-  execFileSync(path.join(NODE_MODULES, '.bin/wrangler'), ['deploy', '--dry-run', '--outdir', dist], {
-    cwd: dir,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_UPDATE_NOTIFIER: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const bundle = fs.readFileSync(path.join(dist, 'worker.js'), 'utf8');
-  assert.match(bundle, /oidc-edge\/dist\/workerd\.mjs/, 'wrangler picked the workerd entry');
-  const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
-  assert.equal(wasm.length, 1, 'the .wasm stays a separate module');
-  mf = await startWorkerd();
+  dist = bundleWorker('worker', WORKER);
+  mf = await startWorker();
 });
 
 after(async () => {
@@ -182,7 +149,7 @@ test('Workers Cache API storage: a second workerd instance (a new isolate) verif
   const cachePersist = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-cache-'));
   try {
     op.resetCounts();
-    const first = await startWorkerd({ cachePersist });
+    const first = await startWorker({ cachePersist });
     try {
       const r = await call('/stored', idToken, first);
       assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -190,7 +157,7 @@ test('Workers Cache API storage: a second workerd instance (a new isolate) verif
     } finally {
       await first.dispose();
     }
-    const second = await startWorkerd({ cachePersist });
+    const second = await startWorker({ cachePersist });
     try {
       const r = await call('/stored', idToken, second);
       assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -200,7 +167,7 @@ test('Workers Cache API storage: a second workerd instance (a new isolate) verif
       await second.dispose();
     }
     // without the shared cache, a new instance fetches (the count above is not luck)
-    const third = await startWorkerd();
+    const third = await startWorker();
     try {
       assert.equal((await call('/stored', idToken, third)).status, 200);
       assert.equal(op.requestCounts.jwks ?? 0, 2);
