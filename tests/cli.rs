@@ -86,7 +86,7 @@ fn valid_token_exit_0_with_header_and_claims() {
 #[test]
 fn invalid_token_exit_1_with_kind_code_claim() {
     let jwks = jwks_file();
-    let expired = id_token(&with(claims(), json!({"exp": NOW - 1})));
+    let expired = id_token(&with(claims(), json!({"exp": NOW - 30})));
     let mut args = base_args(&jwks);
     args.push(expired);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex, Weak};
 
-use oidc_edge::{ErrorKind, JwkSet, Profile, Verifier, VerifyOptions};
+use oidc_edge::{ErrorKind, JwkSet, Profile, Verifier, VerifyOptions, DEFAULT_CLOCK_TOLERANCE};
 use serde_json::{json, Value};
 
 const API_AUDIENCE: &str = "https://api.example.test";
@@ -301,7 +301,7 @@ fn num(claims: &Value, name: &str) -> i64 {
 
 fn id_token_verifier(issuer: &str, client_id: &str, nonce: &str) -> Verifier {
     Verifier::new(VerifyOptions {
-        issuer: Some(issuer.to_owned()),
+        issuer: vec![issuer.to_owned()],
         client_ids: vec![client_id.to_owned()],
         nonce: Some(nonce.to_owned()),
         ..VerifyOptions::default()
@@ -312,7 +312,7 @@ fn id_token_verifier(issuer: &str, client_id: &str, nonce: &str) -> Verifier {
 fn at_jwt_verifier(issuer: &str) -> Verifier {
     Verifier::new(VerifyOptions {
         profile: Profile::AtJwt,
-        issuer: Some(issuer.to_owned()),
+        issuer: vec![issuer.to_owned()],
         audience: vec![API_AUDIENCE.to_owned()],
         ..VerifyOptions::default()
     })
@@ -461,7 +461,14 @@ fn id_token_at_exp_is_expired() {
         nonce,
     );
     let exp = num(&claims, "exp");
-    assert_eq!(kind_of(v.verify(&token, &keys, exp)), ErrorKind::Expired);
+    // The default clock tolerance (30 s) keeps it valid until exp + 30.
+    let tol = DEFAULT_CLOCK_TOLERANCE as i64;
+    v.verify(&token, &keys, exp + tol - 1)
+        .expect("valid within the clock tolerance");
+    assert_eq!(
+        kind_of(v.verify(&token, &keys, exp + tol)),
+        ErrorKind::Expired
+    );
     assert_eq!(
         kind_of(v.verify(&token, &keys, exp + 3600)),
         ErrorKind::Expired
@@ -514,7 +521,11 @@ fn client_credentials_at_jwt_is_valid_with_the_at_jwt_profile() {
             Value::String(p.client(region, "clientCredentials"))
         );
         assert_eq!(
-            kind_of(v.verify(&token, &keys, num(&claims, "exp"))),
+            kind_of(v.verify(
+                &token,
+                &keys,
+                num(&claims, "exp") + DEFAULT_CLOCK_TOLERANCE as i64
+            )),
             ErrorKind::Expired
         );
 
@@ -522,7 +533,7 @@ fn client_credentials_at_jwt_is_valid_with_the_at_jwt_profile() {
         let only = |ids: Vec<String>| {
             Verifier::new(VerifyOptions {
                 profile: Profile::AtJwt,
-                issuer: Some(p.issuer(region)),
+                issuer: vec![p.issuer(region)],
                 audience: vec![API_AUDIENCE.to_owned()],
                 client_ids: ids,
                 ..VerifyOptions::default()
@@ -538,7 +549,7 @@ fn client_credentials_at_jwt_is_valid_with_the_at_jwt_profile() {
         // another resource server
         let other_api = Verifier::new(VerifyOptions {
             profile: Profile::AtJwt,
-            issuer: Some(p.issuer(region)),
+            issuer: vec![p.issuer(region)],
             audience: vec!["https://other.example.test".to_owned()],
             ..VerifyOptions::default()
         })
@@ -558,7 +569,7 @@ fn client_credentials_at_jwt_is_invalid_typ_as_an_id_token() {
     let client = p.client("primary", "clientCredentials");
     let v = Verifier::new(VerifyOptions {
         profile: Profile::IdToken,
-        issuer: Some(p.issuer("primary")),
+        issuer: vec![p.issuer("primary")],
         client_ids: vec![client],
         ..VerifyOptions::default()
     })

@@ -145,9 +145,10 @@ proptest! {
     fn trust_set_mutations_never_verify(pos in any::<prop::sample::Index>(), byte in 0x21u8..0x7f) {
         let f = fixture();
         let ts = TrustSet::new(VerifyOptions::default(), vec![TrustedIssuer {
-            issuer: mint::ISS.into(),
-            keys: f.keys.clone(),
+            issuer: vec![mint::ISS.into()],
+            keys: Some(f.keys.clone()),
             client_ids: vec![mint::CLIENT.into()],
+            ..TrustedIssuer::default()
         }]).unwrap();
         prop_assert!(ts.verify(&f.token, NOW).is_ok());
         let mut bytes = f.token.clone().into_bytes();

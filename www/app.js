@@ -50,7 +50,7 @@ const CHECKS = [
   { id: 'hashes', step: '3.1.3.8 / 3.3.2.11', what: 'at_hash / c_hash against the access token / code', skip: (o) => !o.accessToken && 'no access token or code given', pass: (r) => (r.payload?.at_hash ? 'at_hash matches the access token' : 'at_hash absent (optional in the code flow)') },
   { id: 'required', step: 'Core section 2 · RFC 9068 2.2', what: 'Required claims present', pass: (r) => (r.payload?.sub === undefined ? 'present' : `sub ${r.payload.sub}`) },
   { id: 'cnf', step: 'RFC 9449 · RFC 8705', what: 'A bearer access token carries no cnf (a sender-constrained token needs its proof)', skip: (o) => !isAccess(o) && 'ID token', pass: 'no cnf: a bearer token' },
-  { id: 'scope', step: 'RFC 6750 3.1', what: 'Required scopes (scope or scp) and roles present', skip: (o) => !o.requiredScopes && 'no scopes required', pass: (r) => scopesOf(r.payload).join(' ') },
+  { id: 'scope', step: 'RFC 6750 3.1', what: 'Required scopes (scope or scp) and roles present', skip: (o) => !o.requiredScopes && !o.requiredRoles && 'no scopes or roles required', pass: (r) => scopesOf(r.payload).join(' ') },
 ];
 
 /** The claim an access token names its client with: the first of client_id, azp, cid (Okta),

@@ -23,7 +23,7 @@ fn keys() -> &'static JwkSet {
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        issuer: Some("https://op.example.test".into()),
+        issuer: vec!["https://op.example.test".into()],
         client_ids: vec!["client-1".into()],
         audience: vec!["api".into()],
         algorithms: Algorithm::ALL.to_vec(),
@@ -51,14 +51,16 @@ fn trust() -> &'static TrustSet {
             options(),
             vec![
                 TrustedIssuer {
-                    issuer: "https://op.example.test".into(),
-                    keys: keys().clone(),
+                    issuer: vec!["https://op.example.test".into()],
+                    keys: Some(keys().clone()),
                     client_ids: vec!["client-1".into()],
+                    ..TrustedIssuer::default()
                 },
                 TrustedIssuer {
-                    issuer: "https://op2.example.test".into(),
-                    keys: JwkSet::default(),
+                    issuer: vec!["https://op2.example.test".into()],
+                    keys: Some(JwkSet::default()),
                     client_ids: vec!["client-2".into()],
+                    ..TrustedIssuer::default()
                 },
             ],
         )

@@ -9,14 +9,16 @@ fn trust() -> TrustSet {
         VerifyOptions::default(),
         vec![
             TrustedIssuer {
-                issuer: ISS.into(),
-                keys: jwks(&["test-a"]),
+                issuer: vec![ISS.into()],
+                keys: Some(jwks(&["test-a"])),
                 client_ids: vec!["primary-client".into()],
+                ..TrustedIssuer::default()
             },
             TrustedIssuer {
-                issuer: ISS2.into(),
-                keys: jwks(&["test-b"]),
+                issuer: vec![ISS2.into()],
+                keys: Some(jwks(&["test-b"])),
                 client_ids: vec!["secondary-client".into()],
+                ..TrustedIssuer::default()
             },
         ],
     )
@@ -103,9 +105,10 @@ fn trust_set_binds_issuer_keys_and_client_ids() {
 fn trust_set_config_errors() {
     assert!(TrustSet::new(VerifyOptions::default(), vec![]).is_err());
     let entry = TrustedIssuer {
-        issuer: ISS.into(),
-        keys: jwks(&["test-a"]),
+        issuer: vec![ISS.into()],
+        keys: Some(jwks(&["test-a"])),
         client_ids: vec!["c".into()],
+        ..TrustedIssuer::default()
     };
     assert!(TrustSet::new(VerifyOptions::default(), vec![entry.clone(), entry.clone()]).is_err());
     let no_client = TrustedIssuer {
@@ -120,4 +123,142 @@ fn trust_set_config_errors() {
             .len(),
         1
     );
+}
+
+#[test]
+fn route_names_the_entry_before_any_key_is_needed() {
+    // The secondary's keys are "remote": the trust set has none for it.
+    let ts = TrustSet::new(
+        VerifyOptions::default(),
+        vec![
+            TrustedIssuer {
+                issuer: vec![ISS.into()],
+                keys: Some(jwks(&["test-a"])),
+                client_ids: vec!["primary-client".into()],
+                ..TrustedIssuer::default()
+            },
+            TrustedIssuer {
+                issuer: vec![ISS2.into(), "op2.example.test".into()],
+                keys: None,
+                client_ids: vec!["secondary-client".into()],
+                ..TrustedIssuer::default()
+            },
+        ],
+    )
+    .unwrap();
+    let secondary = with(claims(), json!({"iss": ISS2, "aud": "secondary-client"}));
+    let t = mint(Algorithm::RS256, "test-b", &header("test-b"), &secondary);
+    let routed = ts.route(&t).unwrap();
+    assert_eq!((routed.issuer_index(), routed.kid()), (1, Some("test-b")));
+    // Without keys supplied, the remote entry cannot verify.
+    let e = ts.verify(&t, NOW).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::JwksUnavailable);
+    assert_eq!(
+        ts.entry_keys(1).unwrap_err().kind(),
+        ErrorKind::JwksUnavailable
+    );
+    // With the keys the adapter fetched for that entry, it verifies.
+    let fetched = jwks(&["test-b"]);
+    let ok2 = ts
+        .verify_routed(ts.route(&t).unwrap(), &fetched, NOW)
+        .unwrap();
+    assert_eq!(ok2.issuer_index, 1);
+    // The second name of the same entry routes there too.
+    let alias = with(secondary.clone(), json!({"iss": "op2.example.test"}));
+    let t2 = mint(Algorithm::RS256, "test-b", &header("test-b"), &alias);
+    assert_eq!(ts.route(&t2).unwrap().issuer_index(), 1);
+    // Routing checks structure and header only: a bad signature is found later.
+    let forged = mint(Algorithm::RS256, "test-a", &header("test-b"), &secondary);
+    assert_eq!(ts.route(&forged).unwrap().issuer_index(), 1);
+    let e = ts
+        .verify_routed(ts.route(&forged).unwrap(), &fetched, NOW)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadSignature);
+    // A header refused by policy, or an unknown iss, never names an entry.
+    let none = mint(
+        Algorithm::RS256,
+        "test-b",
+        &json!({"alg": "none"}),
+        &secondary,
+    );
+    assert_eq!(
+        ts.route(&none).unwrap_err().kind(),
+        ErrorKind::AlgNotAllowed
+    );
+    let unknown = mint(
+        Algorithm::RS256,
+        "test-b",
+        &header("test-b"),
+        &with(secondary, json!({"iss": "https://evil"})),
+    );
+    assert_eq!(
+        ts.route(&unknown).unwrap_err().kind(),
+        ErrorKind::IssMismatch
+    );
+}
+
+#[test]
+fn entries_take_templates_and_their_own_audience() {
+    const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    let base = VerifyOptions {
+        profile: Profile::Jwt,
+        audience: vec!["api://default".into()],
+        ..VerifyOptions::default()
+    };
+    let ts = TrustSet::new(
+        base,
+        vec![
+            TrustedIssuer {
+                issuer: vec!["https://login.microsoftonline.com/{tenantid}/v2.0".into()],
+                allowed_tenants: vec![TENANT.into()],
+                keys: Some(jwks(&["test-a"])),
+                audience: vec!["api://entra-app".into()],
+                ..TrustedIssuer::default()
+            },
+            TrustedIssuer {
+                issuer: vec![ISS.into()],
+                keys: Some(jwks(&["test-b"])),
+                ..TrustedIssuer::default()
+            },
+        ],
+    )
+    .unwrap();
+    let entra_iss = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+    let entra = json!({"iss": entra_iss, "tid": TENANT, "aud": "api://entra-app", "exp": NOW + 60});
+    let t = mint(Algorithm::RS256, "test-a", &header("test-a"), &entra);
+    assert_eq!(ts.verify(&t, NOW).unwrap().issuer_index, 0);
+    // The entry's audience replaces the base's; the other entry keeps the base's.
+    let wrong = with(entra.clone(), json!({"aud": "api://default"}));
+    let t = mint(Algorithm::RS256, "test-a", &header("test-a"), &wrong);
+    assert_eq!(
+        ts.verify(&t, NOW).unwrap_err().kind(),
+        ErrorKind::AudMismatch
+    );
+    let plain = json!({"iss": ISS, "aud": "api://default", "exp": NOW + 60});
+    let t = mint(Algorithm::RS256, "test-b", &header("test-b"), &plain);
+    assert_eq!(ts.verify(&t, NOW).unwrap().issuer_index, 1);
+    // A tenant the entry does not allow routes to it and fails there.
+    let other = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let foreign = with(
+        entra,
+        json!({"iss": format!("https://login.microsoftonline.com/{other}/v2.0"), "tid": other}),
+    );
+    let t = mint(Algorithm::RS256, "test-a", &header("test-a"), &foreign);
+    let e = ts.verify(&t, NOW).unwrap_err();
+    check(&e, ErrorKind::IssMismatch, CLAIM_FAILED, Some("tid"));
+    // A template entry without a tenant rule is refused at construction.
+    let bad = TrustedIssuer {
+        issuer: vec!["https://login.microsoftonline.com/{tenantid}/v2.0".into()],
+        keys: Some(jwks(&["test-a"])),
+        ..TrustedIssuer::default()
+    };
+    assert!(TrustSet::new(
+        VerifyOptions {
+            profile: Profile::Jwt,
+            audience: vec!["a".into()],
+            ..VerifyOptions::default()
+        },
+        vec![bad]
+    )
+    .is_err());
 }

@@ -28,9 +28,10 @@ impl WasmTrustBuilder {
     /// Adds an issuer with its client ids and (a copy of) its keys.
     pub fn add(&mut self, issuer: String, client_ids: Vec<String>, keys: &WasmKeys) {
         self.issuers.push(TrustedIssuer {
-            issuer,
-            keys: keys.set().clone(),
+            issuer: vec![issuer],
+            keys: Some(keys.set().clone()),
             client_ids,
+            ..TrustedIssuer::default()
         });
     }
 

@@ -301,7 +301,7 @@ fn verifier(
     };
     Verifier::new(VerifyOptions {
         profile: config.profile,
-        issuer: Some(issuer.clone()),
+        issuer: vec![issuer.clone()],
         client_ids,
         audience: if config.profile == Profile::AtJwt {
             config.audience.clone()
