@@ -14,6 +14,7 @@
 // Nothing may touch the glue at evaluation time, because the ES entries initialise the wasm
 // module after importing this file.
 
+import { cognitoUserPool } from './cognito.js';
 import { discover } from './discovery.js';
 import { OidcEdgeError } from './errors.js';
 import { BearerError, bearerToken, challenge } from './http.js';
@@ -60,6 +61,7 @@ export function createApi(glue) {
     createTrustSet: (entries, baseOptions) => createTrustSet(ctx, entries, baseOptions),
     createRemoteJWKSet: (url, options) => createRemoteJWKSet(ctx, url, options),
     discover: (issuer, options) => discover(ctx, issuer, options),
+    cognitoUserPool: (pool) => cognitoUserPool(ctx, pool),
     workersCacheStorage,
     bearerToken,
     challenge,

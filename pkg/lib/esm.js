@@ -16,6 +16,7 @@ export const {
   createTrustSet,
   createRemoteJWKSet,
   discover,
+  cognitoUserPool,
   workersCacheStorage,
   bearerToken,
   challenge,

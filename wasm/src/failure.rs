@@ -13,6 +13,7 @@ pub struct WasmFailure {
     status: u16,
     check: &'static str,
     claim: Option<String>,
+    reason: Option<&'static str>,
     message: String,
 }
 
@@ -48,6 +49,12 @@ impl WasmFailure {
         self.claim.clone()
     }
 
+    /// For claim failures, jose's reason (`"missing"`, `"invalid"`, `"check_failed"`).
+    #[wasm_bindgen(getter)]
+    pub fn reason(&self) -> Option<String> {
+        self.reason.map(String::from)
+    }
+
     /// A short message (never the token).
     #[wasm_bindgen(getter)]
     pub fn message(&self) -> String {
@@ -63,6 +70,7 @@ impl From<Error> for WasmFailure {
             status: e.kind().http_status(),
             check: e.check().id(),
             claim: e.claim().map(String::from),
+            reason: e.reason(),
             message: e.message().into(),
         }
     }
@@ -82,6 +90,7 @@ pub(crate) fn config(message: impl Into<String>) -> WasmFailure {
         status: 0,
         check: "",
         claim: None,
+        reason: None,
         message: message.into(),
     }
 }

@@ -17,10 +17,12 @@
 //! | `keys` | [`WasmKeys`]: a JWK Set and the memo of signatures verified with it |
 //! | `host` | the host-check seam: [`HostChecker`] and the verifier behind each memo |
 //! | `verifier` | [`WasmVerifier`] (one call, or [`WasmHostCheck`] between `begin` and `finish`) |
-//! | `trust` | [`WasmTrustBuilder`], [`WasmTrustSet`] |
+//! | `trust` | [`WasmTrustBuilder`], [`WasmTrustSet`]: entries, routing, verification with an entry's keys |
 //! | `keycache` | [`WasmKeyCache`] for remote keys, [`token_key_id`] |
+//! | `cognito` | [`cognito_user_pool`]: a Cognito pool's issuers and JWKS URL |
 //! | `result` | an accepted token's payload and header as one JSON string |
 
+mod cognito;
 mod failure;
 mod host;
 mod keycache;
@@ -30,6 +32,7 @@ mod result;
 mod trust;
 mod verifier;
 
+pub use cognito::cognito_user_pool;
 pub use failure::{adapter_failure, WasmFailure};
 pub use host::HostChecker;
 pub use keycache::{token_key_id, WasmKeyCache};
