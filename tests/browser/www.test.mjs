@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getIdToken, startProvider } from '../support/op.mjs';
-import { DIST, ROOT } from '../js/helpers.mjs';
+import { generateRsaJwk, getClientCredentialsToken, getIdToken, publicJwk, startProvider } from '../support/op.mjs';
+import { DIST, ROOT, signJwt } from '../js/helpers.mjs';
 import { openBrowser, realErrors, serveStatic } from './lib.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'artifacts');
@@ -119,6 +119,65 @@ test('the built-in example (OIDC Core 3.1.3.3) verifies, and fails as expired wi
   await page.fill('#client', '');
   await submit(page);
   assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'input');
+});
+
+test('an access token: profile jwt with an audience and required scopes; the claim that named the client and the scopes found', async () => {
+  const { page } = browser;
+  const token = (await getClientCredentialsToken(op, { scope: 'api:read api:write' })).access_token;
+  await load(page);
+  await page.check('input[name=kind][value=access]');
+  assert.equal(await page.isVisible('#audience'), true);
+  assert.equal(await page.isVisible('#nonce'), false);
+  await page.selectOption('#profile', 'jwt');
+  await page.fill('#token', token);
+  await page.fill('#jwks', JSON.stringify(op.jwks()));
+  await page.fill('#issuer', op.issuer);
+  await page.fill('#audience', op.audience);
+  await page.fill('#scopes', 'api:read');
+  await submit(page);
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'valid', await page.textContent('#verdict'));
+  assert.match(await page.textContent('#verdict'), /Valid access token/);
+  assert.equal(await page.getAttribute('#access-client', 'data-claim'), 'client_id');
+  assert.match(await page.textContent('#access-client'), new RegExp(op.clients.clientCredentials.clientId));
+  assert.equal(await page.textContent('#access-scopes'), 'api:read api:write');
+  let states = await checkStates(page);
+  assert.equal(states.scope, 'pass');
+  assert.equal(states.cnf, 'pass');
+  assert.equal(states.nonce, 'skipped');
+  assert.equal(states.azp, 'skipped');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'www-access.png'), fullPage: true });
+
+  // a scope the token lacks: 403-class failure at the last check, every other check passed
+  await page.fill('#scopes', 'api:admin');
+  await submit(page);
+  assert.equal(await page.getAttribute('#verdict', 'data-kind'), 'insufficient_scope');
+  states = await checkStates(page);
+  assert.equal(states.scope, 'fail');
+  assert.deepEqual(Object.entries(states).filter(([, st]) => st === 'fail').map(([id]) => id), ['scope']);
+  assert.match(await page.textContent('li[data-check="scope"]'), /insufficient_scope/);
+
+  // the wrong audience fails at aud, later checks not reached (the failing check is err.check)
+  await page.fill('#audience', 'https://other.example');
+  await submit(page);
+  states = await checkStates(page);
+  assert.equal(states.aud, 'fail');
+  assert.equal(states.exp, 'not-reached');
+
+  // an Okta-shaped token names its client in cid, with scp as a list
+  const key = await generateRsaJwk({ kid: 'okta-like' });
+  const now = Math.floor(Date.now() / 1000);
+  const okta = signJwt({ alg: 'RS256', kid: key.kid }, { iss: 'https://okta.example/oauth2/default', aud: 'api://default', cid: '0oa-client', scp: ['orders:read'], sub: 'u', iat: now, exp: now + 600 }, key);
+  await page.fill('#token', okta);
+  await page.fill('#jwks', JSON.stringify({ keys: [publicJwk(key)] }));
+  await page.fill('#issuer', 'https://okta.example/oauth2/default');
+  await page.fill('#audience', 'api://default');
+  await page.fill('#client', '0oa-client');
+  await page.fill('#scopes', 'orders:read');
+  await submit(page);
+  assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'valid', await page.textContent('#verdict'));
+  assert.equal(await page.getAttribute('#access-client', 'data-claim'), 'cid');
+  assert.equal(await page.textContent('#access-scopes'), 'orders:read');
+  assert.equal((await checkStates(page)).client, 'pass');
 });
 
 test('the page loads nothing from outside (no external fonts, scripts or CDNs)', async () => {
