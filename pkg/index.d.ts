@@ -321,53 +321,30 @@ export interface UntrustedToken {
   readonly signatureLength: number;
 }
 
-/** Verifies an access token (default profile `jwt`) synchronously with the built-in RSA (WebAssembly). */
-export function verifyAccessToken<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: KeySetInput,
-  options: VerifyOptions,
-): VerifyResult<P>;
-export function verifyAccessToken<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: TrustSet,
-  options?: TrustSetOptions,
-): VerifyResult<P>;
+/** A synchronous verification: with the built-in RSA (WebAssembly), local keys or a trust set of local keys. */
+export interface VerifyCall {
+  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput, options: VerifyOptions): VerifyResult<P>;
+  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: TrustSetOptions): VerifyResult<P>;
+}
 
-/** Verifies an access token (default profile `jwt`) with local, trusted-issuer or remote keys; the RSA step by the host where it can. */
-export function verifyAccessTokenAsync<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: KeySetInput | RemoteJWKSet,
-  options?: VerifyOptions,
-): Promise<VerifyResult<P>>;
-export function verifyAccessTokenAsync<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: TrustSet,
-  options?: TrustSetOptions,
-): Promise<VerifyResult<P>>;
+/**
+ * An asynchronous verification: local, trusted-issuer or remote keys; the RSA step uses
+ * node:crypto (Node, Deno, Bun) or WebCrypto (browsers, Workers) where available, else the
+ * built-in wasm RSA (the same verdicts).
+ */
+export interface VerifyAsyncCall {
+  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput | RemoteJWKSet, options?: VerifyOptions): Promise<VerifyResult<P>>;
+  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: TrustSetOptions): Promise<VerifyResult<P>>;
+}
 
-/** Verifies synchronously with the built-in RSA (WebAssembly). */
-export function verifyIdToken<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: KeySetInput,
-  options: VerifyOptions,
-): VerifyResult<P>;
-export function verifyIdToken<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: TrustSet,
-  options?: TrustSetOptions,
-): VerifyResult<P>;
-
-/** Verifies with local, trusted-issuer or remote keys; the RSA step uses node:crypto (Node, Deno, Bun) or WebCrypto (browsers, Workers) where available, else the built-in wasm RSA. */
-export function verifyIdTokenAsync<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: KeySetInput | RemoteJWKSet,
-  options?: VerifyOptions,
-): Promise<VerifyResult<P>>;
-export function verifyIdTokenAsync<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: TrustSet,
-  options?: TrustSetOptions,
-): Promise<VerifyResult<P>>;
+/** Verifies an access token (default profile `jwt`). */
+export const verifyAccessToken: VerifyCall;
+/** Verifies an access token (default profile `jwt`), also with remote keys. */
+export const verifyAccessTokenAsync: VerifyAsyncCall;
+/** Verifies an ID token (default profile `id_token`). */
+export const verifyIdToken: VerifyCall;
+/** Verifies an ID token (default profile `id_token`), also with remote keys. */
+export const verifyIdTokenAsync: VerifyAsyncCall;
 
 /** A verifier with fixed options, checked now (TypeError when they are unusable). */
 export function createVerifier(options: VerifyOptions): Verifier;
