@@ -26,7 +26,7 @@
 //! # }
 //! ```
 //!
-//! Features: `std` (default) adds nothing to the logic; `remote` adds [`remote`], remote JWK
+//! Features: `std` (default) adds nothing to the logic; `remote` adds the module `remote`, remote JWK
 //! Sets and discovery for Rust services (blocking HTTPS, driven by [`keycache`]); `cli` builds
 //! the `oidc-edge` binary (with `remote`).
 //!
