@@ -3,10 +3,12 @@
 //
 // Everything about tokens is decided by the Rust core. The modules beside this file only
 // translate: options.js checks option types (a wrong type is a TypeError) and turns
-// `currentDate` into the `now` the core expects; remote.js and fetch.js perform the HTTP fetches
-// the core's key cache asks for; host-crypto.js answers the core's signature checks on the async
-// path with the host's RSA; errors.js turns the core's failure records into `OidcEdgeError`
-// objects. No exception crosses the wasm boundary: every glue call returns a value or a
+// `currentDate` into the `now` the core expects; remote.js, discovery.js and fetch.js perform the
+// HTTP fetches the core's key cache asks for, and storage.js keeps fetched sets for other
+// processes; trust.js fetches the keys of the entry the core routes a token to; host-crypto.js
+// answers the core's signature checks on the async path with the host's RSA; errors.js turns
+// the core's failure records into `OidcEdgeError` objects; http.js reads bearer tokens from
+// requests and answers refused ones (RFC 6750). No exception crosses the wasm boundary: every glue call returns a value or a
 // `WasmFailure` record, and the host checker never throws.
 //
 // The modules are written once as ES modules; the build (scripts/build-pkg.sh) bundles them with
