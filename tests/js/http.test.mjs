@@ -92,6 +92,10 @@ test('challenge: 401 invalid_token, 403 insufficient_scope, 503 with Retry-After
   assert.equal(s.status, 403);
   assert.equal(s.headers['www-authenticate'], 'Bearer error="insufficient_scope", error_description="a required scope is missing", scope="api:read api:write"');
 
+  // a DPoP-bound token presented as a bearer token: the challenge names the DPoP scheme
+  const bound = new m.OidcEdgeError('the token is DPoP-bound', { kind: 'dpop_required', code: 'ERR_DPOP_REQUIRED', status: 401, claim: 'cnf' });
+  assert.equal(m.challenge(bound).headers['www-authenticate'], 'DPoP error="invalid_token", error_description="the token is DPoP-bound"');
+
   const down = new m.OidcEdgeError('the key set is unavailable', { kind: 'jwks_unavailable', code: 'ERR_JOSE_GENERIC', status: 503 });
   assert.deepEqual(m.challenge(down, { retryAfter: 7 }), { status: 503, headers: { 'retry-after': '7' }, body: { error: 'temporarily_unavailable', kind: 'jwks_unavailable', code: 'ERR_JOSE_GENERIC' } });
 
