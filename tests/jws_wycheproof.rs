@@ -35,7 +35,12 @@ fn verifier() -> Verifier {
 fn jws_verify(v: &Verifier, token: &str, keys: &JwkSet) -> Result<(), Error> {
     let p = v.begin(token, keys)?;
     let ok = p.signature_length_ok()
-        && BuiltinVerifier.verify(p.algorithm(), p.rsa_key(), p.signing_input(), p.signature());
+        && BuiltinVerifier.verify(
+            p.algorithm(),
+            p.public_key(),
+            p.signing_input(),
+            p.signature(),
+        );
     if ok {
         Ok(())
     } else {
