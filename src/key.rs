@@ -402,8 +402,49 @@ mod tests {
             assert_eq!(KeyKind::from_jwk(kty, crv), None, "{kty} {crv:?}");
         }
         for k in KeyKind::ALL {
-            assert!(k.is_supported(), "all families are on in the test build");
             assert!(k.default_algorithms().iter().all(|a| a.key_kind() == k));
+        }
+    }
+
+    /// One valid public JWK per kind (RFC 7638 3.1, RFC 7515 A.3, a test key, RFC 8037 A.2).
+    fn sample(kind: KeyKind) -> serde_json::Value {
+        match kind {
+            KeyKind::Rsa => {
+                serde_json::json!({"kty": "RSA", "e": "AQAB", "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"})
+            }
+            KeyKind::P256 => {
+                serde_json::json!({"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})
+            }
+            KeyKind::P384 => {
+                serde_json::json!({"kty": "EC", "crv": "P-384", "x": "2cAHCbzNQSqbu5DBvnMXigcf8aB8p1pbOsJ9a-aTlbKe7cTKafyQyeI6NeSb4NR5", "y": "XkRkBK9QS3GfVu7MG0AmDHH_Yyo_SnWbGPCP7X4_-TDvirINuKdOgAf7tHPL_xX8"})
+            }
+            KeyKind::Ed25519 => {
+                serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
+            }
+        }
+    }
+
+    /// Run in builds with a family left out too (`--no-default-features --features ...`): a
+    /// key of a family built in parses, one left out is unusable and says which feature.
+    #[test]
+    fn families_built_in_or_left_out() {
+        for kind in KeyKind::ALL {
+            let jwk = crate::Jwk::from_value(&sample(kind));
+            assert_eq!(jwk.key_kind(), Some(kind));
+            assert!(jwk.thumbprint().is_some(), "{kind:?}");
+            let alg = kind.default_algorithms()[0];
+            match jwk.check_usable(alg) {
+                Ok(key) => {
+                    assert!(kind.is_supported(), "{kind:?}");
+                    assert_eq!(key.kind(), kind);
+                }
+                Err(e) => {
+                    assert!(!kind.is_supported(), "{kind:?}: {e}");
+                    assert_eq!(e.kind(), crate::ErrorKind::KeyUnusable);
+                    assert!(e.message().contains(kind.feature()), "{e}");
+                    assert!(!alg.is_supported());
+                }
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 
 mod mint;
 
+use mint::unhex;
 use oidc_edge::signature::{BuiltinVerifier, SignatureVerifier};
 use oidc_edge::{Algorithm, Jwk};
 use serde_json::Value;
@@ -21,14 +22,6 @@ use serde_json::Value;
 fn load(name: &str) -> Value {
     let path = mint::vectors().join("wycheproof").join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// `valid` when `sig` verifies `msg` under `jwk` for `alg`, else `invalid`.
@@ -55,7 +48,7 @@ fn group_jwk(group: &Value, alg: Algorithm) -> Value {
         _ => panic!("a {alg} group without publicKeyJwk"),
     };
     let coordinate = |name: &str| {
-        let mut v = hex(group["publicKey"][name].as_str().unwrap());
+        let mut v = unhex(group["publicKey"][name].as_str().unwrap());
         while v.len() > len && v[0] == 0 {
             v.remove(0);
         }
@@ -90,8 +83,8 @@ fn run_file(entry: &Value) {
             let got = outcome(
                 alg,
                 &jwk,
-                &hex(t["msg"].as_str().unwrap()),
-                &hex(t["sig"].as_str().unwrap()),
+                &unhex(t["msg"].as_str().unwrap()),
+                &unhex(t["sig"].as_str().unwrap()),
             );
             match (expected, got) {
                 ("valid", "valid") => valid += 1,

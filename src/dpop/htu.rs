@@ -11,17 +11,18 @@
 //! - the dot segments `.` and `..` of the path removed (section 5.2.4).
 //!
 //! User information (`user@host`) is refused: an HTTP target URI has none (RFC 9110 4.2.4).
-//! Anything but printable ASCII is refused.
+//! Anything but printable ASCII before the query is refused.
 
 use alloc::string::String;
 
 /// `uri` in normal form, without query and fragment; `None` when it is not an absolute
 /// `http` / `https` URI with a host.
 pub fn normalize(uri: &str) -> Option<String> {
+    // The query and fragment are not compared, so they are not looked at either.
+    let uri = uri.split(['?', '#']).next().unwrap_or("");
     if !uri.bytes().all(|b| b.is_ascii_graphic()) {
         return None;
     }
-    let uri = uri.split(['?', '#']).next().unwrap_or("");
     let (scheme, rest) = uri.split_once(':')?;
     let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
@@ -43,7 +44,7 @@ pub fn normalize(uri: &str) -> Option<String> {
     }
     let mut out = scheme;
     out.push_str("://");
-    out.push_str(&percent_normalize(&host.to_ascii_lowercase(), false)?);
+    out.push_str(&percent_normalize(host, Part::Host)?);
     if let Some(port) = port {
         if port != default_port {
             out.push(':');
@@ -51,20 +52,34 @@ pub fn normalize(uri: &str) -> Option<String> {
         }
     }
     let path = if path.is_empty() { "/" } else { path };
-    out.push_str(&remove_dot_segments(&percent_normalize(path, true)?));
+    out.push_str(&remove_dot_segments(&percent_normalize(path, Part::Path)?));
     Some(out)
 }
 
-/// `host[:port]` (the host may be an IP literal in brackets): the host and the port number,
-/// `None` for an empty port. `None` overall when the port is not a 16-bit number.
+/// `host[:port]`: the host (a registered name, or an IP literal in brackets) and the port
+/// number, `None` for an empty port. `None` overall when the host holds characters a host
+/// cannot, or the port is not a 16-bit number.
 fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let (host, port) = match authority.rfind(':') {
-        // A colon inside an IP literal belongs to the address.
-        Some(i) if !authority.get(i..)?.contains(']') => {
-            let (host, colon_port) = authority.split_at_checked(i)?;
-            (host, colon_port.strip_prefix(':')?)
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let (host, rest) = authority.split_at_checked(end + 1)?;
+        let inner = host.get(1..end)?;
+        if !inner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.')
+        {
+            return None;
         }
-        _ => (authority, ""),
+        match rest {
+            "" => (host, ""),
+            _ => (host, rest.strip_prefix(':')?),
+        }
+    } else {
+        let (host, port) = authority.rsplit_once(':').unwrap_or((authority, ""));
+        if host.bytes().any(|b| matches!(b, b':' | b'[' | b']')) {
+            return None;
+        }
+        (host, port)
     };
     if port.is_empty() {
         return Some((host, None));
@@ -81,40 +96,46 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
     Some((host, Some(value)))
 }
 
+/// Which part of the URI [`percent_normalize`] works on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The host: case-insensitive, so its letters are lowered (not the hex of an encoding).
+    Host,
+    /// The path: `/` separates segments and stays as it is.
+    Path,
+}
+
 /// Percent-encodings normalised: unreserved characters decoded, the rest with upper-case hex;
-/// raw characters outside the URI syntax (`"`, `<`, `|`, ...) encoded. `/` stays as it is
-/// (a path separator) when `path`. `None` for a `%` not followed by two hex digits.
-fn percent_normalize(s: &str, path: bool) -> Option<String> {
+/// raw characters outside the URI syntax (`"`, `<`, `|`, ...) encoded. `None` for a `%` not
+/// followed by two hex digits.
+fn percent_normalize(s: &str, part: Part) -> Option<String> {
+    let literal = |b: u8| match part {
+        Part::Host => char::from(b.to_ascii_lowercase()),
+        Part::Path => char::from(b),
+    };
     let mut out = String::with_capacity(s.len());
     let mut bytes = s.bytes();
     while let Some(b) = bytes.next() {
         if b == b'%' {
             let hi = hex_value(bytes.next()?)?;
             let lo = hex_value(bytes.next()?)?;
-            push_byte(&mut out, (hi << 4) | lo);
+            let decoded = (hi << 4) | lo;
+            if is_unreserved(decoded) {
+                out.push(literal(decoded));
+            } else {
+                push_encoded(&mut out, decoded);
+            }
         } else if is_unreserved(b)
             || is_sub_delim(b)
-            || b == b':'
-            || b == b'@'
-            || b == b'['
-            || b == b']'
-            || (path && b == b'/')
+            || matches!(b, b':' | b'@' | b'[' | b']')
+            || (part == Part::Path && b == b'/')
         {
-            out.push(char::from(b));
+            out.push(literal(b));
         } else {
             push_encoded(&mut out, b);
         }
     }
     Some(out)
-}
-
-/// A decoded octet: unreserved ones as themselves, the others percent-encoded.
-fn push_byte(out: &mut String, b: u8) {
-    if is_unreserved(b) {
-        out.push(char::from(b));
-    } else {
-        push_encoded(out, b);
-    }
 }
 
 fn push_encoded(out: &mut String, b: u8) {
@@ -230,6 +251,11 @@ mod tests {
         );
         assert_eq!(n("http://[::1]/x").as_deref(), Some("http://[::1]/x"));
         assert_eq!(n("http://h/a%2fb").as_deref(), Some("http://h/a%2Fb"));
+        assert_eq!(n("http://%41%2f/").as_deref(), Some("http://a%2F/"));
+        assert_eq!(
+            n("http://[::FFFF:1.2.3.4]:80/").as_deref(),
+            Some("http://[::ffff:1.2.3.4]/")
+        );
         assert_eq!(n("http://h/a|b").as_deref(), n("http://h/a%7cb").as_deref());
         assert_eq!(
             n("http://h/a/b/../../c/./d/..").as_deref(),
@@ -268,6 +294,11 @@ mod tests {
             "https://h:65536/x",
             "https://h:8a/x",
             "https://h/%zz",
+            "http://::",
+            "http://[::1/x",
+            "http://[::1]x/",
+            "http://[a%41]/",
+            "http://h]/",
             "https://h/%4",
             "https://h/a b",
             "https://h/\u{e9}",

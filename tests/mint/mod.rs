@@ -108,6 +108,15 @@ pub fn b64(bytes: &[u8]) -> String {
     base64url::encode(bytes)
 }
 
+/// Octets of a hex string (Wycheproof's encoding).
+pub fn unhex(s: &str) -> Vec<u8> {
+    assert!(s.len().is_multiple_of(2), "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
 /// Signs `signing_input` with `alg` and the named test key (ECDSA as `r || s`).
 pub fn sign_raw(alg: Algorithm, key_name: &str, signing_input: &[u8]) -> Vec<u8> {
     use p256::ecdsa::signature::Signer;
@@ -217,4 +226,30 @@ pub fn with(mut base: Value, changes: Value) -> Value {
         }
     }
     base
+}
+
+/// The public JWK of a test key as a DPoP proof carries it: no `kid`, `use` or `alg`.
+pub fn bare_jwk(kid: &str) -> Value {
+    with(
+        jwk_json(kid),
+        json!({"kid": null, "use": null, "alg": null}),
+    )
+}
+
+/// The URL of the protected resource the DPoP tests call.
+pub const RESOURCE: &str = "https://api.example.test/orders";
+
+/// DPoP proof claims for `GET RESOURCE` at NOW.
+pub fn proof_claims() -> Value {
+    json!({"jti": "jti-1", "htm": "GET", "htu": RESOURCE, "iat": NOW})
+}
+
+/// A DPoP proof: header `typ` dpop+jwt, `alg`, the key's bare public JWK, with
+/// `header_changes` applied (see [`with`]), signed by the named test key.
+pub fn dpop_proof(alg: Algorithm, key_name: &str, header_changes: Value, claims: &Value) -> String {
+    let header = with(
+        json!({"typ": "dpop+jwt", "alg": alg.name(), "jwk": bare_jwk(key_name)}),
+        header_changes,
+    );
+    mint(alg, key_name, &header, claims)
 }

@@ -8,6 +8,8 @@ mod mint;
 mod access;
 mod claims;
 mod config;
+mod curves;
+mod dpop;
 mod header;
 mod issuers;
 mod keys;
