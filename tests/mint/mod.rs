@@ -74,6 +74,18 @@ pub fn key(name: &str) -> &'static RsaPrivateKey {
     }
 }
 
+/// The private JWK of an EC or Ed25519 test key (its public JWK plus `d`), for a provider
+/// that signs with it.
+pub fn private_jwk(kid: &str) -> Value {
+    let d = match test_key(kid) {
+        TestKey::P256(k) => k.to_bytes().to_vec(),
+        TestKey::P384(k) => k.to_bytes().to_vec(),
+        TestKey::Ed25519(k) => k.to_bytes().to_vec(),
+        TestKey::Rsa(_) => panic!("{kid}: RSA test keys are PEM only"),
+    };
+    with(jwk_json(kid), json!({ "d": b64(&d) }))
+}
+
 /// The public JWK Set of the test keys as JSON.
 pub fn jwks_json() -> Value {
     let text = std::fs::read_to_string(vectors().join("keys/core/public-jwks.json")).unwrap();
@@ -158,6 +170,15 @@ pub fn mint_raw(alg: Algorithm, key_name: &str, header: &str, payload: &str) -> 
     let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
     let sig = sign_raw(alg, key_name, input.as_bytes());
     format!("{input}.{}", b64(&sig))
+}
+
+/// `token` with one character in the middle of its signature changed (still canonical
+/// base64url: only the last character carries padding bits).
+pub fn corrupt_signature(token: &str) -> String {
+    let mut chars: Vec<char> = token.chars().collect();
+    let i = chars.len() - 10;
+    chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
 }
 
 /// A compact JWS of JSON header and payload values.
