@@ -59,8 +59,9 @@ pub fn providers() -> Arc<Providers> {
 /// Providers of their own (not shared) started with `serve --config` and this configuration
 /// (`{"regions": {name: startProvider options}}`, tests/support/README.md).
 pub fn providers_with_config(config: &Value) -> Providers {
-    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!(
         "oidc-edge-provider-{}-{n}.json",
         std::process::id()
