@@ -1,17 +1,16 @@
-//! Errors and results to HTTP (DESIGN.md sections 4 and 6b; RFC 6750 section 3).
+//! Edge verification's answers (RFC 6750 section 3), all made by the one response builder.
 //!
 //! | outcome | status | `WWW-Authenticate` | body |
 //! | --- | --- | --- | --- |
 //! | no token | 401 | `Bearer realm="oidc-edge"` | `{kind:"token_missing"}` |
-//! | unusable request (two tokens, bad body) | 400 | `Bearer error="invalid_request"` | `{kind:"invalid_request"}` |
-//! | token error | 401 | `Bearer error="invalid_token"` | `{kind, code, claim?, message}` |
-//! | `jwks_timeout` / `jwks_unavailable` | 503 + `Retry-After` | - | `{kind, code, message}` |
+//! | unusable request (two tokens, bad body, refused path) | 400 | `Bearer error="invalid_request"` | `{kind:"invalid_request"}` |
+//! | body over the route's limit | 413 | - | `{kind:"invalid_request"}` |
+//! | a core error kind | the kind's status in the core's table: 401 (`Bearer error="invalid_token"`), or 503 + `Retry-After` when the keys could not be had | see left | `{kind, code, claim?, message}` |
 //! | client directory (KV) unreachable | 503 + `Retry-After` | - | `{kind:"directory_unavailable"}` |
 //! | route policy: scope | 403 | `Bearer error="insufficient_scope", scope="..."` | `{kind:"insufficient_scope", claim:"scope", missing}` |
 //! | route policy: client | 403 | `Bearer error="insufficient_scope"` | `{kind:"client_not_allowed", claim:"client_id"}` |
-//! | not configured | 500 | - | `{error:"server_error", problems}` |
 //!
-//! Every response: JSON, `Cache-Control: no-store`, `X-Request-Id`. Bodies never echo the token.
+//! Bodies never echo the token.
 
 use oidc_edge::{Error, ErrorKind};
 use serde_json::{json, Map, Value};
@@ -20,29 +19,16 @@ use super::bearer::BearerError;
 use super::policy::Denied;
 use crate::http::HttpResponse;
 
-/// A JSON response with the fixed headers.
-pub fn json_response(status: u16, body: &Value, request_id: &str) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![
-            (
-                "Content-Type".into(),
-                "application/json;charset=UTF-8".into(),
-            ),
-            ("Cache-Control".into(), "no-store".into()),
-            ("X-Content-Type-Options".into(), "nosniff".into()),
-            ("X-Request-Id".into(), request_id.into()),
-        ],
-        body: serde_json::to_vec(body).unwrap_or_default(),
+/// The HTTP status of a core error kind: 503 when the keys to check the token could not be
+/// had (the token may be fine), 401 when the token is bad.
+pub fn status_of(kind: ErrorKind) -> u16 {
+    match kind {
+        ErrorKind::JwksTimeout | ErrorKind::JwksUnavailable => 503,
+        _ => 401,
     }
 }
 
-/// Whether an error means "we could not check" rather than "the token is bad".
-pub fn is_unavailable(kind: ErrorKind) -> bool {
-    matches!(kind, ErrorKind::JwksTimeout | ErrorKind::JwksUnavailable)
-}
-
-/// A core error: 401 `invalid_token`, or 503 with `Retry-After` for key fetch failures.
+/// A core error: its kind's status, with the challenge (401) or `Retry-After` (503).
 pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpResponse {
     let mut body = Map::new();
     body.insert("kind".into(), e.kind().as_str().into());
@@ -51,26 +37,25 @@ pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpRespo
         body.insert("claim".into(), c.into());
     }
     body.insert("message".into(), e.message().into());
-    let body = Value::Object(body);
-    if is_unavailable(e.kind()) {
-        json_response(503, &body, request_id)
-            .with_header("Retry-After", &retry_after_s.max(1).to_string())
+    let status = status_of(e.kind());
+    let r = HttpResponse::json(status, &Value::Object(body), request_id);
+    if status == 503 {
+        r.with_header("Retry-After", &retry_after_s.max(1).to_string())
     } else {
-        json_response(401, &body, request_id)
-            .with_header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
+        r.with_header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
     }
 }
 
 /// No token, or an unusable request.
 pub fn bearer_error(e: BearerError, request_id: &str) -> HttpResponse {
     match e {
-        BearerError::Missing => json_response(
+        BearerError::Missing => HttpResponse::json(
             401,
             &json!({"kind": "token_missing", "code": "ERR_JWS_INVALID", "message": "no bearer token"}),
             request_id,
         )
         .with_header("WWW-Authenticate", r#"Bearer realm="oidc-edge""#),
-        BearerError::Invalid(why) => json_response(
+        BearerError::Invalid(why) => HttpResponse::json(
             400,
             &json!({"kind": "invalid_request", "code": "ERR_JWS_INVALID", "message": why}),
             request_id,
@@ -79,9 +64,18 @@ pub fn bearer_error(e: BearerError, request_id: &str) -> HttpResponse {
     }
 }
 
+/// A body over the route's limit.
+pub fn too_large(request_id: &str) -> HttpResponse {
+    HttpResponse::json(
+        413,
+        &json!({"kind": "invalid_request", "code": "ERR_JWS_INVALID", "message": "request body too large"}),
+        request_id,
+    )
+}
+
 /// The client directory (KV) did not answer: like a key fetch failure, we could not check.
 pub fn directory_unavailable(retry_after_s: u64, request_id: &str) -> HttpResponse {
-    json_response(
+    HttpResponse::json(
         503,
         &json!({"kind": "directory_unavailable", "code": "ERR_CLIENT_DIRECTORY_UNAVAILABLE", "message": "client records unreachable"}),
         request_id,
@@ -94,15 +88,18 @@ pub fn denied(d: &Denied, request_id: &str) -> HttpResponse {
     match d {
         Denied::InsufficientScope(missing) => {
             let scope = missing.join(" ");
-            json_response(
+            HttpResponse::json(
                 403,
                 &json!({"kind": "insufficient_scope", "code": "ERR_JWT_CLAIM_VALIDATION_FAILED", "claim": "scope",
                         "message": "the token lacks a required scope", "missing": missing}),
                 request_id,
             )
-            .with_header("WWW-Authenticate", &format!(r#"Bearer error="insufficient_scope", scope="{scope}""#))
+            .with_header(
+                "WWW-Authenticate",
+                &format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
+            )
         }
-        Denied::ClientNotAllowed => json_response(
+        Denied::ClientNotAllowed => HttpResponse::json(
             403,
             &json!({"kind": "client_not_allowed", "code": "ERR_JWT_CLAIM_VALIDATION_FAILED", "claim": "client_id",
                     "message": "this client may not use this route"}),
@@ -110,15 +107,6 @@ pub fn denied(d: &Denied, request_id: &str) -> HttpResponse {
         )
         .with_header("WWW-Authenticate", r#"Bearer error="insufficient_scope""#),
     }
-}
-
-/// Edge verification is not (correctly) configured.
-pub fn not_configured(problems: &[String], request_id: &str) -> HttpResponse {
-    json_response(
-        500,
-        &json!({"error": "server_error", "error_description": "edge verification is not configured", "problems": problems}),
-        request_id,
-    )
 }
 
 /// `POST /verify` success: the verified claims, the logical client and the region.
@@ -135,39 +123,22 @@ pub fn verified(
             h.insert(name.into(), v.clone());
         }
     }
-    json_response(
+    HttpResponse::json(
         200,
         &json!({"active": true, "region": region, "client": client, "header": h, "claims": claims}),
         request_id,
     )
 }
 
-/// A key mirror: the issuer's own set as fetched, cacheable by others for its remaining freshness.
-pub fn mirror(raw: &str, fresh_for_s: u64, request_id: &str) -> HttpResponse {
-    HttpResponse {
-        status: 200,
-        headers: vec![
-            ("Content-Type".into(), "application/jwk-set+json".into()),
-            (
-                "Cache-Control".into(),
-                format!("public, max-age={fresh_for_s}"),
-            ),
-            ("X-Content-Type-Options".into(), "nosniff".into()),
-            ("Access-Control-Allow-Origin".into(), "*".into()),
-            ("X-Request-Id".into(), request_id.into()),
-        ],
-        body: raw.as_bytes().to_vec(),
-    }
-}
-
-/// 405 for a known edge path.
-pub fn method_not_allowed(allow: &'static str, request_id: &str) -> HttpResponse {
-    json_response(
-        405,
-        &json!({"error": "invalid_request", "error_description": "method not allowed"}),
-        request_id,
-    )
-    .with_header("Allow", allow)
+/// A key mirror: the issuer's set in its public form, cacheable by anyone for its remaining
+/// freshness.
+pub fn mirror(doc: &str, fresh_for_s: u64, request_id: &str) -> HttpResponse {
+    HttpResponse::new(200, request_id)
+        .with_body(doc.as_bytes().to_vec())
+        .set_header("Content-Type", "application/jwk-set+json")
+        .set_header("Cache-Control", &format!("public, max-age={fresh_for_s}"))
+        .without_header("Pragma")
+        .with_header("Access-Control-Allow-Origin", "*")
 }
 
 #[cfg(test)]
@@ -176,8 +147,7 @@ mod tests {
 
     #[test]
     fn token_errors_are_401_with_the_challenge() {
-        let e = Error::new(ErrorKind::Expired);
-        let r = token_error(&e, 5, "rid");
+        let r = token_error(&Error::new(ErrorKind::Expired), 5, "rid");
         assert_eq!(r.status, 401);
         assert_eq!(
             r.header("WWW-Authenticate"),
@@ -238,6 +208,7 @@ mod tests {
             (r.status, r.json_body().unwrap()["kind"].clone()),
             (403, json!("client_not_allowed"))
         );
+        assert_eq!(too_large("r").status, 413);
     }
 
     #[test]
@@ -245,6 +216,8 @@ mod tests {
         let r = mirror(r#"{"keys":[]}"#, 42, "r");
         assert_eq!(r.header("Cache-Control"), Some("public, max-age=42"));
         assert_eq!(r.header("Content-Type"), Some("application/jwk-set+json"));
+        assert_eq!(r.header("Pragma"), None);
+        assert_eq!(r.header("X-Request-Id"), Some("r"));
         assert_eq!(r.body, br#"{"keys":[]}"#);
     }
 }

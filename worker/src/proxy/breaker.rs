@@ -12,7 +12,7 @@
 //! OAuth 4xx answers are not failures: the upstream is up and answered. Callers report them as
 //! successes.
 
-use super::config::BreakerConfig;
+use crate::config::proxy::BreakerConfig;
 
 /// The breaker's state (observable for `/healthz` and tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,404 @@
+//! Edge verification's routes over [`Io`]: `POST /verify`, the key mirrors and the protected
+//! route.
+//!
+//! The issuer is chosen by the core's [`TrustSet`], built from each slot's current keys and
+//! rebuilt when a slot's set changes: the token's `iss` picks the entry, and only that entry's
+//! keys and policy check it. The flow around it:
+//!
+//! 1. The trust set checks structure, header (`alg` allow-list), `iss` and the key. A token
+//!    refused there with any other error than an unknown key is answered at once (an `alg`
+//!    outside the list or an unknown issuer never costs a fetch).
+//! 2. A key the issuer's slot does not know (or a set past its lifetime) makes that slot fetch,
+//!    once, as its policy allows ([`super::keys`]); then the trust set is asked again. If the
+//!    key is still unknown while the slot's last fetch failed, the answer is "cannot check"
+//!    (503), not "bad token".
+//! 3. After the signature and the claims: no key-bound token (`cnf`), the token's `client_id`
+//!    maps to one application of its issuer's region ([`super::clients`]), and `sub` is usable
+//!    as a header value.
+
+use core::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use oidc_edge::keycache::CacheDecision;
+use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
+use oidc_edge::{
+    Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, TrustedToken, VerifyOptions,
+};
+use serde_json::Value;
+
+use super::bearer::{self, BearerError};
+use super::clients::{logical_client, unknown_client, ClientMemo, LogicalClient};
+use super::keys::{self, KeySlot};
+use super::origin::{self, Identity};
+use super::policy;
+use super::respond;
+use crate::app::Outcome;
+use crate::config::{EdgeConfig, Secrets};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::io::Io;
+use crate::log::LogLine;
+use crate::regions::{Region, RegionMode};
+
+/// Trust sets kept per client-id hint (see [`EdgeState::trust`]).
+const TRUST_MEMO_CAP: usize = 64;
+
+/// Edge verification's state in isolate memory: one key slot per issuer, the trust sets built
+/// from them, the client mapping memo.
+#[derive(Debug)]
+pub struct EdgeState {
+    slots: Vec<RefCell<KeySlot>>,
+    trust: RefCell<TrustMemo>,
+    clients: RefCell<ClientMemo>,
+}
+
+#[derive(Debug, Default)]
+struct TrustMemo {
+    generations: Vec<u64>,
+    sets: BTreeMap<String, Rc<TrustSet>>,
+}
+
+/// Why a token was not accepted.
+enum Fail {
+    Bearer(BearerError),
+    Token(Error),
+    Directory,
+    Config(String),
+}
+
+/// A verified token and whom it belongs to.
+struct Checked {
+    verified: oidc_edge::Verified,
+    client: LogicalClient,
+}
+
+impl EdgeState {
+    /// State for a configuration: `separate` mode has a slot per region, `shared` one.
+    pub fn new(c: &EdgeConfig) -> EdgeState {
+        let slot = |name, issuer: &str, urls: Vec<String>| {
+            RefCell::new(KeySlot::new(name, issuer, urls, c.key_policy.clone()))
+        };
+        let slots = match c.mode {
+            RegionMode::Separate => vec![
+                slot("primary", &c.issuer_primary, vec![c.jwks_primary.clone()]),
+                slot(
+                    "secondary",
+                    &c.issuer_secondary,
+                    vec![c.jwks_secondary.clone()],
+                ),
+            ],
+            RegionMode::Shared => vec![slot(
+                "shared",
+                &c.issuer_primary,
+                vec![c.jwks_primary.clone(), c.jwks_secondary.clone()],
+            )],
+        };
+        EdgeState {
+            slots,
+            trust: RefCell::new(TrustMemo::default()),
+            clients: RefCell::new(ClientMemo::default()),
+        }
+    }
+
+    /// The slot holding `region`'s issuer keys (`shared`: the one slot).
+    fn slot_of_region(&self, region: Region) -> &RefCell<KeySlot> {
+        self.slots
+            .get(region.index())
+            .or_else(|| self.slots.first())
+            .unwrap_or_else(|| unreachable!("EdgeState::new makes one or two slots"))
+    }
+
+    /// The trust set over the slots' current keys. Entries follow the slots (`separate`:
+    /// primary then secondary; `shared`: the one issuer). The Cognito profile checks
+    /// `client_id` against each entry's allowed list, which only the client mapping can
+    /// decide, so there the token's own `client_id` is given (`hint`) and the mapping decides
+    /// after; one set per hint is kept (bounded), all dropped when a slot's keys change.
+    fn trust(&self, c: &EdgeConfig, hint: &str) -> Result<Rc<TrustSet>, Fail> {
+        let generations: Vec<u64> = self.slots.iter().map(|s| s.borrow().generation()).collect();
+        let mut memo = self.trust.borrow_mut();
+        if memo.generations != generations || memo.sets.len() >= TRUST_MEMO_CAP {
+            memo.sets.clear();
+            memo.generations = generations;
+        }
+        if let Some(t) = memo.sets.get(hint) {
+            return Ok(t.clone());
+        }
+        let client_ids = match c.profile {
+            Profile::CognitoAccess => vec![if hint.is_empty() { "-" } else { hint }.to_string()],
+            _ => Vec::new(),
+        };
+        let issuers = [&c.issuer_primary, &c.issuer_secondary];
+        let entries = self
+            .slots
+            .iter()
+            .zip(issuers)
+            .map(|(slot, issuer)| TrustedIssuer {
+                issuer: issuer.clone(),
+                keys: slot
+                    .borrow()
+                    .current()
+                    .cloned()
+                    .unwrap_or_else(JwkSet::default),
+                client_ids: client_ids.clone(),
+            })
+            .collect();
+        let base = VerifyOptions {
+            profile: c.profile,
+            audience: if c.profile == Profile::AtJwt {
+                c.audience.clone()
+            } else {
+                Vec::new()
+            },
+            algorithms: c.algorithms.clone(),
+            clock_tolerance: c.clock_tolerance,
+            ..VerifyOptions::default()
+        };
+        let set = Rc::new(
+            TrustSet::new(base, entries).map_err(|e| Fail::Config(e.message().to_string()))?,
+        );
+        memo.sets.insert(hint.to_string(), set.clone());
+        Ok(set)
+    }
+
+    /// The region a trust-set entry stands for (`shared`: the one issuer of both).
+    fn region_of_entry(&self, index: usize) -> Region {
+        if index == 1 {
+            Region::Secondary
+        } else {
+            Region::Primary
+        }
+    }
+}
+
+/// The trust-set entry a token names by its (untrusted) `iss`: only to know which slot to
+/// refresh when the entry does not know the token's key yet. The trust set itself decides
+/// the issuer of every verification.
+fn entry_of(trust: &TrustSet, token: &UntrustedToken<'_>) -> Option<usize> {
+    let payload = token.payload_json().ok()?;
+    let iss = payload.get("iss")?.as_str()?;
+    trust.issuers().iter().position(|e| e.issuer == iss)
+}
+
+/// Full verification with the chosen entry's fresh keys (the crate's own RSA).
+fn verify_with(trust: &TrustSet, token: &str, now: i64) -> Result<TrustedToken, Error> {
+    trust.verify(token, now)
+}
+
+async fn check<I: Io>(
+    c: &EdgeConfig,
+    state: &EdgeState,
+    token: &str,
+    io: &I,
+    log: &mut LogLine,
+) -> Result<Checked, Fail> {
+    let parsed = UntrustedToken::parse(token, DEFAULT_MAX_TOKEN_SIZE).map_err(Fail::Token)?;
+    let kid = parsed.kid().map(str::to_string);
+    let hint = match c.profile {
+        Profile::CognitoAccess => parsed
+            .payload_json()
+            .ok()
+            .and_then(|p| {
+                p.get("client_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let mut fetched = false;
+    let trusted = loop {
+        let trust = state.trust(c, &hint)?;
+        let now = io.now_s();
+        let entry = match trust.begin(token) {
+            Ok(pending) => {
+                let entry = pending.issuer_index;
+                drop(pending);
+                let slot = state.slots[entry].borrow();
+                if fetched || slot.decide(now, kid.as_deref()) == CacheDecision::Serve {
+                    // Past the stale limit, the keys may not be used any more: 503.
+                    slot.usable(now).map_err(Fail::Token)?;
+                    drop(slot);
+                    break verify_with(&trust, token, now).map_err(Fail::Token)?;
+                }
+                entry
+            }
+            Err(e) if e.kind() == ErrorKind::KeyNotFound => {
+                let entry = entry_of(&trust, &parsed).ok_or(Fail::Token(e.clone()))?;
+                let slot = state.slots[entry].borrow();
+                if fetched || slot.decide(now, kid.as_deref()) == CacheDecision::Serve {
+                    if let Some(kind) = slot.outage() {
+                        return Err(Fail::Token(Error::new(kind)));
+                    }
+                    slot.usable(now).map_err(Fail::Token)?;
+                    return Err(Fail::Token(e));
+                }
+                entry
+            }
+            Err(e) => return Err(Fail::Token(e)),
+        };
+        let event = keys::ensure(&state.slots[entry], io, kid.as_deref()).await;
+        log.keys = event.log_name().or(log.keys);
+        fetched = true;
+    };
+    let verified = trusted.verified;
+    policy::check_not_bound(&verified.claims).map_err(Fail::Token)?;
+    let client_id = verified
+        .claims
+        .get_str("client_id")
+        .map_err(Fail::Token)?
+        .unwrap_or("")
+        .to_string();
+    let region = state.region_of_entry(trusted.issuer_index);
+    let client = logical_client(&state.clients, c.mode, region, &client_id, io)
+        .await
+        .map_err(|e| match e {
+            Some(_) => Fail::Directory,
+            None => Fail::Token(unknown_client()),
+        })?;
+    match verified.claims.sub.as_deref() {
+        Some(sub) if origin::header_safe(sub) => {}
+        _ => {
+            return Err(Fail::Token(
+                Error::new(ErrorKind::ClaimInvalid)
+                    .with_claim("sub")
+                    .with_message("sub is not a usable header value"),
+            ))
+        }
+    }
+    Ok(Checked { verified, client })
+}
+
+fn fail_response(c: &EdgeConfig, f: Fail, request_id: &str, log: &mut LogLine) -> HttpResponse {
+    let retry_after = c.key_policy.cooldown.max(1);
+    log.outcome = "refused";
+    match f {
+        Fail::Bearer(b) => respond::bearer_error(b, request_id),
+        Fail::Token(e) => {
+            log.kind = Some(e.kind().as_str());
+            respond::token_error(&e, retry_after, request_id)
+        }
+        Fail::Directory => {
+            log.kind = Some("directory_unavailable");
+            respond::directory_unavailable(retry_after, request_id)
+        }
+        Fail::Config(m) => {
+            log.outcome = "misconfigured";
+            log.problems = vec![m];
+            HttpResponse::oauth_error(
+                500,
+                "server_error",
+                Some("edge verification is not configured"),
+                request_id,
+            )
+        }
+    }
+}
+
+fn note(log: &mut LogLine, client: &LogicalClient) {
+    log.client = Some(client.id.clone());
+    log.region = Some(client.region);
+}
+
+/// `POST /verify`.
+pub async fn verify_route<I: Io>(
+    c: &EdgeConfig,
+    state: &EdgeState,
+    io: &I,
+    req: &HttpRequest,
+    request_id: &str,
+    log: &mut LogLine,
+) -> HttpResponse {
+    let token = match bearer::for_verify(req) {
+        Ok(t) => t,
+        Err(e) => return fail_response(c, Fail::Bearer(e), request_id, log),
+    };
+    match check(c, state, &token, io, log).await {
+        Ok(ok) => {
+            log.outcome = "verified";
+            note(log, &ok.client);
+            respond::verified(
+                &ok.verified.header,
+                &ok.verified.claims.all,
+                &ok.client.id,
+                ok.client.region,
+                request_id,
+            )
+        }
+        Err(f) => fail_response(c, f, request_id, log),
+    }
+}
+
+/// `GET /.well-known/jwks/<region>.json`: that issuer's own set, public members only.
+pub async fn mirror_route<I: Io>(
+    c: &EdgeConfig,
+    state: &EdgeState,
+    io: &I,
+    region: Region,
+    request_id: &str,
+    log: &mut LogLine,
+) -> HttpResponse {
+    let slot = state.slot_of_region(region);
+    let event = keys::ensure(slot, io, None).await;
+    log.keys = event.log_name();
+    let s = slot.borrow();
+    match s.mirror(io.now_s()) {
+        Ok((doc, fresh)) => {
+            log.outcome = "mirror";
+            respond::mirror(doc, fresh, request_id)
+        }
+        Err(e) => fail_response(c, Fail::Token(e), request_id, log),
+    }
+}
+
+/// Under `PROTECT_PREFIX`: the path check, verification, the route policy, then the request
+/// for the origin.
+pub async fn protected_route<I: Io>(
+    c: &EdgeConfig,
+    secrets: &Secrets,
+    state: &EdgeState,
+    io: &I,
+    req: &HttpRequest,
+    request_id: &str,
+    log: &mut LogLine,
+) -> Outcome {
+    let Some(protect) = &c.protect else {
+        let f = Fail::Config("PROTECT_ORIGIN is not set".into());
+        return Outcome::Respond(fail_response(c, f, request_id, log));
+    };
+    if let Err(why) = origin::check_path(&req.path) {
+        log.kind = Some("invalid_request");
+        let f = Fail::Bearer(BearerError::Invalid(why));
+        return Outcome::Respond(fail_response(c, f, request_id, log));
+    }
+    let token = match bearer::for_protected(req) {
+        Ok(t) => t,
+        Err(e) => return Outcome::Respond(fail_response(c, Fail::Bearer(e), request_id, log)),
+    };
+    let ok = match check(c, state, &token, io, log).await {
+        Ok(ok) => ok,
+        Err(f) => return Outcome::Respond(fail_response(c, f, request_id, log)),
+    };
+    note(log, &ok.client);
+    let scopes = policy::scopes(&ok.verified.claims);
+    if let Err(d) = policy::check_route(protect, &ok.client.id, &scopes) {
+        log.outcome = "denied";
+        return Outcome::Respond(respond::denied(&d, request_id));
+    }
+    log.outcome = "forwarded";
+    let id = Identity {
+        subject: ok.verified.claims.sub.clone().unwrap_or_default(),
+        client: ok.client.id.clone(),
+        region: ok.client.region.to_string(),
+    };
+    Outcome::Forward(origin::forward(
+        protect,
+        &req.method,
+        &req.path,
+        &req.query,
+        &req.headers,
+        &id,
+        request_id,
+        &secrets.origin_keys,
+        io.now_s(),
+    ))
+}
