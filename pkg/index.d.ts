@@ -1,5 +1,5 @@
-// Type declarations of the `oidc-edge` npm package (hand-written; pkg/index.d.cts is a copy
-// made by scripts/build-pkg.sh for `require` consumers).
+// Type declarations of the `oidc-edge` npm package (hand-written; dist/index.d.cts is a copy
+// made by the build for `require` consumers).
 
 /** A JSON Web Key as found in a JWK Set (only RSA keys can verify). */
 export interface JWK {
@@ -116,7 +116,7 @@ export interface VerifyOptions {
 /** Options of a trust set and of calls with one: everything but the issuer and client ids. */
 export type TrustSetOptions = Omit<VerifyOptions, 'issuer' | 'clientId' | 'clientIds'>;
 
-/** Stable error kinds (DESIGN.md section 4). */
+/** Stable error kinds: the core's error table (docs/ARCHITECTURE.md lists each with its code and HTTP status). */
 export type ErrorKind =
   | 'malformed' | 'token_too_large' | 'alg_not_allowed' | 'unsupported_crit' | 'invalid_typ'
   | 'key_not_found' | 'key_ambiguous' | 'key_unusable' | 'key_too_weak' | 'jwks_invalid'
@@ -132,7 +132,7 @@ export type ErrorCode =
   | 'ERR_JWS_INVALID' | 'ERR_JWT_INVALID' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JOSE_NOT_SUPPORTED'
   | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
   | 'ERR_JWK_INVALID' | 'ERR_JWKS_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
-  | 'ERR_JWT_EXPIRED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JWKS_UNAVAILABLE';
+  | 'ERR_JWT_EXPIRED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JOSE_GENERIC';
 
 /** Every token, key or key-fetch failure. Bad options are a `TypeError` instead. */
 export class OidcEdgeError extends Error {

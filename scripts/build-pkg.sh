@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds the npm package `oidc-edge` into pkg/:
+# Builds the npm package `oidc-edge`: everything it generates goes into pkg/dist/, a folder of
+# its own, so no generated file sits beside a hand-written one:
 #   cargo (wasm32, release) -> wasm-bindgen --target web + --target nodejs -> wasm-opt -Oz
-#   -> pkg/oidc_edge_wasm_bg.wasm (ONE .wasm shared by every entry),
-#      pkg/oidc_edge_wasm.js (ES glue) and pkg/oidc_edge_wasm.cjs (CommonJS glue): build inputs,
+#   -> pkg/dist/oidc_edge_wasm_bg.wasm (ONE .wasm shared by every entry),
+#      pkg/dist/oidc_edge_wasm.js (ES glue) and oidc_edge_wasm.cjs (CommonJS glue), and
+#      pkg/dist/api.mjs (pkg/lib/*.js as one ES module, for the CommonJS entry): build inputs,
 #   then esbuild bundles each entry source pkg/src/X with the glue and pkg/lib/*.js into one
-#   minified file at the package root: pkg/node.mjs, browser.mjs, workerd.mjs, edge-light.mjs,
-#   index.cjs (+ .map with the readable sources), and pkg/index.d.cts.
+#   minified file pkg/dist/X: node.mjs, browser.mjs, workerd.mjs, edge-light.mjs, index.cjs
+#   (+ .map with the readable sources); and pkg/dist/index.d.cts and the licences.
 # The hand-written files (package.json, src/*, lib/*.js, index.d.ts, README.md) are tracked;
-# everything this script writes is build output (pkg/.gitignore).
+# pkg/dist/ is build output (pkg/.gitignore), rebuilt from scratch by every build.
 #
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen CLI 0.2.130 (= the crate pin),
 # `npm ci` at the repo root (binaryen's wasm-opt, esbuild). NOT Debian's binaryen: its wasm-opt
@@ -19,6 +21,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PKG="$ROOT/pkg"
+DIST="$PKG/dist"
 FORCE=0
 [[ "${1:-}" == "--force" ]] && FORCE=1
 
@@ -34,6 +37,10 @@ done
 have="$("$WASM_BINDGEN" --version | awk '{print $2}')"
 [[ "$have" == "$WANT_BINDGEN" ]] || { echo "build-pkg: wasm-bindgen $have found, $WANT_BINDGEN needed" >&2; exit 1; }
 
+# Layouts before pkg/dist/ wrote their output into pkg/ itself: remove it from old checkouts.
+(cd "$PKG" && rm -f oidc_edge_wasm* node.mjs* browser.mjs* workerd.mjs* edge-light.mjs* index.cjs* \
+  index.d.cts lib/api.cjs LICENSE-MIT LICENSE-APACHE .build-stamp)
+
 # Up-to-date check: a hash of every input.
 stamp_of_inputs() {
   {
@@ -42,14 +49,14 @@ stamp_of_inputs() {
     echo "$have"
   } | sha256sum | cut -d' ' -f1
 }
-STAMP_FILE="$PKG/.build-stamp"
+STAMP_FILE="$DIST/.build-stamp"
 stamp="$(stamp_of_inputs)"
 ENTRIES=(node.mjs browser.mjs workerd.mjs edge-light.mjs index.cjs)
 outputs=(oidc_edge_wasm_bg.wasm "${ENTRIES[@]}" index.d.cts LICENSE-MIT LICENSE-APACHE)
 if [[ $FORCE == 0 && -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$stamp" ]]; then
   missing=0
-  for o in "${outputs[@]}"; do [[ -f "$PKG/$o" ]] || missing=1; done
-  if [[ $missing == 0 ]]; then echo "build-pkg: pkg/ is up to date"; exit 0; fi
+  for o in "${outputs[@]}"; do [[ -f "$DIST/$o" ]] || missing=1; done
+  if [[ $missing == 0 ]]; then echo "build-pkg: pkg/dist/ is up to date"; exit 0; fi
 fi
 
 echo "build-pkg: cargo build (release, wasm32-unknown-unknown)"
@@ -72,24 +79,27 @@ echo "build-pkg: wasm-opt -Oz"
 "$WASM_OPT" -Oz --strip-producers --strip-target-features \
   "$TMP/web/oidc_edge_wasm_bg.wasm" -o "$TMP/opt.wasm"
 
-cp "$TMP/opt.wasm" "$PKG/oidc_edge_wasm_bg.wasm"
-cp "$TMP/web/oidc_edge_wasm.js" "$PKG/oidc_edge_wasm.js"
-cp "$TMP/node/oidc_edge_wasm.js" "$PKG/oidc_edge_wasm.cjs"
+rm -rf "$DIST"
+mkdir -p "$DIST"
+cp "$TMP/opt.wasm" "$DIST/oidc_edge_wasm_bg.wasm"
+cp "$TMP/web/oidc_edge_wasm.js" "$DIST/oidc_edge_wasm.js"
+cp "$TMP/node/oidc_edge_wasm.js" "$DIST/oidc_edge_wasm.cjs"
+# The API as one ES module for src/index.cjs (see there); its source map carries lib/*.js on.
+"$ESBUILD" "$PKG/lib/api.js" --bundle --format=esm --sourcemap --log-level=warning --outfile="$DIST/api.mjs"
 # One minified module per entry (Node's ES loader pays per module: ~1.5 ms less at import than
 # the five modules this replaced). The .wasm stays outside: a URL, a read, or (Workers, Vercel
-# Edge) an import the platform's bundler resolves.
-rm -f "$PKG/lib/api.cjs"   # from older layouts
+# Edge) an import the platform's bundler resolves, relative to the entry in pkg/dist/.
 for entry in "${ENTRIES[@]}"; do
   format=esm platform=neutral
   [[ "$entry" == *.cjs ]] && format=cjs platform=node   # the nodejs glue requires fs and path
   "$ESBUILD" "$PKG/src/$entry" --bundle --format="$format" --platform="$platform" --minify \
     --external:node:fs --external:'*.wasm' --external:'*.wasm?module' \
-    --sourcemap --log-level=warning --outfile="$PKG/$entry"
+    --sourcemap --log-level=warning --outfile="$DIST/$entry"
 done
-cp "$PKG/index.d.ts" "$PKG/index.d.cts"
-cp "$ROOT/LICENSE-MIT" "$ROOT/LICENSE-APACHE" "$PKG/"
+cp "$PKG/index.d.ts" "$DIST/index.d.cts"
+cp "$ROOT/LICENSE-MIT" "$ROOT/LICENSE-APACHE" "$DIST/"
 echo "$stamp" > "$STAMP_FILE"
 
 raw_size=$(stat -c %s "$TMP/web/oidc_edge_wasm_bg.wasm")
-opt_size=$(stat -c %s "$PKG/oidc_edge_wasm_bg.wasm")
+opt_size=$(stat -c %s "$DIST/oidc_edge_wasm_bg.wasm")
 echo "build-pkg: done: .wasm ${raw_size} B after wasm-bindgen, ${opt_size} B after wasm-opt -Oz"

@@ -1,4 +1,4 @@
-# Sourced by the other scripts: tool locations for offline worker/wasm builds (TOOLCHAIN.md).
+# Sourced by the other scripts: tool locations for offline worker/wasm builds.
 # worker-build would otherwise try to download wasm-bindgen and wasm-opt, which fails offline.
 OIDC_EDGE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$OIDC_EDGE_ROOT/node_modules/.bin:$PATH"

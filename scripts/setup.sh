@@ -28,7 +28,7 @@ grep -q "^wasm-bindgen-cli v$WASM_BINDGEN_VERSION:" <<<"$installed" || need+=("w
 grep -q "^worker-build v$WORKER_BUILD_VERSION:" <<<"$installed" || need+=("worker-build@$WORKER_BUILD_VERSION")
 if ((${#need[@]})); then
   # One shared target dir for both builds; no --locked (wasm-bindgen-cli's lockfile names a
-  # webpki-roots version the registry here does not serve; see TOOLCHAIN.md).
+  # webpki-roots version the crate registry does not serve).
   tools_target="$(mktemp -d)"
   CARGO_TARGET_DIR="$tools_target" cargo install "${need[@]}"
   rm -rf "$tools_target"
@@ -37,6 +37,14 @@ fi
 step "npm packages (package-lock.json)"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+fi
+
+step "Deno and Bun from the npm registry (the npm package's tests run in them too)"
+RUNTIMES="${OIDC_EDGE_RUNTIMES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/oidc-edge-runtimes}"
+if [[ ! -x "$RUNTIMES/node_modules/.bin/deno" || ! -x "$RUNTIMES/node_modules/.bin/bun" ]]; then
+  mkdir -p "$RUNTIMES"
+  [[ -f "$RUNTIMES/package.json" ]] || echo '{"private":true}' > "$RUNTIMES/package.json"
+  (cd "$RUNTIMES" && npm install --no-audit --no-fund --loglevel=error deno@2.9.6 bun@1.4.5)
 fi
 
 step "done"

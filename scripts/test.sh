@@ -3,9 +3,20 @@
 # a real OpenID provider), the no_std proof, the npm package in Node, browsers and workerd, the
 # worker end to end in workerd, and the edge verification end to end.
 # Needs what scripts/setup.sh installs. Prints one closing line: "summary: N passed, M failed".
+#
+# Usage: bash scripts/test.sh [SUITE...]    (no SUITE: every suite; --list names them)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+
+# Every suite, in the order they run (each is one `step` below).
+SUITES=(fmt clippy clippy-wasm32 clippy-no-std harness rust no-std-thumbv7em no-std-wasm32
+  wasm-rsa docs js worker edge)
+if [ "${1:-}" = --list ]; then printf '%s\n' "${SUITES[@]}"; exit 0; fi
+for s in "$@"; do
+  [[ " ${SUITES[*]} " == *" $s "* ]] || { echo "scripts/test.sh: unknown suite '$s' (--list names them)" >&2; exit 2; }
+done
+selected=("$@")
 
 # On a fresh machine this installs everything first (idempotent; seconds when all is there).
 if [ "${OIDC_EDGE_SKIP_SETUP:-0}" != 1 ]; then bash scripts/setup.sh || exit 1; fi
@@ -14,9 +25,10 @@ log_dir="${OIDC_EDGE_TEST_LOGS:-$(mktemp -d)}"
 mkdir -p "$log_dir" artifacts
 failed_steps=()
 
-# Runs one step, teeing its output to a log that the summary counts from.
+# Runs one step (when selected), teeing its output to a log that the summary counts from.
 step() {
   local name="$1"; shift
+  if ((${#selected[@]})) && [[ " ${selected[*]} " != *" $name "* ]]; then return 0; fi
   printf '\n== test: %s\n' "$name"
   local start=$SECONDS
   if "$@" 2>&1 | tee "$log_dir/$name.log"; then

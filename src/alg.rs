@@ -3,15 +3,6 @@
 //! The algorithm is always *compared* with the caller's allow-list, never chosen from the
 //! token: [`Algorithm::from_name`] only recognises a name, and `none`, `HS*`, `ES*` and
 //! anything else are not representable.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 use core::fmt;
 

@@ -1,17 +1,8 @@
-//! Errors: one taxonomy shared by Rust, JS and HTTP (DESIGN.md section 4).
+//! Errors: one taxonomy shared by Rust, JS and HTTP, defined by the tables of this module.
 //!
 //! Every token error has a stable [`ErrorKind`] (snake_case, fine-grained), a `code` (panva/jose's
 //! string where jose has one) and, where a claim or header parameter is at fault, its wire name.
 //! Caller misuse is a separate type, [`ConfigError`], so it can never be mistaken for a bad token.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -19,7 +10,10 @@ use core::fmt;
 
 /// What went wrong, as a stable machine-readable kind.
 ///
-/// [`ErrorKind::as_str`] gives the wire name used in JSON, JS and HTTP bodies.
+/// Everything else about a kind (wire name, jose code, HTTP status, the check it belongs to,
+/// default claim and message) is one row of [`ErrorKind::ALL`]'s table, read through
+/// [`ErrorKind::info`]: the TypeScript types, the worker's HTTP mapping, the demo page and the
+/// docs are derived from that table or tested against it.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -90,144 +84,372 @@ pub enum ErrorKind {
     JwksUnavailable,
 }
 
-impl ErrorKind {
-    /// The stable snake_case name (`"malformed"`, `"token_too_large"`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Malformed => "malformed",
-            ErrorKind::TokenTooLarge => "token_too_large",
-            ErrorKind::AlgNotAllowed => "alg_not_allowed",
-            ErrorKind::UnsupportedCrit => "unsupported_crit",
-            ErrorKind::InvalidTyp => "invalid_typ",
-            ErrorKind::KeyNotFound => "key_not_found",
-            ErrorKind::KeyAmbiguous => "key_ambiguous",
-            ErrorKind::KeyUnusable => "key_unusable",
-            ErrorKind::KeyTooWeak => "key_too_weak",
-            ErrorKind::JwksInvalid => "jwks_invalid",
-            ErrorKind::BadSignature => "bad_signature",
-            ErrorKind::ClaimMissing => "claim_missing",
-            ErrorKind::ClaimInvalid => "claim_invalid",
-            ErrorKind::IssMismatch => "iss_mismatch",
-            ErrorKind::AudMismatch => "aud_mismatch",
-            ErrorKind::AudUntrusted => "aud_untrusted",
-            ErrorKind::AzpMissing => "azp_missing",
-            ErrorKind::AzpMismatch => "azp_mismatch",
-            ErrorKind::Expired => "expired",
-            ErrorKind::NotYetValid => "not_yet_valid",
-            ErrorKind::IatInFuture => "iat_in_future",
-            ErrorKind::TooOld => "too_old",
-            ErrorKind::NonceMissing => "nonce_missing",
-            ErrorKind::NonceMismatch => "nonce_mismatch",
-            ErrorKind::AuthTimeMissing => "auth_time_missing",
-            ErrorKind::AuthTimeTooOld => "auth_time_too_old",
-            ErrorKind::AcrNotAllowed => "acr_not_allowed",
-            ErrorKind::AtHashMismatch => "at_hash_mismatch",
-            ErrorKind::CHashMismatch => "c_hash_mismatch",
-            ErrorKind::TokenUseMismatch => "token_use_mismatch",
-            ErrorKind::JwksTimeout => "jwks_timeout",
-            ErrorKind::JwksUnavailable => "jwks_unavailable",
-        }
+/// One verification step, in the order the verifier runs them; every error belongs to one
+/// ([`Error::check`]). The demo page lists these steps and marks the failing one.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Check {
+    /// Compact JWS: size limit, three strict base64url segments, JSON header.
+    Structure,
+    /// Header: `alg` in the allow-list, `crit`, `typ`.
+    Header,
+    /// The key from the issuer's set: `kid`, `use` / `key_ops` / `alg`, key policy.
+    Key,
+    /// The signature over the exact `header.payload`.
+    Signature,
+    /// The payload is a JSON object and claims have their JSON types.
+    Payload,
+    /// `iss` equals the issuer.
+    Issuer,
+    /// `aud` contains the client id or audience, and no untrusted audience.
+    Audience,
+    /// `azp`: present with several audiences, and the client.
+    AuthorizedParty,
+    /// The client of an access token (`client_id`, Cognito's `token_use`).
+    Client,
+    /// `exp` with the clock tolerance.
+    Expiry,
+    /// `nbf` with the clock tolerance.
+    NotBefore,
+    /// `iat` not in the future, and the maximum token age.
+    IssuedAt,
+    /// `nonce` equals the one sent.
+    Nonce,
+    /// `auth_time` within `max_age`.
+    AuthTime,
+    /// `acr` among the accepted values.
+    Acr,
+    /// `at_hash` / `c_hash` against the access token / code.
+    Hashes,
+    /// Required claims present (`sub`, the profile's, the caller's) and the expected `sub`.
+    Required,
+}
+
+/// A row of the check table: see [`Check::info`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckInfo {
+    /// The check.
+    pub check: Check,
+    /// Stable id (`"structure"`, `"iss"`, ...), as the demo page and JS use it.
+    pub id: &'static str,
+    /// Where the specifications ask for it.
+    pub spec: &'static str,
+    /// One line on what is checked.
+    pub description: &'static str,
+}
+
+impl Check {
+    /// Every check, in the order the verifier runs them.
+    pub const ALL: [Check; 17] = [
+        Check::Structure,
+        Check::Header,
+        Check::Key,
+        Check::Signature,
+        Check::Payload,
+        Check::Issuer,
+        Check::Audience,
+        Check::AuthorizedParty,
+        Check::Client,
+        Check::Expiry,
+        Check::NotBefore,
+        Check::IssuedAt,
+        Check::Nonce,
+        Check::AuthTime,
+        Check::Acr,
+        Check::Hashes,
+        Check::Required,
+    ];
+
+    /// This check's row of the table.
+    pub fn info(self) -> &'static CheckInfo {
+        let row = CHECKS.get(self as usize);
+        // The table is in declaration order (a unit test pins it), so the lookup always hits.
+        row.unwrap_or(&CHECKS[0])
     }
 
-    /// The jose error code this kind maps to by default (DESIGN.md section 4). A malformed
-    /// *payload* uses `ERR_JWT_INVALID` instead, see [`Error::malformed_payload`].
-    pub fn default_code(self) -> &'static str {
-        match self {
-            ErrorKind::Malformed | ErrorKind::TokenTooLarge => "ERR_JWS_INVALID",
-            ErrorKind::AlgNotAllowed => "ERR_JOSE_ALG_NOT_ALLOWED",
-            ErrorKind::UnsupportedCrit => "ERR_JOSE_NOT_SUPPORTED",
-            ErrorKind::KeyNotFound | ErrorKind::KeyUnusable => "ERR_JWKS_NO_MATCHING_KEY",
-            ErrorKind::KeyAmbiguous => "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
-            ErrorKind::KeyTooWeak => "ERR_JWK_INVALID",
-            ErrorKind::JwksInvalid => "ERR_JWKS_INVALID",
-            ErrorKind::BadSignature => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
-            ErrorKind::Expired | ErrorKind::TooOld => "ERR_JWT_EXPIRED",
-            ErrorKind::JwksTimeout => "ERR_JWKS_TIMEOUT",
-            ErrorKind::JwksUnavailable => "ERR_JWKS_UNAVAILABLE",
-            ErrorKind::InvalidTyp
-            | ErrorKind::ClaimMissing
-            | ErrorKind::ClaimInvalid
-            | ErrorKind::IssMismatch
-            | ErrorKind::AudMismatch
-            | ErrorKind::AudUntrusted
-            | ErrorKind::AzpMissing
-            | ErrorKind::AzpMismatch
-            | ErrorKind::NotYetValid
-            | ErrorKind::IatInFuture
-            | ErrorKind::NonceMissing
-            | ErrorKind::NonceMismatch
-            | ErrorKind::AuthTimeMissing
-            | ErrorKind::AuthTimeTooOld
-            | ErrorKind::AcrNotAllowed
-            | ErrorKind::AtHashMismatch
-            | ErrorKind::CHashMismatch
-            | ErrorKind::TokenUseMismatch => "ERR_JWT_CLAIM_VALIDATION_FAILED",
-        }
-    }
-
-    /// The claim (or header parameter) a kind is always about, if any.
-    fn default_claim(self) -> Option<&'static str> {
-        match self {
-            ErrorKind::InvalidTyp => Some("typ"),
-            ErrorKind::IssMismatch => Some("iss"),
-            ErrorKind::AudMismatch | ErrorKind::AudUntrusted => Some("aud"),
-            ErrorKind::AzpMissing | ErrorKind::AzpMismatch => Some("azp"),
-            ErrorKind::Expired => Some("exp"),
-            ErrorKind::NotYetValid => Some("nbf"),
-            ErrorKind::IatInFuture | ErrorKind::TooOld => Some("iat"),
-            ErrorKind::NonceMissing | ErrorKind::NonceMismatch => Some("nonce"),
-            ErrorKind::AuthTimeMissing | ErrorKind::AuthTimeTooOld => Some("auth_time"),
-            ErrorKind::AcrNotAllowed => Some("acr"),
-            ErrorKind::AtHashMismatch => Some("at_hash"),
-            ErrorKind::CHashMismatch => Some("c_hash"),
-            ErrorKind::TokenUseMismatch => Some("token_use"),
-            _ => None,
-        }
-    }
-
-    fn default_message(self) -> &'static str {
-        match self {
-            ErrorKind::Malformed => "token is not a well-formed compact JWS",
-            ErrorKind::TokenTooLarge => "token is larger than the size limit",
-            ErrorKind::AlgNotAllowed => "alg is not in the allowed algorithms",
-            ErrorKind::UnsupportedCrit => "crit names an unsupported extension",
-            ErrorKind::InvalidTyp => "typ is not allowed for this profile",
-            ErrorKind::KeyNotFound => "no key matches the token's kid",
-            ErrorKind::KeyAmbiguous => "several keys match the token",
-            ErrorKind::KeyUnusable => "the selected key may not verify this token",
-            ErrorKind::KeyTooWeak => "the selected key breaks the RSA key policy",
-            ErrorKind::JwksInvalid => "the key set is not a JWK Set",
-            ErrorKind::BadSignature => "signature verification failed",
-            ErrorKind::ClaimMissing => "a required claim is missing",
-            ErrorKind::ClaimInvalid => "a claim has an invalid value",
-            ErrorKind::IssMismatch => "unexpected iss",
-            ErrorKind::AudMismatch => "aud does not contain the expected audience",
-            ErrorKind::AudUntrusted => "aud contains an untrusted audience",
-            ErrorKind::AzpMissing => "azp is required when aud has several values",
-            ErrorKind::AzpMismatch => "azp is not the client id",
-            ErrorKind::Expired => "token has expired",
-            ErrorKind::NotYetValid => "token is not yet valid",
-            ErrorKind::IatInFuture => "iat is in the future",
-            ErrorKind::TooOld => "token is older than the maximum token age",
-            ErrorKind::NonceMissing => "nonce is missing",
-            ErrorKind::NonceMismatch => "nonce does not match",
-            ErrorKind::AuthTimeMissing => "auth_time is required when max_age is set",
-            ErrorKind::AuthTimeTooOld => "authentication is older than max_age",
-            ErrorKind::AcrNotAllowed => "acr is not one of the accepted values",
-            ErrorKind::AtHashMismatch => "at_hash does not match the access token",
-            ErrorKind::CHashMismatch => "c_hash does not match the code",
-            ErrorKind::TokenUseMismatch => "token_use is not access",
-            ErrorKind::JwksTimeout => "fetching the key set timed out",
-            ErrorKind::JwksUnavailable => "the key set is unavailable",
-        }
+    /// The stable id (`"structure"`, `"iss"`, ...).
+    pub fn id(self) -> &'static str {
+        self.info().id
     }
 }
+
+/// The check table, in [`Check`] declaration order.
+const CHECKS: [CheckInfo; 17] = {
+    const fn row(
+        check: Check,
+        id: &'static str,
+        spec: &'static str,
+        description: &'static str,
+    ) -> CheckInfo {
+        CheckInfo {
+            check,
+            id,
+            spec,
+            description,
+        }
+    }
+    [
+        row(
+            Check::Structure,
+            "structure",
+            "RFC 7515 7.1; OIDC Core 3.1.3.7 step 1",
+            "compact JWS: size limit, three strict base64url segments, JSON header",
+        ),
+        row(
+            Check::Header,
+            "header",
+            "RFC 8725 3.1, 3.11; RFC 7515 4.1.11",
+            "alg in the allow-list (never none or HMAC), crit, typ for the profile",
+        ),
+        row(
+            Check::Key,
+            "key",
+            "OIDC Core 3.1.3.7 step 6; RFC 7517",
+            "the key from the issuer's set: kid, use / key_ops / alg, key policy",
+        ),
+        row(
+            Check::Signature,
+            "signature",
+            "OIDC Core 3.1.3.7 step 6; RFC 7515 5.2",
+            "signature over the exact header.payload",
+        ),
+        row(
+            Check::Payload,
+            "payload",
+            "RFC 7519 7.2",
+            "payload is a JSON object; claims have their JSON types",
+        ),
+        row(
+            Check::Issuer,
+            "iss",
+            "OIDC Core 3.1.3.7 step 2",
+            "iss equals the issuer exactly",
+        ),
+        row(
+            Check::Audience,
+            "aud",
+            "OIDC Core 3.1.3.7 step 3; RFC 9068 4",
+            "aud contains the client id or audience, and no untrusted audience",
+        ),
+        row(
+            Check::AuthorizedParty,
+            "azp",
+            "OIDC Core 3.1.3.7 steps 4-5",
+            "azp present with several audiences, and equal to the client id",
+        ),
+        row(
+            Check::Client,
+            "client",
+            "RFC 9068 2.2; Amazon Cognito access tokens",
+            "the access token's client (client_id) is allowed; token_use",
+        ),
+        row(
+            Check::Expiry,
+            "exp",
+            "OIDC Core 3.1.3.7 step 9",
+            "not expired (exp, with the clock tolerance)",
+        ),
+        row(
+            Check::NotBefore,
+            "nbf",
+            "RFC 7519 4.1.5",
+            "not before nbf (with the clock tolerance)",
+        ),
+        row(
+            Check::IssuedAt,
+            "iat",
+            "OIDC Core 3.1.3.7 step 10",
+            "iat not in the future; maximum token age",
+        ),
+        row(
+            Check::Nonce,
+            "nonce",
+            "OIDC Core 3.1.3.7 step 11",
+            "nonce equals the one sent",
+        ),
+        row(
+            Check::AuthTime,
+            "auth_time",
+            "OIDC Core 3.1.3.7 step 13",
+            "auth_time within max_age",
+        ),
+        row(
+            Check::Acr,
+            "acr",
+            "OIDC Core 3.1.3.7 step 12",
+            "acr among the requested values",
+        ),
+        row(
+            Check::Hashes,
+            "hashes",
+            "OIDC Core 3.1.3.8, 3.2.2.9, 3.3.2.11",
+            "at_hash / c_hash against the access token / code",
+        ),
+        row(
+            Check::Required,
+            "required",
+            "OIDC Core 2; RFC 9068 2.2",
+            "required claims present; the expected sub",
+        ),
+    ]
+};
+
+/// A row of the error table: see [`ErrorKind::info`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindInfo {
+    /// The kind.
+    pub kind: ErrorKind,
+    /// Stable snake_case wire name, as in JSON, JS and HTTP bodies.
+    pub name: &'static str,
+    /// panva/jose's error code (a malformed *payload* uses `ERR_JWT_INVALID` instead).
+    pub code: &'static str,
+    /// HTTP status of an API that refuses a request over this error: 401 when the token is
+    /// bad, 503 when the keys to check it could not be had (the token may be fine).
+    pub status: u16,
+    /// The check the kind belongs to (for a few kinds the claim refines it: [`Error::check`]).
+    pub check: Check,
+    /// The claim or header parameter the kind is always about, if any.
+    pub claim: Option<&'static str>,
+    /// Default message: one short line, never echoing a token or a secret.
+    pub description: &'static str,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 32] = [
+        ErrorKind::Malformed,
+        ErrorKind::TokenTooLarge,
+        ErrorKind::AlgNotAllowed,
+        ErrorKind::UnsupportedCrit,
+        ErrorKind::InvalidTyp,
+        ErrorKind::KeyNotFound,
+        ErrorKind::KeyAmbiguous,
+        ErrorKind::KeyUnusable,
+        ErrorKind::KeyTooWeak,
+        ErrorKind::JwksInvalid,
+        ErrorKind::BadSignature,
+        ErrorKind::ClaimMissing,
+        ErrorKind::ClaimInvalid,
+        ErrorKind::IssMismatch,
+        ErrorKind::AudMismatch,
+        ErrorKind::AudUntrusted,
+        ErrorKind::AzpMissing,
+        ErrorKind::AzpMismatch,
+        ErrorKind::Expired,
+        ErrorKind::NotYetValid,
+        ErrorKind::IatInFuture,
+        ErrorKind::TooOld,
+        ErrorKind::NonceMissing,
+        ErrorKind::NonceMismatch,
+        ErrorKind::AuthTimeMissing,
+        ErrorKind::AuthTimeTooOld,
+        ErrorKind::AcrNotAllowed,
+        ErrorKind::AtHashMismatch,
+        ErrorKind::CHashMismatch,
+        ErrorKind::TokenUseMismatch,
+        ErrorKind::JwksTimeout,
+        ErrorKind::JwksUnavailable,
+    ];
+
+    /// This kind's row of the error table.
+    pub fn info(self) -> &'static KindInfo {
+        let row = KINDS.get(self as usize);
+        // The table is in declaration order (a unit test pins it), so the lookup always hits.
+        row.unwrap_or(&KINDS[0])
+    }
+
+    /// The stable snake_case name (`"malformed"`, `"token_too_large"`, ...).
+    pub fn as_str(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Recognises a wire name.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The jose error code this kind maps to by default. A malformed *payload* uses
+    /// `ERR_JWT_INVALID` instead, see [`Error::malformed_payload`].
+    pub fn default_code(self) -> &'static str {
+        self.info().code
+    }
+
+    /// The HTTP status for a request refused over this kind (401 or 503).
+    pub fn http_status(self) -> u16 {
+        self.info().status
+    }
+}
+
+/// Codes of panva/jose used by the table.
+mod code {
+    pub const JWS_INVALID: &str = "ERR_JWS_INVALID";
+    pub const ALG: &str = "ERR_JOSE_ALG_NOT_ALLOWED";
+    pub const NOT_SUPPORTED: &str = "ERR_JOSE_NOT_SUPPORTED";
+    pub const NO_KEY: &str = "ERR_JWKS_NO_MATCHING_KEY";
+    pub const MANY_KEYS: &str = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
+    pub const JWK_INVALID: &str = "ERR_JWK_INVALID";
+    pub const JWKS_INVALID: &str = "ERR_JWKS_INVALID";
+    pub const SIGNATURE: &str = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
+    pub const CLAIM: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+    pub const EXPIRED: &str = "ERR_JWT_EXPIRED";
+    pub const TIMEOUT: &str = "ERR_JWKS_TIMEOUT";
+    /// jose's code for a failed remote key set fetch (it has no dedicated one).
+    pub const GENERIC: &str = "ERR_JOSE_GENERIC";
+}
+
+/// The error table, in [`ErrorKind`] declaration order.
+#[rustfmt::skip]
+const KINDS: [KindInfo; 32] = {
+    use code::*;
+    use Check as C;
+    use ErrorKind as K;
+    const fn row(kind: ErrorKind, name: &'static str, code: &'static str, status: u16, check: Check, claim: Option<&'static str>, description: &'static str) -> KindInfo {
+        KindInfo { kind, name, code, status, check, claim, description }
+    }
+    [
+        row(K::Malformed, "malformed", JWS_INVALID, 401, C::Structure, None, "token is not a well-formed compact JWS"),
+        row(K::TokenTooLarge, "token_too_large", JWS_INVALID, 401, C::Structure, None, "token is larger than the size limit"),
+        row(K::AlgNotAllowed, "alg_not_allowed", ALG, 401, C::Header, None, "alg is not in the allowed algorithms"),
+        row(K::UnsupportedCrit, "unsupported_crit", NOT_SUPPORTED, 401, C::Header, None, "crit names an unsupported extension"),
+        row(K::InvalidTyp, "invalid_typ", CLAIM, 401, C::Header, Some("typ"), "typ is not allowed for this profile"),
+        row(K::KeyNotFound, "key_not_found", NO_KEY, 401, C::Key, None, "no key matches the token's kid"),
+        row(K::KeyAmbiguous, "key_ambiguous", MANY_KEYS, 401, C::Key, None, "several keys match the token"),
+        row(K::KeyUnusable, "key_unusable", NO_KEY, 401, C::Key, None, "the selected key may not verify this token"),
+        row(K::KeyTooWeak, "key_too_weak", JWK_INVALID, 401, C::Key, None, "the selected key breaks the RSA key policy"),
+        row(K::JwksInvalid, "jwks_invalid", JWKS_INVALID, 503, C::Key, None, "the key set is not a JWK Set"),
+        row(K::BadSignature, "bad_signature", SIGNATURE, 401, C::Signature, None, "signature verification failed"),
+        row(K::ClaimMissing, "claim_missing", CLAIM, 401, C::Required, None, "a required claim is missing"),
+        row(K::ClaimInvalid, "claim_invalid", CLAIM, 401, C::Payload, None, "a claim has an invalid value"),
+        row(K::IssMismatch, "iss_mismatch", CLAIM, 401, C::Issuer, Some("iss"), "unexpected iss"),
+        row(K::AudMismatch, "aud_mismatch", CLAIM, 401, C::Audience, Some("aud"), "aud does not contain the expected audience"),
+        row(K::AudUntrusted, "aud_untrusted", CLAIM, 401, C::Audience, Some("aud"), "aud contains an untrusted audience"),
+        row(K::AzpMissing, "azp_missing", CLAIM, 401, C::AuthorizedParty, Some("azp"), "azp is required when aud has several values"),
+        row(K::AzpMismatch, "azp_mismatch", CLAIM, 401, C::AuthorizedParty, Some("azp"), "azp is not the client id"),
+        row(K::Expired, "expired", EXPIRED, 401, C::Expiry, Some("exp"), "token has expired"),
+        row(K::NotYetValid, "not_yet_valid", CLAIM, 401, C::NotBefore, Some("nbf"), "token is not yet valid"),
+        row(K::IatInFuture, "iat_in_future", CLAIM, 401, C::IssuedAt, Some("iat"), "iat is in the future"),
+        row(K::TooOld, "too_old", EXPIRED, 401, C::IssuedAt, Some("iat"), "token is older than the maximum token age"),
+        row(K::NonceMissing, "nonce_missing", CLAIM, 401, C::Nonce, Some("nonce"), "nonce is missing"),
+        row(K::NonceMismatch, "nonce_mismatch", CLAIM, 401, C::Nonce, Some("nonce"), "nonce does not match"),
+        row(K::AuthTimeMissing, "auth_time_missing", CLAIM, 401, C::AuthTime, Some("auth_time"), "auth_time is required when max_age is set"),
+        row(K::AuthTimeTooOld, "auth_time_too_old", CLAIM, 401, C::AuthTime, Some("auth_time"), "authentication is older than max_age"),
+        row(K::AcrNotAllowed, "acr_not_allowed", CLAIM, 401, C::Acr, Some("acr"), "acr is not one of the accepted values"),
+        row(K::AtHashMismatch, "at_hash_mismatch", CLAIM, 401, C::Hashes, Some("at_hash"), "at_hash does not match the access token"),
+        row(K::CHashMismatch, "c_hash_mismatch", CLAIM, 401, C::Hashes, Some("c_hash"), "c_hash does not match the code"),
+        row(K::TokenUseMismatch, "token_use_mismatch", CLAIM, 401, C::Client, Some("token_use"), "token_use is not access"),
+        row(K::JwksTimeout, "jwks_timeout", TIMEOUT, 503, C::Key, None, "fetching the key set timed out"),
+        row(K::JwksUnavailable, "jwks_unavailable", GENERIC, 503, C::Key, None, "the key set is unavailable"),
+    ]
+};
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
+/// jose's code for a payload that is not a JWT claims set.
+const MALFORMED_PAYLOAD_CODE: &str = "ERR_JWT_INVALID";
 
 /// A token (or key set) error: kind, jose code, claim at fault and a short message.
 ///
@@ -245,16 +467,16 @@ impl Error {
     pub fn new(kind: ErrorKind) -> Error {
         Error {
             kind,
-            code: kind.default_code(),
-            claim: kind.default_claim().map(Cow::Borrowed),
-            message: Cow::Borrowed(kind.default_message()),
+            code: kind.info().code,
+            claim: kind.info().claim.map(Cow::Borrowed),
+            message: Cow::Borrowed(kind.info().description),
         }
     }
 
     /// A `malformed` error about the payload (code `ERR_JWT_INVALID`).
     pub fn malformed_payload(message: &'static str) -> Error {
         Error {
-            code: "ERR_JWT_INVALID",
+            code: MALFORMED_PAYLOAD_CODE,
             ..Error::new(ErrorKind::Malformed).with_message(message)
         }
     }
@@ -291,6 +513,29 @@ impl Error {
     /// A short human-readable message.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The verification step this error stopped at. Mostly the kind's ([`KindInfo::check`]);
+    /// the claim refines it where one kind serves several steps (a malformed header parameter,
+    /// a malformed payload, a missing `iss`, a disallowed `client_id`, ...).
+    pub fn check(&self) -> Check {
+        let claim = self.claim();
+        match self.kind {
+            ErrorKind::Malformed if self.code == MALFORMED_PAYLOAD_CODE => Check::Payload,
+            ErrorKind::Malformed if claim.is_some() => Check::Header,
+            ErrorKind::ClaimInvalid if claim == Some("sub") => Check::Required,
+            ErrorKind::AudMismatch if claim == Some("client_id") => Check::Client,
+            ErrorKind::ClaimMissing => match claim {
+                Some("iss") => Check::Issuer,
+                Some("aud") => Check::Audience,
+                Some("client_id" | "token_use") => Check::Client,
+                Some("exp") => Check::Expiry,
+                Some("iat") => Check::IssuedAt,
+                Some("at_hash" | "c_hash") => Check::Hashes,
+                _ => Check::Required,
+            },
+            kind => kind.info().check,
+        }
     }
 }
 
@@ -371,5 +616,68 @@ mod tests {
             "ERR_JWKS_NO_MATCHING_KEY"
         );
         assert_eq!(ErrorKind::CHashMismatch.as_str(), "c_hash_mismatch");
+    }
+
+    #[test]
+    fn tables_are_in_declaration_order() {
+        for (i, kind) in ErrorKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i);
+            assert_eq!(KINDS[i].kind, kind);
+            assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind));
+        }
+        for (i, check) in Check::ALL.into_iter().enumerate() {
+            assert_eq!(check as usize, i);
+            assert_eq!(CHECKS[i].check, check);
+        }
+        assert_eq!(ErrorKind::from_name("Malformed"), None);
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(ErrorKind::Expired.http_status(), 401);
+        assert_eq!(ErrorKind::JwksTimeout.http_status(), 503);
+        assert_eq!(ErrorKind::JwksUnavailable.http_status(), 503);
+        assert_eq!(
+            ErrorKind::JwksUnavailable.default_code(),
+            "ERR_JOSE_GENERIC"
+        );
+    }
+
+    #[test]
+    fn checks_refined_by_claim() {
+        let e = |k| Error::new(k);
+        assert_eq!(e(ErrorKind::Malformed).check(), Check::Structure);
+        assert_eq!(
+            e(ErrorKind::Malformed).with_claim("kid").check(),
+            Check::Header
+        );
+        assert_eq!(Error::malformed_payload("x").check(), Check::Payload);
+        assert_eq!(
+            e(ErrorKind::ClaimMissing).with_claim("iss").check(),
+            Check::Issuer
+        );
+        assert_eq!(
+            e(ErrorKind::ClaimMissing).with_claim("jti").check(),
+            Check::Required
+        );
+        assert_eq!(
+            e(ErrorKind::ClaimMissing).with_claim("c_hash").check(),
+            Check::Hashes
+        );
+        assert_eq!(
+            e(ErrorKind::ClaimInvalid).with_claim("exp").check(),
+            Check::Payload
+        );
+        assert_eq!(
+            e(ErrorKind::ClaimInvalid).with_claim("sub").check(),
+            Check::Required
+        );
+        assert_eq!(e(ErrorKind::AudMismatch).check(), Check::Audience);
+        assert_eq!(
+            e(ErrorKind::AudMismatch).with_claim("client_id").check(),
+            Check::Client
+        );
+        assert_eq!(e(ErrorKind::TooOld).check(), Check::IssuedAt);
+        assert_eq!(e(ErrorKind::JwksTimeout).check(), Check::Key);
     }
 }

@@ -6,7 +6,7 @@
 //! [`KeyCache::usable`] then hands out the set to verify with, or the error to report.
 //!
 //! The numbers follow panva/jose's remote key set where it has them (10 min max age, 30 s
-//! cooldown, 5 s timeout) and DESIGN.md section 3 for the rest:
+//! cooldown, 5 s timeout) and its own for the rest:
 //!
 //! - a fresh set is served as is; a server's `Cache-Control: max-age` sets its lifetime,
 //!   clamped to 30 s ..= 24 h (`no-cache` / `no-store` count as the minimum);

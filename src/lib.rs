@@ -5,8 +5,8 @@
 //! always an argument), never panics on input. One core for Rust, WebAssembly and Cloudflare
 //! Workers.
 //!
-//! The order of checks follows DESIGN.md section 3 and OpenID Connect Core 1.0 section 3.1.3.7;
-//! the first failing check wins and yields one [`Error`] with a stable [`ErrorKind`] and a
+//! The order of checks is documented in [`verify`] and follows OpenID Connect Core 1.0
+//! section 3.1.3.7; the first failing check wins and yields one [`Error`] with a stable [`ErrorKind`] and a
 //! jose-compatible code. Options that cannot describe a valid policy are a [`ConfigError`].
 //!
 //! ```no_run
@@ -28,11 +28,20 @@
 //!
 //! Features: `std` (default) adds nothing to the logic; `cli` builds the `oidc-edge` binary.
 //!
-//! Every module of the verification path denies `unwrap`, `expect`, `panic!` and unchecked
-//! indexing outside tests (clippy), so malformed input cannot reach a panic through them.
+//! The whole crate denies `unwrap`, `expect`, `panic!` and unchecked indexing outside tests
+//! (clippy, declared once here), so malformed input cannot reach a panic.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -53,8 +62,8 @@ pub mod verify;
 
 pub use alg::Algorithm;
 pub use claims::{Audience, Claims, NumericDate};
-pub use error::{ConfigError, Error, ErrorKind};
+pub use error::{Check, ConfigError, Error, ErrorKind};
 pub use jwk::{Jwk, JwkSet};
-pub use signature::{BuiltinVerifier, SignatureVerifier};
+pub use signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
 pub use trust::{TrustSet, TrustedIssuer, TrustedToken};
 pub use verify::{Pending, Profile, Verified, Verifier, VerifyOptions};

@@ -1,9 +1,16 @@
-//! The signature seam: how a verifier checks an RSA signature over a JWS signing input.
+//! The signature seam: how a verifier checks an RSA signature over a JWS signing input, and
+//! the [`SignatureVerdict`] that carries the outcome to [`crate::Verifier::finish`].
 //!
 //! [`BuiltinVerifier`] uses this crate's own verify-only RSA ([`crate::rsa`]). Another
 //! implementation (host crypto in JavaScript, a hardware module, a test double) implements
 //! [`SignatureVerifier`]. [`MemoVerifier`] wraps any of them with a bounded memo of
 //! successful verifications, for callers that see the same token many times.
+//!
+//! A verdict is never a bare `bool`: it is made by [`crate::Pending::check_signature`] (with
+//! any [`SignatureVerifier`]), by [`MemoVerifier::recall`], or, for a signature checked outside
+//! Rust, by the one explicitly named constructor [`SignatureVerdict::from_host_crypto`]. Each
+//! verdict is bound to the pending token it was made for; [`crate::Verifier::finish`] refuses a
+//! verdict made for another token.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -14,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::alg::Algorithm;
 use crate::rsa::RsaPublicKey;
+use crate::verify::Pending;
 
 /// Checks one signature. Implementations must return `false` for anything but a valid
 /// signature of `signing_input` under `key` with `alg`, and must not panic on any input.
@@ -38,6 +46,67 @@ impl<V: SignatureVerifier + ?Sized> SignatureVerifier for &V {
         signature: &[u8],
     ) -> bool {
         (**self).verify(alg, key, signing_input, signature)
+    }
+}
+
+/// The outcome of the signature check of one [`Pending`] token, bound to that token.
+///
+/// Only this crate makes verdicts, except [`SignatureVerdict::from_host_crypto`], which a
+/// caller uses when it verified the signature itself (WebCrypto, node:crypto). A verdict
+/// presented with another token than the one it was made for counts as a bad signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct SignatureVerdict {
+    valid: bool,
+    binding: Binding,
+}
+
+/// Which token a verdict is for: where its signing input and signature live. A moved
+/// [`Pending`] keeps both (they are borrowed or heap data), so the binding survives moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Binding {
+    signing_input: (usize, usize),
+    signature: (usize, usize),
+}
+
+impl Binding {
+    fn of(pending: &Pending<'_>) -> Binding {
+        let at = |s: &[u8]| (s.as_ptr() as usize, s.len());
+        Binding {
+            signing_input: at(pending.signing_input()),
+            signature: at(pending.signature()),
+        }
+    }
+}
+
+impl SignatureVerdict {
+    /// A verdict computed by this crate for `pending` (its signature checkers, the memo).
+    pub(crate) fn checked(pending: &Pending<'_>, valid: bool) -> SignatureVerdict {
+        SignatureVerdict {
+            valid,
+            binding: Binding::of(pending),
+        }
+    }
+
+    /// The verdict of host crypto: the caller asserts that it verified
+    /// [`Pending::signature`] over [`Pending::signing_input`] with [`Pending::algorithm`] and
+    /// the key [`Pending::key`] / [`Pending::rsa_key`], and that `valid` is that check's answer.
+    ///
+    /// This is the one door for signatures checked outside this crate (the npm package's
+    /// WebCrypto and node:crypto paths use it). Anything else should call
+    /// [`Pending::check_signature`] with a [`SignatureVerifier`].
+    pub fn from_host_crypto(pending: &Pending<'_>, valid: bool) -> SignatureVerdict {
+        SignatureVerdict::checked(pending, valid)
+    }
+
+    /// Whether the signature was found valid.
+    pub fn is_valid(&self) -> bool {
+        self.valid
+    }
+
+    /// Whether this is a valid verdict for `pending` (and not for another token).
+    pub(crate) fn accepts(&self, pending: &Pending<'_>) -> bool {
+        self.valid && self.binding == Binding::of(pending)
     }
 }
 
@@ -156,6 +225,86 @@ impl<V> MemoVerifier<V> {
     pub fn inner(&self) -> &V {
         &self.inner
     }
+
+    /// A valid verdict for `pending` if this memo remembers its signature as verified (and
+    /// marks the entry as recently used); `None` otherwise. Never calls the inner verifier.
+    pub fn recall(&self, pending: &Pending<'_>) -> Option<SignatureVerdict> {
+        let hit = self.lookup(
+            pending.algorithm(),
+            pending.rsa_key(),
+            pending.signing_input(),
+            pending.signature(),
+        );
+        hit.then(|| SignatureVerdict::checked(pending, true))
+    }
+
+    /// Remembers `pending`'s signature as verified when `verdict` is a valid verdict for it
+    /// (e.g. one from [`SignatureVerdict::from_host_crypto`]); anything else is ignored.
+    pub fn remember(&self, pending: &Pending<'_>, verdict: &SignatureVerdict) {
+        if verdict.accepts(pending) && pending.signature_length_ok() {
+            self.insert(
+                pending.algorithm(),
+                pending.rsa_key(),
+                pending.signing_input(),
+                pending.signature(),
+            );
+        }
+    }
+
+    /// Whether the memo holds this verification; a hit becomes the most recently used entry.
+    fn lookup(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        let digest = memo_digest(signing_input, signature);
+        let fingerprint = key.fingerprint();
+        let mut st = self.state.borrow_mut();
+        let hit = st.entries.iter().position(|m| {
+            m.digest == digest
+                && &m.fingerprint == fingerprint
+                && m.alg == alg
+                && bytes_eq(&m.signing_input, signing_input)
+                && bytes_eq(&m.signature, signature)
+        });
+        let Some(i) = hit else {
+            return false;
+        };
+        // most recently used goes to the back
+        if i + 1 != st.entries.len() {
+            if let Some(e) = st.entries.remove(i) {
+                st.entries.push_back(e);
+            }
+        }
+        true
+    }
+
+    /// Stores a verified signature, evicting the least recently used entries to stay within
+    /// the limits (a verification larger than the byte limit is not stored).
+    fn insert(&self, alg: Algorithm, key: &RsaPublicKey, signing_input: &[u8], signature: &[u8]) {
+        let size = signing_input.len() + signature.len();
+        if self.max_entries == 0 || size > self.max_bytes {
+            return;
+        }
+        let entry = MemoEntry {
+            digest: memo_digest(signing_input, signature),
+            fingerprint: *key.fingerprint(),
+            alg,
+            signing_input: signing_input.to_vec(),
+            signature: signature.to_vec(),
+        };
+        let mut st = self.state.borrow_mut();
+        while st.entries.len() >= self.max_entries || st.bytes + size > self.max_bytes {
+            match st.entries.pop_front() {
+                Some(old) => st.bytes -= old.bytes(),
+                None => break,
+            }
+        }
+        st.bytes += size;
+        st.entries.push_back(entry);
+    }
 }
 
 impl<V: SignatureVerifier> SignatureVerifier for MemoVerifier<V> {
@@ -166,51 +315,14 @@ impl<V: SignatureVerifier> SignatureVerifier for MemoVerifier<V> {
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
-        let digest = memo_digest(signing_input, signature);
-        let fingerprint = key.fingerprint();
-        {
-            let mut st = self.state.borrow_mut();
-            let hit = st.entries.iter().position(|m| {
-                m.digest == digest
-                    && &m.fingerprint == fingerprint
-                    && m.alg == alg
-                    && bytes_eq(&m.signing_input, signing_input)
-                    && bytes_eq(&m.signature, signature)
-            });
-            if let Some(i) = hit {
-                // most recently used goes to the back
-                if i + 1 != st.entries.len() {
-                    if let Some(e) = st.entries.remove(i) {
-                        st.entries.push_back(e);
-                    }
-                }
-                return true;
-            }
+        if self.lookup(alg, key, signing_input, signature) {
+            return true;
         }
-        // The borrow is released: the inner verifier may be slow or even re-enter.
+        // No borrow is held here: the inner verifier may be slow or even re-enter.
         if !self.inner.verify(alg, key, signing_input, signature) {
             return false;
         }
-        let entry = MemoEntry {
-            digest,
-            fingerprint: *fingerprint,
-            alg,
-            signing_input: signing_input.to_vec(),
-            signature: signature.to_vec(),
-        };
-        let size = entry.bytes();
-        if self.max_entries == 0 || size > self.max_bytes {
-            return true;
-        }
-        let mut st = self.state.borrow_mut();
-        while st.entries.len() >= self.max_entries || st.bytes + size > self.max_bytes {
-            match st.entries.pop_front() {
-                Some(old) => st.bytes -= old.bytes(),
-                None => break,
-            }
-        }
-        st.bytes += size;
-        st.entries.push_back(entry);
+        self.insert(alg, key, signing_input, signature);
         true
     }
 }

@@ -11,15 +11,6 @@
 //! parsed (not trusted) to read `iss`, which only chooses the entry; an unparsable payload
 //! is `malformed`, a missing `iss` is `claim_missing`, an `iss` no entry has is
 //! `iss_mismatch`. Then checks 3-6 run with the chosen entry (including the exact `iss` check).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -28,9 +19,9 @@ use serde_json::Value;
 
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwk::JwkSet;
-use crate::signature::{BuiltinVerifier, SignatureVerifier};
+use crate::signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
 use crate::token::UntrustedToken;
-use crate::verify::{check_signature, Pending, Verified, Verifier, VerifyOptions};
+use crate::verify::{Pending, Verified, Verifier, VerifyOptions};
 
 /// One trusted issuer: its identifier, its keys and the client ids it issues tokens for.
 #[derive(Clone, Debug)]
@@ -115,8 +106,8 @@ impl TrustSet {
         sig: &dyn SignatureVerifier,
     ) -> Result<TrustedToken, Error> {
         let pending = self.begin(token)?;
-        let valid = check_signature(&pending.pending, sig);
-        self.finish(pending, valid, now)
+        let verdict = pending.pending.check_signature(sig);
+        self.finish(pending, verdict, now)
     }
 
     /// Checks 1-3 with the issuer the token's `iss` names (split verification).
@@ -155,18 +146,19 @@ impl TrustSet {
         })
     }
 
-    /// Checks 4-6 with the chosen issuer's policy, given the signature check's outcome.
+    /// Checks 4-6 with the chosen issuer's policy, given the verdict of the signature check
+    /// of `pending.pending` (see [`Pending::check_signature`]).
     pub fn finish(
         &self,
         pending: TrustedPending<'_>,
-        signature_valid: bool,
+        verdict: SignatureVerdict,
         now: i64,
     ) -> Result<TrustedToken, Error> {
         let verifier = self
             .verifiers
             .get(pending.issuer_index)
             .ok_or_else(|| Error::new(ErrorKind::IssMismatch))?;
-        let verified = verifier.finish(pending.pending, signature_valid, now)?;
+        let verified = verifier.finish(pending.pending, verdict, now)?;
         Ok(TrustedToken {
             issuer_index: pending.issuer_index,
             verified,

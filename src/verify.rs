@@ -1,7 +1,7 @@
 //! Token verification: [`VerifyOptions`] (the caller's policy), [`Verifier`] (a checked policy)
 //! and the split form [`Verifier::begin`] / [`Verifier::finish`] for host crypto.
 //!
-//! Order of checks (DESIGN.md section 3; the first failure wins):
+//! Order of checks (the first failure wins; each step is a [`crate::Check`]):
 //!
 //! 1. size limit, exactly three segments, strict base64url, header a strict JSON object
 //!    ([`UntrustedToken::parse`]);
@@ -16,15 +16,6 @@
 //!    `client_id`); `exp` (step 9), `nbf`, `iat` (step 10) with the clock tolerance, maximum
 //!    token age; `nonce` (step 11); `auth_time` with `max_age` (step 13); `acr` (step 12);
 //!    `at_hash` / `c_hash` (sections 3.1.3.8 / 3.3.2.11); `sub`; required claims.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 use alloc::string::String;
 use alloc::vec;
@@ -39,7 +30,7 @@ use crate::claims::{Claims, NumericDate};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::jwk::{Jwk, JwkSet};
 use crate::rsa::RsaPublicKey;
-use crate::signature::{BuiltinVerifier, SignatureVerifier};
+use crate::signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
 use crate::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 
 /// What kind of token is verified: decides the `typ` rule, the audience rule and the
@@ -161,8 +152,9 @@ pub struct Verified {
 
 /// A token that passed checks 1-3 and waits for its signature check (split verification).
 ///
-/// Check the signature of [`Pending::signing_input`] with [`Pending::algorithm`] and the
-/// selected key, then pass the outcome to [`Verifier::finish`].
+/// Get a [`SignatureVerdict`] with [`Pending::check_signature`] (or, when host crypto checked
+/// [`Pending::signing_input`] with [`Pending::algorithm`] and the selected key, with
+/// [`SignatureVerdict::from_host_crypto`]), then pass both to [`Verifier::finish`].
 #[derive(Clone, Debug)]
 pub struct Pending<'a> {
     token: UntrustedToken<'a>,
@@ -205,6 +197,13 @@ impl<'a> Pending<'a> {
     /// Whether the signature has exactly the key's length in octets (check 4 requires it).
     pub fn signature_length_ok(&self) -> bool {
         self.signature().len() == self.rsa.size()
+    }
+
+    /// Check 4 with `sig`, which never sees a signature of the wrong length.
+    pub fn check_signature(&self, sig: &dyn SignatureVerifier) -> SignatureVerdict {
+        let valid = self.signature_length_ok()
+            && sig.verify(self.alg, self.rsa, self.signing_input(), self.signature());
+        SignatureVerdict::checked(self, valid)
     }
 }
 
@@ -319,8 +318,8 @@ impl Verifier {
         sig: &dyn SignatureVerifier,
     ) -> Result<Verified, Error> {
         let pending = self.begin(token, keys)?;
-        let valid = check_signature(&pending, sig);
-        self.finish(pending, valid, now)
+        let verdict = pending.check_signature(sig);
+        self.finish(pending, verdict, now)
     }
 
     /// Checks 1-3: parses the token, checks its header and selects the key.
@@ -350,15 +349,16 @@ impl Verifier {
         })
     }
 
-    /// Checks 4 (with the outcome of the caller's signature check; a signature that is not
-    /// exactly `k` octets fails whatever the caller says), 5 and 6.
+    /// Checks 4 (with the verdict of the signature check; a verdict made for another token,
+    /// or a signature that is not exactly `k` octets, fails whatever the verdict says), 5
+    /// and 6.
     pub fn finish(
         &self,
         pending: Pending<'_>,
-        signature_valid: bool,
+        verdict: SignatureVerdict,
         now: i64,
     ) -> Result<Verified, Error> {
-        if !signature_valid || !pending.signature_length_ok() {
+        if !verdict.accepts(&pending) || !pending.signature_length_ok() {
             return Err(Error::new(ErrorKind::BadSignature));
         }
         let payload = pending.token.payload_json()?;
@@ -570,18 +570,6 @@ impl Verifier {
             Some(_) => Ok(()),
         }
     }
-}
-
-/// The signature check of a pending token with `sig`, which never sees a signature of the
-/// wrong length.
-pub(crate) fn check_signature(pending: &Pending<'_>, sig: &dyn SignatureVerifier) -> bool {
-    pending.signature_length_ok()
-        && sig.verify(
-            pending.alg,
-            pending.rsa,
-            pending.signing_input(),
-            pending.signature(),
-        )
 }
 
 fn missing(claim: &'static str) -> Error {

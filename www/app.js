@@ -19,7 +19,8 @@ const EXAMPLE = {
 };
 
 /**
- * The checks in the order the verifier runs them (DESIGN.md section 3), each with its place
+ * The checks in the order the verifier runs them (the core's `Check::ALL`; tests/taxonomy.rs
+ * keeps this list equal to it), each with its place
  * in the specs. `skip(o)` names the reason a check does not run for these options.
  */
 const CHECKS = [
@@ -31,6 +32,7 @@ const CHECKS = [
   { id: 'iss', step: 'Step 2', what: 'iss equals the issuer exactly', pass: (r) => r.payload?.iss },
   { id: 'aud', step: 'Step 3', what: 'aud contains the client ID, and no untrusted audience', pass: (r) => JSON.stringify(r.payload?.aud) },
   { id: 'azp', step: 'Steps 4–5', what: 'azp present with several audiences, and equal to the client ID', pass: (r) => (r.payload?.azp === undefined ? 'absent (one audience)' : r.payload.azp) },
+  { id: 'client', step: 'RFC 9068 2.2', what: "The access token's client (client_id) is allowed; Cognito's token_use", skip: (o) => (o.profile ?? 'id_token') === 'id_token' && 'ID token: the client is the audience', pass: (r) => r.payload?.client_id },
   { id: 'exp', step: 'Step 9', what: 'Not expired (exp, with the clock tolerance)', pass: (r) => when(r.payload?.exp, r.now) },
   { id: 'nbf', step: 'RFC 7519 4.1.5', what: 'Not before (nbf)', pass: (r) => (r.payload?.nbf === undefined ? 'absent' : when(r.payload.nbf, r.now)) },
   { id: 'iat', step: 'Step 10', what: 'Issued at (iat) not in the future', pass: (r) => when(r.payload?.iat, r.now) },
@@ -55,7 +57,8 @@ function failedCheck(err) {
     case 'bad_signature': return 'signature';
     case 'claim_invalid': return claim === 'sub' ? 'required' : 'payload';
     case 'iss_mismatch': return 'iss';
-    case 'aud_mismatch': case 'aud_untrusted': return 'aud';
+    case 'aud_mismatch': return claim === 'client_id' ? 'client' : 'aud';
+    case 'aud_untrusted': return 'aud';
     case 'azp_missing': case 'azp_mismatch': return 'azp';
     case 'expired': return 'exp';
     case 'not_yet_valid': return 'nbf';
@@ -64,8 +67,9 @@ function failedCheck(err) {
     case 'auth_time_missing': case 'auth_time_too_old': return 'auth_time';
     case 'acr_not_allowed': return 'acr';
     case 'at_hash_mismatch': case 'c_hash_mismatch': return 'hashes';
+    case 'token_use_mismatch': return 'client';
     case 'claim_missing':
-      return { iss: 'iss', aud: 'aud', exp: 'exp', iat: 'iat' }[claim] ?? 'required';
+      return { iss: 'iss', aud: 'aud', client_id: 'client', token_use: 'client', exp: 'exp', iat: 'iat', at_hash: 'hashes', c_hash: 'hashes' }[claim] ?? 'required';
     default: return 'structure';
   }
 }

@@ -1,4 +1,4 @@
-// Cold start alone: fresh `node` processes each `await import('pkg/node.mjs')` (or the entry
+// Cold start alone: fresh `node` processes each `await import('pkg/dist/node.mjs')` (or the entry
 // given), then one `new JwkSet(jwks)` + `verifyIdToken` (the probe of bench/js/suite.mjs, with a
 // token minted now from the fixed test key). Prints min / median / max of N runs (default 11).
 // Usage: scripts/build-pkg.sh && node bench/js/cold.mjs [entry] [N]
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const entry = path.resolve(process.argv[2] ?? path.join(ROOT, 'pkg/node.mjs'));
+const entry = path.resolve(process.argv[2] ?? path.join(ROOT, 'pkg/dist/node.mjs'));
 const N = Number(process.argv[3] ?? 11);
 
 const KEYS = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/js/fixtures/keys.json'), 'utf8'));

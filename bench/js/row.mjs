@@ -17,19 +17,19 @@ const MASK = tokens.length - 1; // a power of two, larger than the package's 256
 /** Each row: setup() -> { sync, op(i) }; op(i) verifies tokens[i & MASK] (or the fixed one). */
 const ROWS = {
   async 'wasm-sync'() {
-    const m = await import(pathToFileURL(path.join(ROOT, 'pkg/node.mjs')).href);
+    const m = await import(pathToFileURL(path.join(ROOT, 'pkg/dist/node.mjs')).href);
     const keys = new m.JwkSet(jwks);
     const options = { issuer, clientId };
     return { sync: true, op: (i) => m.verifyIdToken(tokens[i & MASK], keys, options) };
   },
   async 'host-async'() {
-    const m = await import(pathToFileURL(path.join(ROOT, 'pkg/node.mjs')).href);
+    const m = await import(pathToFileURL(path.join(ROOT, 'pkg/dist/node.mjs')).href);
     const keys = new m.JwkSet(jwks);
     const options = { issuer, clientId };
     return { sync: false, op: (i) => m.verifyIdTokenAsync(tokens[i & MASK], keys, options) };
   },
   async memo() {
-    const m = await import(pathToFileURL(path.join(ROOT, 'pkg/node.mjs')).href);
+    const m = await import(pathToFileURL(path.join(ROOT, 'pkg/dist/node.mjs')).href);
     const keys = new m.JwkSet(jwks);
     const options = { issuer, clientId };
     const token = tokens[0];

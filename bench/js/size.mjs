@@ -1,6 +1,7 @@
 // Sizes of the built package: the .wasm (raw cargo output when found, after wasm-bindgen is
 // printed by scripts/build-pkg.sh, after wasm-opt -Oz as shipped), gzip -9 and brotli (max), and
-// the entry files (each the glue and the API bundled and minified), with the totals.  Usage: scripts/build-pkg.sh && node bench/js/size.mjs
+// the entry files (each the glue and the API bundled and minified), with the totals.
+// Usage: scripts/build-pkg.sh && node bench/js/size.mjs
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -16,7 +17,8 @@ const raw = path.join(target, 'wasm32-unknown-unknown/release/oidc_edge_wasm.was
 if (fs.existsSync(raw)) row('cargo output oidc_edge_wasm.wasm', fs.readFileSync(raw));
 // Each entry is one self-contained module (glue + API, minified) besides the .wasm, so what one
 // runtime loads is the .wasm plus its entry.
-const files = ['oidc_edge_wasm_bg.wasm', 'node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs', 'index.d.ts'];
+// Paths in pkg/: the build's output is in dist/, the hand-written declarations beside it.
+const files = ['dist/oidc_edge_wasm_bg.wasm', 'dist/node.mjs', 'dist/browser.mjs', 'dist/workerd.mjs', 'dist/edge-light.mjs', 'dist/index.cjs', 'index.d.ts'];
 const bufs = {};
 for (const f of files) {
   const p = path.join(ROOT, 'pkg', f);
@@ -31,8 +33,8 @@ const sum = (names) => names.reduce((acc, f) => {
   return acc;
 }, { raw: 0, gz: 0, br: 0 });
 for (const [label, names] of [
-  ['Node ESM load (.wasm + node.mjs)', ['oidc_edge_wasm_bg.wasm', 'node.mjs']],
-  ['browser load (.wasm + browser.mjs)', ['oidc_edge_wasm_bg.wasm', 'browser.mjs']],
+  ['Node ESM load (.wasm + node.mjs)', ['dist/oidc_edge_wasm_bg.wasm', 'dist/node.mjs']],
+  ['browser load (.wasm + browser.mjs)', ['dist/oidc_edge_wasm_bg.wasm', 'dist/browser.mjs']],
   ['all wasm + JS files', files.filter((f) => !f.endsWith('.d.ts'))],
 ]) {
   const t = sum(names);

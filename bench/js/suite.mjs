@@ -139,7 +139,7 @@ const jose = stats.jose?.median;
 
 const probe = `
 const t0 = performance.now();
-const m = await import(${JSON.stringify(path.join(ROOT, 'pkg/node.mjs'))});
+const m = await import(${JSON.stringify(path.join(ROOT, 'pkg/dist/node.mjs'))});
 const t1 = performance.now();
 const fx = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(fixtureJson)}, 'utf8'));
 const t2 = performance.now();
@@ -169,8 +169,8 @@ const sizes = codeFiles.map((f) => {
 });
 const sum = (rows, k) => rows.reduce((a, r) => a + r[k], 0);
 // What one runtime loads: the shared .wasm and that runtime's entry (one bundled module: glue + API).
-const nodeLoad = sizes.filter((s) => ['oidc_edge_wasm_bg.wasm', 'node.mjs'].includes(s.file));
-const browserLoad = sizes.filter((s) => ['oidc_edge_wasm_bg.wasm', 'browser.mjs'].includes(s.file));
+const nodeLoad = sizes.filter((s) => ['dist/oidc_edge_wasm_bg.wasm', 'dist/node.mjs'].includes(s.file));
+const browserLoad = sizes.filter((s) => ['dist/oidc_edge_wasm_bg.wasm', 'dist/browser.mjs'].includes(s.file));
 
 // ---- machine ----
 
@@ -196,7 +196,7 @@ for (const [id, label] of ROWS) {
   lines.push(`| ${label} | ${k(s.median)} | ${k(s.min)} | ${k(s.max)} | ${(1e6 / s.median).toFixed(1)} | ${jose ? `${(s.median / jose).toFixed(2)}x` : 'n/a'} |`);
 }
 lines.push('');
-lines.push(`Cold start (fresh \`node\`, ${cold.length} runs, min / median / max): import of pkg/node.mjs ${coldSummary.importMs.min.toFixed(1)} / ${coldSummary.importMs.median.toFixed(1)} / ${coldSummary.importMs.max.toFixed(1)} ms; first \`new JwkSet\` + \`verifyIdToken\` ${coldSummary.firstVerifyMs.min.toFixed(1)} / ${coldSummary.firstVerifyMs.median.toFixed(1)} / ${coldSummary.firstVerifyMs.max.toFixed(1)} ms; **import -> first verify ${coldSummary.totalMs.median.toFixed(1)} ms** (median; min ${coldSummary.totalMs.min.toFixed(1)}, max ${coldSummary.totalMs.max.toFixed(1)}).`);
+lines.push(`Cold start (fresh \`node\`, ${cold.length} runs, min / median / max): import of pkg/dist/node.mjs ${coldSummary.importMs.min.toFixed(1)} / ${coldSummary.importMs.median.toFixed(1)} / ${coldSummary.importMs.max.toFixed(1)} ms; first \`new JwkSet\` + \`verifyIdToken\` ${coldSummary.firstVerifyMs.min.toFixed(1)} / ${coldSummary.firstVerifyMs.median.toFixed(1)} / ${coldSummary.firstVerifyMs.max.toFixed(1)} ms; **import -> first verify ${coldSummary.totalMs.median.toFixed(1)} ms** (median; min ${coldSummary.totalMs.min.toFixed(1)}, max ${coldSummary.totalMs.max.toFixed(1)}).`);
 lines.push('');
 lines.push('| package file | raw | gzip -9 | brotli 11 |');
 lines.push('| --- | ---: | ---: | ---: |');

@@ -16,7 +16,7 @@ const args = process.argv.slice(2);
 const SECONDS = Number(args[args.indexOf('--seconds') + 1] || 2) || 2;
 const JSON_OUT = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 
-const m = await import(path.join(ROOT, 'pkg/node.mjs'));
+const m = await import(path.join(ROOT, 'pkg/dist/node.mjs'));
 const jwks = jwksOf(KEYS.main);
 const options = { issuer: ISSUER, clientId: CLIENT, currentDate: AT };
 const tokens = Array.from({ length: 1024 }, (_, i) => idToken({
@@ -69,7 +69,7 @@ await run('jose jwtVerify (imported KeyObject), distinct tokens', (i) => jwtVeri
 // Time from import to the first verification, in fresh processes (cold module load + wasm compile).
 const probe = `
 const t0 = performance.now();
-const m = await import(${JSON.stringify(path.join(ROOT, 'pkg/node.mjs'))});
+const m = await import(${JSON.stringify(path.join(ROOT, 'pkg/dist/node.mjs'))});
 const t1 = performance.now();
 const input = JSON.parse(process.argv[1]);
 const keys = new m.JwkSet(input.jwks);

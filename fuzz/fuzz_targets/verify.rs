@@ -7,7 +7,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use oidc_edge::{Algorithm, JwkSet, TrustSet, TrustedIssuer, Verifier, VerifyOptions};
+use oidc_edge::{
+    Algorithm, JwkSet, SignatureVerdict, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
+};
 
 const NOW: i64 = 1_767_225_600;
 
@@ -73,6 +75,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(direct.is_ok(), via_trust.is_ok());
     if let Ok(pending) = verifier().begin(token, keys()) {
         // A host claiming a valid signature still faces the length and claim checks.
-        let _ = verifier().finish(pending, true, NOW);
+        let verdict = SignatureVerdict::from_host_crypto(&pending, true);
+        let _ = verifier().finish(pending, verdict, NOW);
     }
 });

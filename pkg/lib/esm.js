@@ -1,7 +1,7 @@
 // The ES module face of the package: binds the API to the `--target web` glue. The entry files
 // (src/node.mjs, src/browser.mjs, src/workerd.mjs, src/edge-light.mjs, each bundled with this
-// file into the package root by scripts/build-pkg.sh) initialise the wasm module first.
-import * as glue from '../oidc_edge_wasm.js';
+// file into pkg/dist/ by scripts/build-pkg.sh) initialise the wasm module first.
+import * as glue from '../dist/oidc_edge_wasm.js';
 import { createApi } from './api.js';
 
 export const {

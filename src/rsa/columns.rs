@@ -25,9 +25,9 @@ use alloc::vec::Vec;
 use super::montgomery::less_than;
 
 /// Bits per limb.
-const W: u32 = 28;
+pub(super) const W: u32 = 28;
 /// Mask of one limb.
-const MASK: u64 = (1 << W) - 1;
+pub(super) const MASK: u64 = (1 << W) - 1;
 /// Most limbs a modulus may have here: 8192 bits, the key policy's largest modulus (see the
 /// module docs for the overflow bound).
 pub const MAX_LIMBS: usize = 293;
@@ -93,7 +93,7 @@ impl Modulus28 {
     }
 
     /// Parses big-endian octets into a (padded) number; `None` unless the value is < n.
-    pub fn from_be(&self, octets: &[u8]) -> Option<Vec<u32>> {
+    pub fn parse_be(&self, octets: &[u8]) -> Option<Vec<u32>> {
         let mut x = from_be_octets(octets);
         let nl = self.limb_count();
         if x.iter().skip(nl).any(|&l| l != 0) {
@@ -127,7 +127,7 @@ impl Modulus28 {
         }
     }
 
-    /// `x^e mod n` for a base `x < n` (as from [`Modulus28::from_be`]) and an odd `e >= 3`,
+    /// `x^e mod n` for a base `x < n` (as from [`Modulus28::parse_be`]) and an odd `e >= 3`,
     /// left-to-right square-and-multiply in Montgomery form; the last multiplication takes the
     /// plain base, which leaves Montgomery form for free.
     pub fn pow_odd(&self, x: &[u32], e: u32) -> Vec<u32> {
@@ -336,7 +336,6 @@ impl Modulus28 {
 /// can produce, every limb `2^28 - 1`, through [`mul_column`] and [`sqr_column`] as this
 /// target compiles them, compared with a 128-bit reference. Exported for the wasm SIMD build,
 /// which the native tests cannot reach (`tests/wasm-rsa`).
-#[doc(hidden)]
 pub fn worst_case_columns_agree(k: usize) -> bool {
     let len = round4(k);
     let pairs = k.div_ceil(2); // the most cross products a squaring column has
@@ -379,193 +378,27 @@ impl Scratch {
 
 /// `x[from..to]`, empty when out of range (never the case for the callers' ranges).
 #[inline(always)]
-fn sub(x: &[u32], from: usize, to: usize) -> &[u32] {
+pub(super) fn sub(x: &[u32], from: usize, to: usize) -> &[u32] {
     x.get(from..to).unwrap_or(&[])
-}
-
-/// The all-zero value the SIMD kernel ORs into its operands (see [`simd::opaque_zero`]); made
-/// once per Montgomery product.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-type Zero = core::arch::wasm32::v128;
-/// Nothing: the scalar kernel needs no such value.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[derive(Clone, Copy)]
-struct Zero;
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline(always)]
-fn zero() -> Zero {
-    simd::opaque_zero()
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn zero() -> Zero {
-    Zero
 }
 
 /// A column sum `lo + hi * 2^28`, split so that no part can overflow 64 bits (a column of
 /// an 8192-bit product can exceed 2^64).
 #[derive(Clone, Copy)]
-struct Col {
+pub(super) struct Col {
     /// Below 2^32.
-    lo: u64,
+    pub(super) lo: u64,
     /// Below 2^39.
-    hi: u64,
+    pub(super) hi: u64,
 }
 
-/// One column of a product: `sum ab[0][t] * ab[1][t] + mn[0][t] * mn[1][t]` over slices of one
-/// length, a multiple of four (the callers pass the second operands reversed). With SIMD: one
-/// loop, four products per operand pair per step, each 64-bit lane summing at most 148
-/// products below 2^56 (< 2^64), then split.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline(always)]
-fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], z: Zero) -> Col {
-    let (lo, hi) = simd::dot2(ab, mn, z);
-    simd::split(lo, hi)
+crate::rsa::backend::simd_kernel! {
+    mod simd;
+    use simd::{mul_column, sqr_column, zero};
 }
-
-/// One column of a squaring: `2 * sum_{t < pairs} a[0][t] * a[1][t] + sum mn[0][t] * mn[1][t]`;
-/// the `a` slices are `pairs` rounded up to four long (the terms after `pairs` are real limbs
-/// and masked out), the `mn` slices a multiple of four. Each lane of the doubled cross sum and
-/// of the reduction sum holds at most 148 products below 2^56.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline(always)]
-fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], z: Zero) -> Col {
-    use core::arch::wasm32::{i64x2_shl, u64x2_add, v128_and};
-    let full = pairs & !3;
-    let mut cross = simd::dot(sub(a[0], 0, full), sub(a[1], 0, full), z);
-    if pairs & 3 != 0 {
-        let mask = simd::PREFIX_MASKS.get(pairs & 3).copied().unwrap_or(z);
-        let x = v128_and(simd::load(sub(a[0], full, full + 4), z), mask);
-        let y = simd::load(sub(a[1], full, full + 4), z);
-        cross = u64x2_add(cross, simd::mul4(x, y));
-    }
-    let reduce = simd::dot(mn[0], mn[1], z);
-    simd::split(i64x2_shl(cross, 1), reduce)
-}
-
-/// The wasm SIMD dot products.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod simd {
-    use core::arch::wasm32::{
-        u32x4, u32x4_splat, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
-        u64x2_extract_lane, u64x2_shr, u64x2_splat, v128, v128_and, v128_or,
-    };
-
-    /// Lane masks keeping the first 0, 1, 2, 3 lanes.
-    pub const PREFIX_MASKS: [v128; 4] = [
-        u32x4(0, 0, 0, 0),
-        u32x4(!0, 0, 0, 0),
-        u32x4(!0, !0, 0, 0),
-        u32x4(!0, !0, !0, 0),
-    ];
-
-    /// An all-zero vector the compiler cannot see through. OR-ing it into the loaded operands
-    /// keeps LLVM from folding the zero extension into the loads (`load32x2_u` +
-    /// `i64x2.mul`, which engines emulate with several instructions), so it selects `extmul`
-    /// (one `pmuludq` on x64).
-    #[inline(always)]
-    pub fn opaque_zero() -> v128 {
-        u32x4_splat(core::hint::black_box(0))
-    }
-
-    /// Four limbs as a vector (`zero` for a short slice, never the case for the callers).
-    #[inline(always)]
-    pub fn load(c: &[u32], zero: v128) -> v128 {
-        match c {
-            [a, b, c, d] => v128_or(u32x4(*a, *b, *c, *d), zero),
-            _ => zero,
-        }
-    }
-
-    /// The four products of two vectors, summed pairwise into two 64-bit lanes.
-    #[inline(always)]
-    pub fn mul4(a: v128, b: v128) -> v128 {
-        u64x2_add(u64x2_extmul_low_u32x4(a, b), u64x2_extmul_high_u32x4(a, b))
-    }
-
-    /// `sum x[t] * y[t]` over whole quads, in two 64-bit lanes.
-    #[inline(always)]
-    pub fn dot(x: &[u32], y: &[u32], zero: v128) -> v128 {
-        let mut lo = u64x2_splat(0);
-        let mut hi = u64x2_splat(0);
-        for (a, b) in x.chunks_exact(4).zip(y.chunks_exact(4)) {
-            let (va, vb) = (load(a, zero), load(b, zero));
-            lo = u64x2_add(lo, u64x2_extmul_low_u32x4(va, vb));
-            hi = u64x2_add(hi, u64x2_extmul_high_u32x4(va, vb));
-        }
-        u64x2_add(lo, hi)
-    }
-
-    /// Two dot products over slices of one length in one loop, in four 64-bit lanes (two
-    /// vectors, not added together: each lane may be close to 2^64).
-    #[inline(always)]
-    pub fn dot2(p: [&[u32]; 2], q: [&[u32]; 2], zero: v128) -> (v128, v128) {
-        let mut lo = u64x2_splat(0);
-        let mut hi = u64x2_splat(0);
-        let quads = p[0]
-            .chunks_exact(4)
-            .zip(p[1].chunks_exact(4))
-            .zip(q[0].chunks_exact(4).zip(q[1].chunks_exact(4)));
-        for ((a, b), (c, d)) in quads {
-            let (va, vb) = (load(a, zero), load(b, zero));
-            let (vc, vd) = (load(c, zero), load(d, zero));
-            lo = u64x2_add(lo, u64x2_extmul_low_u32x4(va, vb));
-            hi = u64x2_add(hi, u64x2_extmul_high_u32x4(va, vb));
-            lo = u64x2_add(lo, u64x2_extmul_low_u32x4(vc, vd));
-            hi = u64x2_add(hi, u64x2_extmul_high_u32x4(vc, vd));
-        }
-        (lo, hi)
-    }
-
-    /// The four lanes of `a` and `b` summed as a [`super::Col`]: the low 28 bits and the rest
-    /// of each lane added separately, so nothing overflows.
-    #[inline(always)]
-    pub fn split(a: v128, b: v128) -> super::Col {
-        let mask = u64x2_splat(super::MASK);
-        let lo = u64x2_add(v128_and(a, mask), v128_and(b, mask));
-        let hi = u64x2_add(u64x2_shr(a, super::W), u64x2_shr(b, super::W));
-        super::Col {
-            lo: u64x2_extract_lane::<0>(lo) + u64x2_extract_lane::<1>(lo),
-            hi: u64x2_extract_lane::<0>(hi) + u64x2_extract_lane::<1>(hi),
-        }
-    }
-}
-
-/// `sum x[t] * y[t]` (the product of two 28-bit limbs fits 56 bits; a column of an 8192-bit
-/// product may exceed 2^64, hence 128 bits).
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn dot(x: &[u32], y: &[u32]) -> u128 {
-    x.iter().zip(y).fold(0u128, |s, (&p, &q)| {
-        s + u128::from(u64::from(p) * u64::from(q))
-    })
-}
-
-/// A 128-bit column sum as a [`Col`].
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn split(v: u128) -> Col {
-    Col {
-        lo: (v as u64) & MASK,
-        hi: (v >> W) as u64,
-    }
-}
-
-/// One column of a product (see the SIMD version).
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn mul_column(ab: [&[u32]; 2], mn: [&[u32]; 2], _: Zero) -> Col {
-    split(dot(ab[0], ab[1]) + dot(mn[0], mn[1]))
-}
-
-/// One column of a squaring (see the SIMD version).
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn sqr_column(a: [&[u32]; 2], pairs: usize, mn: [&[u32]; 2], _: Zero) -> Col {
-    let cross = dot(sub(a[0], 0, pairs), sub(a[1], 0, pairs));
-    split(2 * cross + dot(mn[0], mn[1]))
+crate::rsa::backend::word_kernel! {
+    mod scalar;
+    use scalar::{mul_column, sqr_column, zero};
 }
 
 /// A multiple of four at least `x`.

@@ -5,9 +5,10 @@
 //! Montgomery constants of its modulus; a verification then costs one modular exponentiation
 //! (for `e = 65537`: 16 squarings and 2 multiplications) plus the message hash.
 //!
-//! Limbs are 64-bit on 64-bit targets and 32-bit elsewhere; see [`limb`]'s docs. On `wasm32`
-//! built with SIMD (`+simd128`, which the npm package and the worker use), keys use 28-bit
-//! limbs summed column by column with SIMD dot products instead ([`columns`]).
+//! The arithmetic kernel depends on the target and is chosen in one place, `backend.rs`
+//! (64-bit words natively, 28-bit columns with SIMD dot products in wasm32, 32-bit words on
+//! other 32-bit targets). Feature `test-internals` exposes every kernel for the differential
+//! tests and benchmarks (`rsa::internals`); it is not part of the API.
 //!
 //! Key policy ([`KeyError`]): the modulus is odd and has 2048 to 8192 bits; the exponent is
 //! odd with `3 <= e < 2^32`.
@@ -17,73 +18,25 @@
 //! without it (Wycheproof "acceptable", flag `MissingNull`) is rejected. PSS uses the JWS
 //! parameters (RFC 7518 section 3.5): MGF1 with the same hash, salt length = hash length.
 
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
 use sha2::Digest as _;
 
-#[doc(hidden)]
-pub mod columns;
-#[doc(hidden)]
-pub mod limb;
-#[doc(hidden)]
-pub mod montgomery;
+mod backend;
+// Every kernel is compiled on every target (see `backend`); the ones this target does not use
+// are reachable only through `test-internals`.
+#[cfg_attr(not(feature = "test-internals"), allow(dead_code))]
+mod columns;
+#[cfg(feature = "test-internals")]
+pub mod internals;
+mod limb;
+#[cfg_attr(not(feature = "test-internals"), allow(dead_code))]
+mod montgomery;
 mod pkcs1;
 mod pss;
 
-use limb::Limb;
-use montgomery::Modulus;
-
-/// The limb a key uses on this target: 64-bit limbs (128-bit products) where the target has
-/// 64-bit registers, 32-bit limbs (64-bit products, native in wasm32) elsewhere.
-#[cfg(target_pointer_width = "64")]
-type NativeLimb = u64;
-#[cfg(all(
-    not(target_pointer_width = "64"),
-    not(all(target_arch = "wasm32", target_feature = "simd128"))
-))]
-type NativeLimb = u32;
-
-/// The arithmetic back end of a key.
-#[derive(Clone, PartialEq, Eq)]
-enum Arith {
-    /// Full machine words, operand scanning ([`montgomery`]).
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    Words(Modulus<NativeLimb>),
-    /// 28-bit limbs, column sums as wasm SIMD dot products ([`columns`]).
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    Columns(columns::Modulus28),
-}
-
-impl Arith {
-    /// This target's back end for the modulus `n` (big-endian, no leading zeros, already
-    /// checked odd and within the key policy).
-    fn new(n: &[u8]) -> Option<Arith> {
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        return columns::Modulus28::new(n).map(Arith::Columns);
-        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-        return Modulus::new(n).map(Arith::Words);
-    }
-
-    fn bits(&self) -> usize {
-        match self {
-            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-            Arith::Words(m) => m.bits(),
-            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Arith::Columns(m) => m.bits(),
-        }
-    }
-
-    fn public_op(&self, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
-        match self {
-            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-            Arith::Words(m) => public_op(m, e, size, sig),
-            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Arith::Columns(m) => public_op28(m, e, size, sig),
-        }
-    }
-}
+use backend::{Kernel, NativeKernel};
 
 /// Smallest accepted modulus size in bits.
 pub const MIN_BITS: usize = 2048;
@@ -192,7 +145,7 @@ impl core::error::Error for KeyError {}
 /// Montgomery constants of the modulus (`-n^-1 mod 2^w`, `R^2 mod n`) are computed here, once.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaPublicKey {
-    modulus: Arith,
+    modulus: NativeKernel,
     /// The modulus, big-endian without leading zeros.
     n_be: Vec<u8>,
     e: u32,
@@ -226,7 +179,7 @@ impl RsaPublicKey {
         if e < 3 || e & 1 == 0 {
             return Err(KeyError::BadExponent);
         }
-        let modulus = Arith::new(n).ok_or(KeyError::Malformed)?;
+        let modulus = <NativeKernel as Kernel>::new(n).ok_or(KeyError::Malformed)?;
         debug_assert_eq!(modulus.bits(), bits);
         let fingerprint = fingerprint(n, e);
         Ok(RsaPublicKey {
@@ -240,7 +193,7 @@ impl RsaPublicKey {
 
     /// Modulus size in bits.
     pub fn bits(&self) -> usize {
-        self.modulus.bits()
+        Kernel::bits(&self.modulus)
     }
 
     /// Modulus size in octets (`k` of RFC 8017): the exact length of a signature.
@@ -269,7 +222,7 @@ impl RsaPublicKey {
     /// function hashes with `hash`. `sig` must be exactly [`RsaPublicKey::size`] octets and,
     /// as a number, smaller than the modulus.
     pub fn verify_pkcs1v15(&self, hash: Hash, msg: &[u8], sig: &[u8]) -> bool {
-        let Some(em) = self.raw_public_op(sig) else {
+        let Some(em) = self.rsavp1(sig) else {
             return false;
         };
         let digest = hash.digest_parts(&[msg]);
@@ -283,7 +236,7 @@ impl RsaPublicKey {
     /// parameters: MGF1 with `hash`, salt length equal to the hash length (RFC 7518 section
     /// 3.5). `sig` must be exactly [`RsaPublicKey::size`] octets and smaller than the modulus.
     pub fn verify_pss(&self, hash: Hash, msg: &[u8], sig: &[u8]) -> bool {
-        let Some(block) = self.raw_public_op(sig) else {
+        let Some(block) = self.rsavp1(sig) else {
             return false;
         };
         let em_bits = self.bits() - 1;
@@ -300,93 +253,10 @@ impl RsaPublicKey {
     }
 
     /// RSAVP1: `sig^e mod n` as exactly `size()` big-endian octets, or `None` when `sig` is not
-    /// `size()` octets long or not smaller than the modulus. For tests and benchmarks.
-    #[doc(hidden)]
-    pub fn raw_public_op(&self, sig: &[u8]) -> Option<Vec<u8>> {
+    /// `size()` octets long or not smaller than the modulus.
+    fn rsavp1(&self, sig: &[u8]) -> Option<Vec<u8>> {
         self.modulus.public_op(self.e, self.size, sig)
     }
-
-    /// The same key with 32-bit limb arithmetic (the one 32-bit targets such as wasm32 use),
-    /// so that both limb widths can be tested and measured on any target.
-    #[doc(hidden)]
-    pub fn limb32(&self) -> Option<AltKey> {
-        Some(AltKey {
-            arith: AltArith::Limb32(Modulus::new(&self.n_be)?),
-            e: self.e,
-            size: self.size,
-        })
-    }
-
-    /// The same key with 64-bit limb arithmetic (64-bit targets).
-    #[doc(hidden)]
-    pub fn limb64(&self) -> Option<AltKey> {
-        Some(AltKey {
-            arith: AltArith::Limb64(Modulus::new(&self.n_be)?),
-            e: self.e,
-            size: self.size,
-        })
-    }
-
-    /// The same key with 28-bit limbs and column-wise lazy carries ([`columns`], the back end
-    /// of wasm32 with SIMD).
-    #[doc(hidden)]
-    pub fn limb28(&self) -> Option<AltKey> {
-        Some(AltKey {
-            arith: AltArith::Columns28(columns::Modulus28::new(&self.n_be)?),
-            e: self.e,
-            size: self.size,
-        })
-    }
-}
-
-/// A key with an explicitly chosen arithmetic back end, for tests and benchmarks.
-#[doc(hidden)]
-#[derive(Clone)]
-pub struct AltKey {
-    arith: AltArith,
-    e: u32,
-    size: usize,
-}
-
-#[derive(Clone)]
-enum AltArith {
-    Limb32(Modulus<u32>),
-    Limb64(Modulus<u64>),
-    Columns28(columns::Modulus28),
-}
-
-impl AltKey {
-    /// RSAVP1 with this back end; see [`RsaPublicKey::raw_public_op`].
-    #[doc(hidden)]
-    pub fn raw_public_op(&self, sig: &[u8]) -> Option<Vec<u8>> {
-        match &self.arith {
-            AltArith::Limb32(m) => public_op(m, self.e, self.size, sig),
-            AltArith::Limb64(m) => public_op(m, self.e, self.size, sig),
-            AltArith::Columns28(m) => public_op28(m, self.e, self.size, sig),
-        }
-    }
-}
-
-fn public_op<L: Limb>(m: &Modulus<L>, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
-    if sig.len() != size {
-        return None;
-    }
-    let s = m.from_be(sig)?;
-    let r = m.pow_odd(&s, e);
-    let mut out = vec![0u8; size];
-    Modulus::to_be(&r, &mut out);
-    Some(out)
-}
-
-fn public_op28(m: &columns::Modulus28, e: u32, size: usize, sig: &[u8]) -> Option<Vec<u8>> {
-    if sig.len() != size {
-        return None;
-    }
-    let s = m.from_be(sig)?;
-    let r = m.pow_odd(&s, e);
-    let mut out = vec![0u8; size];
-    columns::Modulus28::to_be(&r, &mut out);
-    Some(out)
 }
 
 impl fmt::Debug for RsaPublicKey {
@@ -424,6 +294,7 @@ fn fingerprint(n: &[u8], e: u32) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     fn modulus_2048() -> Vec<u8> {
         // an odd 2048-bit number (not a real RSA modulus: enough for the key policy)

@@ -57,13 +57,8 @@ impl<L: Limb> Modulus<L> {
         self.bits
     }
 
-    /// The modulus as little-endian limbs.
-    pub fn limbs(&self) -> &[L] {
-        &self.n
-    }
-
     /// Parses big-endian octets into a number; `None` unless the value is < n.
-    pub fn from_be(&self, octets: &[u8]) -> Option<Vec<L>> {
+    pub fn parse_be(&self, octets: &[u8]) -> Option<Vec<L>> {
         let mut x = limbs_from_be::<L>(octets);
         let nl = self.limb_count();
         if x.iter().skip(nl).any(|&l| l != L::ZERO) {
@@ -89,7 +84,7 @@ impl<L: Limb> Modulus<L> {
         debug_assert!(limbs.all(|&l| l == L::ZERO), "value does not fit");
     }
 
-    /// `x^e mod n` for a base `x < n` (as from [`Modulus::from_be`]) and an odd `e >= 3`.
+    /// `x^e mod n` for a base `x < n` (as from [`Modulus::parse_be`]) and an odd `e >= 3`.
     /// Left-to-right square-and-multiply in Montgomery form; the last multiplication takes the
     /// plain base, which removes the Montgomery factor for free. For `e = 2^k + 1` (65537, 3)
     /// that is one conversion, k squarings and one multiplication.
@@ -467,16 +462,16 @@ mod tests {
                 for &e in &[3u32, 5, 17, 65537, 7, 0xffff_ffff, 1_000_001] {
                     let want = pow_ref(x, e, n);
                     let xb = x.to_be_bytes();
-                    let r32 = m32.pow_odd(&m32.from_be(&xb).unwrap(), e);
+                    let r32 = m32.pow_odd(&m32.parse_be(&xb).unwrap(), e);
                     let mut out = [0u8; 16];
                     Modulus::to_be(&r32, &mut out);
                     assert_eq!(u128::from_be_bytes(out), want, "u32 n={n:x} x={x} e={e}");
-                    let r64 = m64.pow_odd(&m64.from_be(&xb).unwrap(), e);
+                    let r64 = m64.pow_odd(&m64.parse_be(&xb).unwrap(), e);
                     Modulus::to_be(&r64, &mut out);
                     assert_eq!(u128::from_be_bytes(out), want, "u64 n={n:x} x={x} e={e}");
                 }
             }
-            assert!(m64.from_be(&nb).is_none());
+            assert!(m64.parse_be(&nb).is_none());
         }
     }
 

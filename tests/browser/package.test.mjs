@@ -66,12 +66,12 @@ test('plain module page with an import map (browser.mjs, wasm fetched as applica
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'app.js'), APP);
   fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>plain</title>
-<script type="importmap">{"imports":{"oidc-edge":"/node_modules/oidc-edge/browser.mjs"}}</script>
+<script type="importmap">{"imports":{"oidc-edge":"/node_modules/oidc-edge/dist/browser.mjs"}}</script>
 <script type="module" src="./app.js"></script><body>loading</body>`);
   const server = await serveStatic(consumerDir());
   try {
     await runPage(`${server.url}/plain/`);
-    assert.ok(server.hits.includes('/node_modules/oidc-edge/oidc_edge_wasm_bg.wasm'), server.hits.join(' '));
+    assert.ok(server.hits.includes('/node_modules/oidc-edge/dist/oidc_edge_wasm_bg.wasm'), server.hits.join(' '));
   } finally {
     await server.close();
   }

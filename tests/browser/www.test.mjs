@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getIdToken, startProvider } from '../support/op.mjs';
-import { ROOT } from '../js/helpers.mjs';
+import { DIST, ROOT } from '../js/helpers.mjs';
 import { openBrowser, realErrors, serveStatic } from './lib.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'artifacts');
@@ -14,7 +14,7 @@ let server;
 let browser;
 
 before(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'pkg/oidc_edge_wasm_bg.wasm'))) throw new Error('pkg/ is not built: run scripts/build-pkg.sh');
+  if (!fs.existsSync(path.join(DIST, 'oidc_edge_wasm_bg.wasm'))) throw new Error('pkg/dist/ is not built: run scripts/build-pkg.sh');
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   op = await startProvider({ name: 'www', issuerPath: '/www' });
   server = await serveStatic(ROOT); // www/ with pkg/ beside it, as the page expects

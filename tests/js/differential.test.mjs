@@ -1,7 +1,7 @@
 // Differential test against panva/jose (dev-dependency only): a few hundred generated tokens,
 // valid and each kind of invalid, verified by both. Verdicts must agree, except for the
 // documented cases where oidc-edge is deliberately stricter (OpenID Connect Core 3.1.3.7 and
-// DESIGN.md section 3); there the test asserts that jose accepts and oidc-edge rejects with the
+// README.md, "Stricter than the usual defaults"); there the test asserts that jose accepts and oidc-edge rejects with the
 // stated kind. oidc-edge must never accept what jose rejects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,7 +98,7 @@ const CATEGORIES = [
   ['no exp (OIDC Core 2: exp is REQUIRED)', 10, () => ({ token: sign(header(), claims({ exp: undefined })) }), { stricter: 'claim_missing' }],
   ['no iat (OIDC Core 2: iat is REQUIRED)', 10, () => ({ token: sign(header(), claims({ iat: undefined })) }), { stricter: 'claim_missing' }],
   ['no sub (OIDC Core 2: sub is REQUIRED)', 10, () => ({ token: sign(header(), claims({ sub: undefined })) }), { stricter: 'claim_missing' }],
-  ['several audiences, no azp (3.1.3.7 step 4, DESIGN: azp required then)', 10, () => ({ token: sign(header(), claims({ aud: [CLIENT, 'api'], azp: undefined })), options: { audience: 'api' } }), { stricter: 'azp_missing' }],
+  ['several audiences, no azp (3.1.3.7 step 4; oidc-edge: azp required then)', 10, () => ({ token: sign(header(), claims({ aud: [CLIENT, 'api'], azp: undefined })), options: { audience: 'api' } }), { stricter: 'azp_missing' }],
   ['azp is another client (3.1.3.7 step 5)', 10, () => ({ token: sign(header(), claims({ azp: `other-${word()}` })) }), { stricter: 'azp_mismatch' }],
   ['an audience the client does not trust (3.1.3.7 step 3)', 10, () => ({ token: sign(header(), claims({ aud: [CLIENT, `stranger-${word()}`], azp: CLIENT })) }), { stricter: 'aud_untrusted' }],
   ['iat in the future (3.1.3.7 step 10)', 10, () => ({ token: sign(header(), claims({ iat: NOW + int(1, 5000) })) }), { stricter: 'iat_in_future' }],

@@ -10,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PKG = path.join(ROOT, 'pkg');
+/** What scripts/build-pkg.sh writes (the .wasm, the entries): all of it in pkg/dist/. */
+export const DIST = path.join(PKG, 'dist');
 export const NODE_MODULES = path.join(ROOT, 'node_modules');
 
 /** The test-only fixture keys (private JWKs): main, other (2048), big (4096), weak (1024). */
@@ -24,7 +26,7 @@ export function jwksOf(...jwks) {
   return { keys: jwks.map(publicJwk) };
 }
 
-/** Where the spec vectors are: the repo's own copy (a clone has no ../shared). */
+/** Where the spec vectors are: the repository's copy in tests/vectors. */
 export function vectorsDir(kind) {
   const local = path.join(ROOT, 'tests/vectors', kind);
   const marker = path.join(local, kind === 'spec' ? 'index.json' : 'json_web_signature_test.json');
@@ -44,8 +46,8 @@ function run(cmd, args, cwd) {
  */
 export function consumerDir() {
   if (process.env.OIDC_EDGE_CONSUMER) return process.env.OIDC_EDGE_CONSUMER;
-  if (!fs.existsSync(path.join(PKG, 'oidc_edge_wasm_bg.wasm'))) {
-    throw new Error('pkg/ is not built: run scripts/build-pkg.sh first');
+  if (!fs.existsSync(path.join(DIST, 'oidc_edge_wasm_bg.wasm'))) {
+    throw new Error('pkg/dist/ is not built: run scripts/build-pkg.sh first');
   }
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-pack-'));
   const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], PKG));

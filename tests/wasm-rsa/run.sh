@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds benches/wasm-rsa for wasm32 (with the repo's .cargo/config.toml: SIMD on, as the
+# Builds the helper crate tests/wasm-rsa/crate for wasm32 (with the repo's .cargo/config.toml: SIMD on, as the
 # package and the worker are built) and runs the BigInt differential test of the wasm RSA.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -7,7 +7,7 @@ cd "$ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # The helper crate is its own workspace: name the target dir, or cargo would use its own.
 CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release --quiet --target wasm32-unknown-unknown \
-  --manifest-path benches/wasm-rsa/Cargo.toml
+  --manifest-path tests/wasm-rsa/crate/Cargo.toml
 WASM="$TARGET_DIR/wasm32-unknown-unknown/release/oidc_edge_rsa_wasm_bench.wasm"
 # the module must really contain the SIMD kernel (else this test would not test it)
 node -e '

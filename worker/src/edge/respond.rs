@@ -12,23 +12,16 @@
 //!
 //! Bodies never echo the token.
 
-use oidc_edge::{Error, ErrorKind};
+use oidc_edge::Error;
 use serde_json::{json, Map, Value};
 
 use super::bearer::BearerError;
 use super::policy::Denied;
 use crate::http::HttpResponse;
 
-/// The HTTP status of a core error kind: 503 when the keys to check the token could not be
-/// had (the token may be fine), 401 when the token is bad.
-pub fn status_of(kind: ErrorKind) -> u16 {
-    match kind {
-        ErrorKind::JwksTimeout | ErrorKind::JwksUnavailable => 503,
-        _ => 401,
-    }
-}
-
-/// A core error: its kind's status, with the challenge (401) or `Retry-After` (503).
+/// A core error: the status its kind has in the core's table ([`oidc_edge::ErrorKind::http_status`]:
+/// 401 when the token is bad, 503 when the keys to check it could not be had), with the
+/// challenge or `Retry-After`.
 pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpResponse {
     let mut body = Map::new();
     body.insert("kind".into(), e.kind().as_str().into());
@@ -37,7 +30,7 @@ pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpRespo
         body.insert("claim".into(), c.into());
     }
     body.insert("message".into(), e.message().into());
-    let status = status_of(e.kind());
+    let status = e.kind().http_status();
     let r = HttpResponse::json(status, &Value::Object(body), request_id);
     if status == 503 {
         r.with_header("Retry-After", &retry_after_s.max(1).to_string())
@@ -144,6 +137,7 @@ pub fn mirror(doc: &str, fresh_for_s: u64, request_id: &str) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oidc_edge::ErrorKind;
 
     #[test]
     fn token_errors_are_401_with_the_challenge() {
@@ -162,11 +156,32 @@ mod tests {
         assert!(r.json_body().unwrap().get("claim").is_none());
     }
 
+    /// Every kind of the core's table, answered with the table's status: nothing here to drift.
+    #[test]
+    fn every_kind_gets_the_status_of_the_cores_table() {
+        for kind in ErrorKind::ALL {
+            let r = token_error(&Error::new(kind), 9, "rid");
+            assert_eq!(r.status, kind.http_status(), "{kind:?}");
+            assert!(matches!(r.status, 401 | 503), "{kind:?}: {}", r.status);
+            assert_eq!(
+                r.header("Retry-After").is_some(),
+                r.status == 503,
+                "{kind:?}"
+            );
+            assert_eq!(
+                r.header("WWW-Authenticate").is_some(),
+                r.status == 401,
+                "{kind:?}"
+            );
+            assert_eq!(r.json_body().unwrap()["kind"], kind.as_str());
+        }
+    }
+
     #[test]
     fn key_fetch_failures_are_503_with_retry_after() {
         for (kind, code) in [
             (ErrorKind::JwksTimeout, "ERR_JWKS_TIMEOUT"),
-            (ErrorKind::JwksUnavailable, "ERR_JWKS_UNAVAILABLE"),
+            (ErrorKind::JwksUnavailable, "ERR_JOSE_GENERIC"),
         ] {
             let r = token_error(&Error::new(kind), 30, "rid");
             assert_eq!(r.status, 503);

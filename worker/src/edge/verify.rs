@@ -23,7 +23,7 @@ use std::rc::Rc;
 use oidc_edge::keycache::CacheDecision;
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 use oidc_edge::{
-    Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, TrustedToken, VerifyOptions,
+    BuiltinVerifier, Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, VerifyOptions,
 };
 use serde_json::Value;
 
@@ -179,11 +179,6 @@ fn entry_of(trust: &TrustSet, token: &UntrustedToken<'_>) -> Option<usize> {
     trust.issuers().iter().position(|e| e.issuer == iss)
 }
 
-/// Full verification with the chosen entry's fresh keys (the crate's own RSA).
-fn verify_with(trust: &TrustSet, token: &str, now: i64) -> Result<TrustedToken, Error> {
-    trust.verify(token, now)
-}
-
 async fn check<I: Io>(
     c: &EdgeConfig,
     state: &EdgeState,
@@ -212,13 +207,13 @@ async fn check<I: Io>(
         let entry = match trust.begin(token) {
             Ok(pending) => {
                 let entry = pending.issuer_index;
-                drop(pending);
                 let slot = state.slots[entry].borrow();
                 if fetched || slot.decide(now, kid.as_deref()) == CacheDecision::Serve {
                     // Past the stale limit, the keys may not be used any more: 503.
                     slot.usable(now).map_err(Fail::Token)?;
                     drop(slot);
-                    break verify_with(&trust, token, now).map_err(Fail::Token)?;
+                    let verdict = pending.pending.check_signature(&BuiltinVerifier);
+                    break trust.finish(pending, verdict, now).map_err(Fail::Token)?;
                 }
                 entry
             }

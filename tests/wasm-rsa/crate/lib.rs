@@ -3,7 +3,8 @@
 
 use std::cell::RefCell;
 
-use oidc_edge::rsa::{AltKey, Hash, RsaPublicKey};
+use oidc_edge::rsa::internals::AltKey;
+use oidc_edge::rsa::{Hash, RsaPublicKey};
 
 struct State {
     key: RsaPublicKey,
@@ -159,5 +160,5 @@ pub extern "C" fn buf_ptr(i: usize) -> *const u8 {
 /// The column kernel's worst-case overflow check for a `k`-limb modulus (1 = the sums agree).
 #[no_mangle]
 pub extern "C" fn worst_case_columns(k: usize) -> i32 {
-    i32::from(oidc_edge::rsa::columns::worst_case_columns_agree(k))
+    i32::from(oidc_edge::rsa::internals::worst_case_columns_agree(k))
 }

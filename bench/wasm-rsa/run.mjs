@@ -1,7 +1,8 @@
-// Node benchmark of the core's RSA verification in wasm32 (u32 limbs), side by side with
-// node:crypto in the same process. Not a test.
-//   cargo build --release --target wasm32-unknown-unknown --manifest-path benches/wasm-rsa/Cargo.toml
-//   node benches/wasm-rsa/run.mjs [path/to/oidc_edge_rsa_wasm_bench.wasm]
+// Node benchmark of the core's RSA verification in wasm32 (every kernel), side by side with
+// node:crypto in the same process. Not a test. The wasm module is the helper crate of the
+// differential test tests/wasm-rsa (built by tests/wasm-rsa/run.sh):
+//   cargo build --release --target wasm32-unknown-unknown --manifest-path tests/wasm-rsa/crate/Cargo.toml
+//   node bench/wasm-rsa/run.mjs [path/to/oidc_edge_rsa_wasm_bench.wasm]
 import { readFileSync } from "node:fs";
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,7 @@ import { dirname, join } from "node:path";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const wasmPath = process.argv[2] ??
-  join(process.env.CARGO_TARGET_DIR ?? join(here, "target"),
+  join(process.env.CARGO_TARGET_DIR ?? join(root, "target"),
     "wasm32-unknown-unknown/release/oidc_edge_rsa_wasm_bench.wasm");
 const bytes = readFileSync(wasmPath);
 const { instance } = await WebAssembly.instantiate(bytes, {});

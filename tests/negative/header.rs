@@ -1,0 +1,166 @@
+//! Check 2: the header (`alg`, `crit`, `typ`).
+
+use super::*;
+
+#[test]
+fn alg_not_allowed() {
+    let p = claims().to_string();
+    for alg in ["none", "None", "HS256", "ES256", "rs256", "PS256"] {
+        let t = mint_raw(
+            Algorithm::RS256,
+            "test-a",
+            &json!({"alg": alg, "kid": "test-a"}).to_string(),
+            &p,
+        );
+        check(
+            &err(options(), &t),
+            ErrorKind::AlgNotAllowed,
+            "ERR_JOSE_ALG_NOT_ALLOWED",
+            Some("alg"),
+        );
+    }
+    // alg none with an empty signature
+    let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(p.as_bytes()));
+    check(
+        &err(options(), &none),
+        ErrorKind::AlgNotAllowed,
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        Some("alg"),
+    );
+    // RS384 signed token, RS256-only policy; allowed when listed.
+    let t = mint(
+        Algorithm::RS384,
+        "test-c",
+        &json!({"alg":"RS384","kid":"test-c"}),
+        &claims(),
+    );
+    check(
+        &err(options(), &t),
+        ErrorKind::AlgNotAllowed,
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        Some("alg"),
+    );
+    ok(
+        VerifyOptions {
+            algorithms: vec![Algorithm::RS384],
+            ..options()
+        },
+        &t,
+        NOW,
+    );
+}
+
+#[test]
+fn every_algorithm_verifies_when_allowed() {
+    for alg in Algorithm::ALL {
+        let t = mint(
+            alg,
+            "test-c",
+            &json!({"alg": alg.name(), "kid": "test-c"}),
+            &claims(),
+        );
+        ok(
+            VerifyOptions {
+                algorithms: vec![alg],
+                ..options()
+            },
+            &t,
+            NOW,
+        );
+        ok(
+            VerifyOptions {
+                algorithms: Algorithm::ALL.to_vec(),
+                ..options()
+            },
+            &t,
+            NOW,
+        );
+        let others: Vec<_> = Algorithm::ALL.into_iter().filter(|a| *a != alg).collect();
+        let e = err(
+            VerifyOptions {
+                algorithms: others,
+                ..options()
+            },
+            &t,
+        );
+        assert_eq!(e.kind(), ErrorKind::AlgNotAllowed);
+    }
+}
+
+#[test]
+fn unsupported_crit() {
+    for crit in [
+        json!(["exp"]),
+        json!(["b64"]),
+        json!(["http://example.com/x"]),
+    ] {
+        let t = mint(
+            Algorithm::RS256,
+            "test-a",
+            &json!({"alg":"RS256","kid":"test-a","crit":crit,"b64":true,"exp":1}),
+            &claims(),
+        );
+        check(
+            &err(options(), &t),
+            ErrorKind::UnsupportedCrit,
+            "ERR_JOSE_NOT_SUPPORTED",
+            Some("crit"),
+        );
+    }
+    for crit in [json!([]), json!("exp"), json!([1]), json!([""])] {
+        let t = mint(
+            Algorithm::RS256,
+            "test-a",
+            &json!({"alg":"RS256","kid":"test-a","crit":crit}),
+            &claims(),
+        );
+        check(
+            &err(options(), &t),
+            ErrorKind::Malformed,
+            "ERR_JWS_INVALID",
+            Some("crit"),
+        );
+    }
+}
+
+#[test]
+fn invalid_typ_per_profile() {
+    let tok = |typ: Value| {
+        mint(
+            Algorithm::RS256,
+            "test-a",
+            &json!({"alg":"RS256","kid":"test-a","typ":typ}),
+            &claims(),
+        )
+    };
+    for typ in ["JWT", "jwt", "application/jwt", "Application/JWT"] {
+        ok(options(), &tok(json!(typ)), NOW);
+    }
+    for typ in [
+        json!("at+jwt"),
+        json!("application/at+jwt"),
+        json!("JOSE"),
+        json!(""),
+        json!(1),
+        json!(null),
+    ] {
+        check(
+            &err(options(), &tok(typ)),
+            ErrorKind::InvalidTyp,
+            CLAIM_FAILED,
+            Some("typ"),
+        );
+    }
+    // An explicit typ option replaces the profile rule and makes typ required.
+    let o = VerifyOptions {
+        typ: Some("JWT".into()),
+        ..options()
+    };
+    ok(o.clone(), &tok(json!("jwt")), NOW);
+    check(
+        &err(o, &id_token(&claims())),
+        ErrorKind::InvalidTyp,
+        CLAIM_FAILED,
+        Some("typ"),
+    );
+}

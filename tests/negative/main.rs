@@ -1,0 +1,65 @@
+//! A negative test for every error kind the core produces (kind, code and claim asserted),
+//! the boundaries of every time check, the order of checks, profiles, trust sets, caller
+//! misuse (`ConfigError`) and the split API.
+
+#[path = "../mint/mod.rs"]
+mod mint;
+
+mod claims;
+mod config;
+mod header;
+mod keys;
+mod order;
+mod payload;
+mod profiles;
+mod request;
+mod seam;
+mod signature;
+mod structure;
+mod time;
+mod trust;
+
+use mint::{b64, CLIENT, ISS, NOW};
+use mint::{claims, header, id_token, jwk_json, jwks, mint, mint_raw, options, verifier, with};
+use oidc_edge::rsa::RsaPublicKey;
+use oidc_edge::signature::SignatureVerifier;
+use oidc_edge::{
+    Algorithm, Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
+};
+use serde_json::{json, Value};
+
+fn keys() -> JwkSet {
+    jwks(&["test-a", "test-b", "test-c", "test-weak1024"])
+}
+
+fn err_at(o: VerifyOptions, token: &str, now: i64) -> Error {
+    verifier(o).verify(token, &keys(), now).unwrap_err()
+}
+
+fn err(o: VerifyOptions, token: &str) -> Error {
+    err_at(o, token, NOW)
+}
+
+#[track_caller]
+fn check(e: &Error, kind: ErrorKind, code: &str, claim: Option<&str>) {
+    assert_eq!(e.kind(), kind, "{e}");
+    assert_eq!(e.code(), code, "{e}");
+    assert_eq!(e.claim(), claim, "{e}");
+    assert_eq!(e.kind().as_str(), format!("{}", e.kind()));
+}
+
+const CLAIM_FAILED: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+
+fn ok(o: VerifyOptions, token: &str, now: i64) {
+    if let Err(e) = verifier(o).verify(token, &keys(), now) {
+        panic!("expected valid, got {e}");
+    }
+}
+
+#[test]
+fn valid_token_verifies() {
+    let t = id_token(&claims());
+    let v = verifier(options()).verify(&t, &keys(), NOW).unwrap();
+    assert_eq!(v.claims.sub.as_deref(), Some("user-1"));
+    assert_eq!(v.header["kid"], "test-a");
+}

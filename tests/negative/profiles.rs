@@ -1,0 +1,152 @@
+//! The RFC 9068 and Cognito access-token profiles.
+
+use super::*;
+
+fn at_jwt_claims() -> Value {
+    json!({"iss": ISS, "sub": "svc", "aud": "https://api.example.test", "exp": NOW + 300,
+           "iat": NOW, "jti": "j-1", "client_id": CLIENT, "scope": "read"})
+}
+
+pub(crate) fn at_jwt_options() -> VerifyOptions {
+    VerifyOptions {
+        profile: Profile::AtJwt,
+        issuer: Some(ISS.into()),
+        audience: vec!["https://api.example.test".into()],
+        ..VerifyOptions::default()
+    }
+}
+
+fn at_jwt(c: &Value, typ: Option<&str>) -> String {
+    let mut h = header("test-a");
+    if let Some(typ) = typ {
+        h["typ"] = json!(typ);
+    }
+    mint(Algorithm::RS256, "test-a", &h, c)
+}
+
+#[test]
+fn at_jwt_profile() {
+    ok(
+        at_jwt_options(),
+        &at_jwt(&at_jwt_claims(), Some("at+jwt")),
+        NOW,
+    );
+    ok(
+        at_jwt_options(),
+        &at_jwt(&at_jwt_claims(), Some("application/at+jwt")),
+        NOW,
+    );
+    for typ in [None, Some("JWT"), Some("jwt")] {
+        let e = err(at_jwt_options(), &at_jwt(&at_jwt_claims(), typ));
+        check(&e, ErrorKind::InvalidTyp, CLAIM_FAILED, Some("typ"));
+    }
+    for name in ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"] {
+        let t = at_jwt(
+            &with(at_jwt_claims(), json!({ name: null })),
+            Some("at+jwt"),
+        );
+        check(
+            &err(at_jwt_options(), &t),
+            ErrorKind::ClaimMissing,
+            CLAIM_FAILED,
+            Some(name),
+        );
+    }
+    let t = at_jwt(
+        &with(at_jwt_claims(), json!({"aud": CLIENT})),
+        Some("at+jwt"),
+    );
+    check(
+        &err(at_jwt_options(), &t),
+        ErrorKind::AudMismatch,
+        CLAIM_FAILED,
+        Some("aud"),
+    );
+    // several resource audiences are fine for an access token
+    let t = at_jwt(
+        &with(
+            at_jwt_claims(),
+            json!({"aud": ["https://api.example.test", "other"]}),
+        ),
+        Some("at+jwt"),
+    );
+    ok(at_jwt_options(), &t, NOW);
+    // client_id restricted when client ids are given
+    let o = VerifyOptions {
+        client_ids: vec!["someone-else".into()],
+        ..at_jwt_options()
+    };
+    let e = err(o, &at_jwt(&at_jwt_claims(), Some("at+jwt")));
+    check(&e, ErrorKind::AudMismatch, CLAIM_FAILED, Some("client_id"));
+    // an ID token is not an access token
+    assert_eq!(
+        err(at_jwt_options(), &id_token(&claims())).kind(),
+        ErrorKind::InvalidTyp
+    );
+}
+
+fn cognito_claims() -> Value {
+    json!({"iss": ISS, "sub": "u", "client_id": CLIENT, "token_use": "access", "scope": "openid",
+           "exp": NOW + 300, "iat": NOW, "jti": "j"})
+}
+
+pub(crate) fn cognito_options() -> VerifyOptions {
+    VerifyOptions {
+        profile: Profile::CognitoAccess,
+        issuer: Some(ISS.into()),
+        client_ids: vec![CLIENT.into(), "client-2".into()],
+        ..VerifyOptions::default()
+    }
+}
+
+#[test]
+fn cognito_access_profile() {
+    ok(cognito_options(), &id_token(&cognito_claims()), NOW);
+    let t = mint(
+        Algorithm::RS256,
+        "test-a",
+        &json!({"alg":"RS256","kid":"test-a","typ":"JWT"}),
+        &cognito_claims(),
+    );
+    ok(cognito_options(), &t, NOW);
+    let t = mint(
+        Algorithm::RS256,
+        "test-a",
+        &json!({"alg":"RS256","kid":"test-a","typ":"at+jwt"}),
+        &cognito_claims(),
+    );
+    check(
+        &err(cognito_options(), &t),
+        ErrorKind::InvalidTyp,
+        CLAIM_FAILED,
+        Some("typ"),
+    );
+    let t = id_token(&with(cognito_claims(), json!({"token_use": "id"})));
+    check(
+        &err(cognito_options(), &t),
+        ErrorKind::TokenUseMismatch,
+        CLAIM_FAILED,
+        Some("token_use"),
+    );
+    let t = id_token(&with(cognito_claims(), json!({"token_use": null})));
+    check(
+        &err(cognito_options(), &t),
+        ErrorKind::ClaimMissing,
+        CLAIM_FAILED,
+        Some("token_use"),
+    );
+    let t = id_token(&with(cognito_claims(), json!({"client_id": "client-3"})));
+    check(
+        &err(cognito_options(), &t),
+        ErrorKind::AudMismatch,
+        CLAIM_FAILED,
+        Some("client_id"),
+    );
+    let t = id_token(&with(cognito_claims(), json!({"aud": CLIENT})));
+    check(
+        &err(cognito_options(), &t),
+        ErrorKind::AudUntrusted,
+        CLAIM_FAILED,
+        Some("aud"),
+    );
+}

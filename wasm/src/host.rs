@@ -1,0 +1,123 @@
+//! The host-check seam: the signature verifier behind each key set's memo, which is either the
+//! core's own RSA or node:crypto called synchronously through a [`HostChecker`], so one memo
+//! serves every path. (A WebCrypto verdict computed in JS enters through the core's
+//! `SignatureVerdict::from_host_crypto` instead, in `verifier.rs`.) Only the RSA step is the
+//! host's; every other check stays the core's.
+
+use core::cell::{Cell, RefCell};
+
+use oidc_edge::alg::Algorithm;
+use oidc_edge::jwk::JwkSet;
+use oidc_edge::rsa::RsaPublicKey;
+use oidc_edge::signature::{BuiltinVerifier, SignatureVerifier};
+use wasm_bindgen::prelude::*;
+
+/// What the [`Switch`] does for the next call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Verify with the core's own RSA.
+    Builtin,
+    /// Ask the host synchronously through the [`HostChecker`] installed in the switch.
+    Callback,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS side's synchronous signature check (node:crypto on Node, Deno, Bun).
+    #[derive(Debug)]
+    pub type HostChecker;
+
+    /// `check(alg, keyIndex, signingInput, signature)`: 1 when the signature is valid, 0 when
+    /// it is not, 2 when the host cannot decide (the built-in RSA decides then). Never throws.
+    /// `alg` is a number (no string decoding per call): RS256, RS384, RS512, PS256, PS384,
+    /// PS512 are 0..=5.
+    #[wasm_bindgen(method)]
+    fn check(
+        this: &HostChecker,
+        alg: u32,
+        key_index: u32,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> u32;
+}
+
+/// The algorithm as the [`HostChecker`] receives it (`pkg/lib/host-crypto.js` has the same
+/// table).
+fn alg_code(alg: Algorithm) -> u32 {
+    match alg {
+        Algorithm::RS256 => 0,
+        Algorithm::RS384 => 1,
+        Algorithm::RS512 => 2,
+        Algorithm::PS256 => 3,
+        Algorithm::PS384 => 4,
+        Algorithm::PS512 => 5,
+    }
+}
+
+/// A [`SignatureVerifier`] that is either the core's RSA or a relay of the host's answer.
+#[derive(Debug)]
+pub(crate) struct Switch {
+    mode: Cell<Mode>,
+    /// The host checker of the current [`Mode::Callback`] call.
+    host: RefCell<Option<HostChecker>>,
+    /// [`RsaPublicKey::fingerprint`] of each key of the set (`None`: not an RSA key), so the
+    /// host is told which key (by index) was selected.
+    fingerprints: Vec<Option<[u8; 32]>>,
+}
+
+impl Switch {
+    /// A switch for the keys of `set`, in [`Mode::Builtin`].
+    pub(crate) fn for_set(set: &JwkSet) -> Switch {
+        Switch {
+            mode: Cell::new(Mode::Builtin),
+            host: RefCell::new(None),
+            fingerprints: set
+                .keys()
+                .iter()
+                .map(|k| k.rsa_key().map(|r| *r.fingerprint()))
+                .collect(),
+        }
+    }
+
+    /// Sets what the next calls do.
+    pub(crate) fn set_mode(&self, mode: Mode) {
+        self.mode.set(mode);
+    }
+
+    /// Installs (or, with `None`, removes) the host checker of [`Mode::Callback`].
+    pub(crate) fn install(&self, host: Option<HostChecker>) {
+        *self.host.borrow_mut() = host;
+    }
+}
+
+impl SignatureVerifier for Switch {
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &RsaPublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        match self.mode.get() {
+            Mode::Builtin => BuiltinVerifier.verify(alg, key, signing_input, signature),
+            Mode::Callback => {
+                // The host is told the selected key by its index in the set; the core's RSA
+                // decides when the host cannot (2), or has no checker installed.
+                let index = self
+                    .fingerprints
+                    .iter()
+                    .position(|f| f.as_ref() == Some(key.fingerprint()))
+                    .and_then(|i| u32::try_from(i).ok());
+                let verdict = match (index, self.host.borrow().as_ref()) {
+                    (Some(i), Some(host)) => host.check(alg_code(alg), i, signing_input, signature),
+                    _ => 2,
+                };
+                match verdict {
+                    1 => true,
+                    0 => false,
+                    _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
+                }
+            }
+        }
+    }
+}
