@@ -6,6 +6,14 @@ use std::vec::Vec;
 
 use serde_json::Value;
 
+/// The first header with this name (case-insensitive) in a list of `(name, value)` pairs.
+pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// An incoming request, as the glue hands it over.
 #[derive(Clone, Debug, Default)]
 pub struct HttpRequest {
@@ -26,10 +34,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// How many headers carry this name.
@@ -154,10 +159,7 @@ impl HttpResponse {
 
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// Who answered, read back from the header.

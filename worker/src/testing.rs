@@ -156,10 +156,7 @@ pub struct Call {
 impl Call {
     /// A header value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::find_header(&self.headers, name)
     }
 }
 
@@ -352,4 +349,66 @@ impl Fixtures {
     pub fn now(&self) -> i64 {
         self.0["now"].as_i64().unwrap()
     }
+}
+
+/// Token endpoint of the primary region in [`deployment`].
+pub const TOKEN_URL_P: &str = "https://primary.example/oauth2/token";
+/// Token endpoint of the secondary region in [`deployment`].
+pub const TOKEN_URL_S: &str = "https://secondary.example/oauth2/token";
+/// JWKS URL of the primary issuer in [`deployment`].
+pub const JWKS_URL_P: &str = "https://primary.example.test/pool/jwks";
+/// JWKS URL of the secondary issuer in [`deployment`].
+pub const JWKS_URL_S: &str = "https://secondary.example.test/pool/jwks";
+/// `CLIENT_ENC_KEY` of [`deployment`].
+pub const ENC_KEY: [u8; 32] = [0x42; 32];
+/// `CLIENT_HASH_KEY` of [`deployment`].
+pub const HASH_KEY: &[u8] = b"hash key hash key hash key hash key!";
+/// `TOKEN_CACHE_KEY` of [`deployment`].
+pub const CACHE_KEY: &[u8] = b"cache key cache key cache key cache key";
+/// `ORIGIN_SIGNING_KEY` of [`deployment`].
+pub const ORIGIN_KEY: [u8; 32] = [0x0a; 32];
+/// `HEALTH_TOKEN` of [`deployment`].
+pub const HEALTH_TOKEN: &str = "operator-health-token-0123456789abcdef";
+
+/// A variable lookup over `pairs`, then `extra` (which overrides; an empty value unsets).
+pub fn lookup(
+    mut pairs: Vec<(String, String)>,
+    extra: &[(&str, &str)],
+) -> impl Fn(&str) -> Option<String> {
+    for (k, v) in extra {
+        pairs.retain(|(n, _)| n != k);
+        if !v.is_empty() {
+            pairs.push((k.to_string(), v.to_string()));
+        }
+    }
+    move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+}
+
+/// The variables and secrets of a test deployment with both features on (issuers and audience
+/// of the signed fixtures, a protected route), plus `extra`.
+pub fn deployment(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    use crate::codec::base64url_encode;
+    let fx = Fixtures::load();
+    let base = [
+        ("OAUTH_HOST_PRIMARY", TOKEN_URL_P.to_string()),
+        ("OAUTH_HOST_SECONDARY", TOKEN_URL_S.to_string()),
+        ("CLIENT_ENC_KEY", base64url_encode(&ENC_KEY)),
+        ("CLIENT_HASH_KEY", base64url_encode(HASH_KEY)),
+        ("TOKEN_CACHE_KEY", base64url_encode(CACHE_KEY)),
+        ("ORIGIN_SIGNING_KEY", base64url_encode(&ORIGIN_KEY)),
+        ("HEALTH_TOKEN", HEALTH_TOKEN.to_string()),
+        ("REGION_MODE", "separate".to_string()),
+        ("ISSUER_PRIMARY", fx.s("issuer_primary")),
+        ("ISSUER_SECONDARY", fx.s("issuer_secondary")),
+        ("JWKS_URL_PRIMARY", JWKS_URL_P.to_string()),
+        ("JWKS_URL_SECONDARY", JWKS_URL_S.to_string()),
+        ("VERIFY_PROFILE", "at_jwt".to_string()),
+        ("VERIFY_AUDIENCE", fx.s("audience")),
+        ("PROTECT_ORIGIN", "http://127.0.0.1:8999".to_string()),
+        ("REQUIRED_SCOPES", "api:read".to_string()),
+    ];
+    lookup(
+        base.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        extra,
+    )
 }

@@ -2,40 +2,11 @@
 //! makes, one log line per request in one format, the body limit per route.
 
 use crate::app::{App, Outcome};
-use crate::codec::base64url_encode;
-use crate::config::Config;
 use crate::http::HttpRequest;
-use crate::testing::{block_on, FakeIo};
+use crate::testing::{block_on, deployment, FakeIo};
 
 fn app(extra: &[(&str, &str)]) -> App {
-    let mut vars: Vec<(String, String)> = vec![
-        (
-            "OAUTH_HOST_PRIMARY".into(),
-            "https://p.example/token".into(),
-        ),
-        (
-            "OAUTH_HOST_SECONDARY".into(),
-            "https://s.example/token".into(),
-        ),
-        ("CLIENT_ENC_KEY".into(), base64url_encode(&[1; 32])),
-        ("CLIENT_HASH_KEY".into(), base64url_encode(&[2; 32])),
-        ("ORIGIN_SIGNING_KEY".into(), base64url_encode(&[3; 32])),
-        ("REGION_MODE".into(), "separate".into()),
-        ("ISSUER_PRIMARY".into(), "https://p.example/pool".into()),
-        ("ISSUER_SECONDARY".into(), "https://s.example/pool".into()),
-        ("JWKS_URL_PRIMARY".into(), "https://p.example/jwks".into()),
-        ("JWKS_URL_SECONDARY".into(), "https://s.example/jwks".into()),
-        ("VERIFY_PROFILE".into(), "at_jwt".into()),
-        ("VERIFY_AUDIENCE".into(), "https://api.example".into()),
-        ("PROTECT_ORIGIN".into(), "https://origin.example".into()),
-    ];
-    for (k, v) in extra {
-        vars.retain(|(n, _)| n != k);
-        vars.push((k.to_string(), v.to_string()));
-    }
-    App::new(Config::from_env(&move |k: &str| {
-        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    }))
+    App::from_env(&deployment(extra))
 }
 
 fn req(method: &str, path: &str, body: Option<&[u8]>) -> HttpRequest {

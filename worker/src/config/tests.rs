@@ -1,7 +1,5 @@
 //! The configuration as operators write it: defaults, every variable, every problem at once.
 
-use std::collections::BTreeMap;
-
 use oidc_edge::keycache::KeyCachePolicy;
 use oidc_edge::{Algorithm, Profile};
 
@@ -12,15 +10,7 @@ use crate::regions::RegionMode;
 
 /// A lookup over pairs; a later pair overrides an earlier one, an empty value unsets.
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let mut m: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in pairs {
-        if v.is_empty() {
-            m.remove(*k);
-        } else {
-            m.insert(k.to_string(), v.to_string());
-        }
-    }
-    move |k: &str| m.get(k).cloned()
+    crate::testing::lookup(Vec::new(), pairs)
 }
 
 fn base() -> Vec<(&'static str, String)> {

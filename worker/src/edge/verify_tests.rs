@@ -10,11 +10,13 @@ use crate::edge::origin::Forward;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::log::LogLine;
 use crate::records::hmac_sha256;
-use crate::testing::{block_on, hang, join_all, network, reply, FakeIo, Fixtures};
+use crate::testing::{
+    block_on, deployment, hang, join_all, network, reply, FakeIo, Fixtures, JWKS_URL_P, JWKS_URL_S,
+    ORIGIN_KEY,
+};
 
-const JP: &str = "https://primary.example.test/pool/jwks";
-const JS: &str = "https://secondary.example.test/pool/jwks";
-const ORIGIN_KEY: [u8; 32] = [0x0a; 32];
+const JP: &str = JWKS_URL_P;
+const JS: &str = JWKS_URL_S;
 
 fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
     let mut r = json!({
@@ -35,41 +37,13 @@ struct World {
     app: App,
 }
 
-fn config(fx: &Fixtures, extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
-    let mut vars: Vec<(String, String)> = vec![
-        (
-            "OAUTH_HOST_PRIMARY".into(),
-            "https://p.example.test/token".into(),
-        ),
-        (
-            "OAUTH_HOST_SECONDARY".into(),
-            "https://s.example.test/token".into(),
-        ),
-        ("CLIENT_ENC_KEY".into(), base64url_encode(&[1; 32])),
-        ("CLIENT_HASH_KEY".into(), base64url_encode(&[2; 32])),
-        ("ORIGIN_SIGNING_KEY".into(), base64url_encode(&ORIGIN_KEY)),
-        ("REGION_MODE".into(), "separate".into()),
-        ("ISSUER_PRIMARY".into(), fx.s("issuer_primary")),
-        ("ISSUER_SECONDARY".into(), fx.s("issuer_secondary")),
-        ("JWKS_URL_PRIMARY".into(), JP.into()),
-        ("JWKS_URL_SECONDARY".into(), JS.into()),
-        ("VERIFY_PROFILE".into(), "at_jwt".into()),
-        ("VERIFY_AUDIENCE".into(), fx.s("audience")),
-        ("PROTECT_ORIGIN".into(), "http://127.0.0.1:8999".into()),
-        ("REQUIRED_SCOPES".into(), "api:read".into()),
-    ];
-    for (k, v) in extra {
-        vars.retain(|(n, _)| n != k);
-        if !v.is_empty() {
-            vars.push((k.to_string(), v.to_string()));
-        }
-    }
-    Config::from_env(&move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+fn config(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+    Config::from_env(&deployment(extra))
 }
 
 fn world(extra: &[(&str, &str)]) -> World {
     let fx = Fixtures::load();
-    let app = App::new(config(&fx, extra));
+    let app = App::new(config(extra));
     let io = FakeIo::at_s(fx.now());
     io.serve(JP, 200, &fx.s("jwks_p"));
     io.serve(JS, 200, &fx.s("jwks_s"));
@@ -392,7 +366,7 @@ fn primary_host_down_keeps_serving_cached_and_persisted_keys() {
     w.io.script(JP, &[network(0)]);
     assert_eq!(w.verify("p_ok").status, 200, "isolate memory");
     // A new isolate (a fresh App) restores from the Cache API, without a fetch.
-    let fresh = App::new(config(&w.fx, &[]));
+    let fresh = App::new(config(&[]));
     let before = w.fetches().len();
     let auth = format!("Bearer {}", w.fx.token("p_ok"));
     let r = req("POST", "/verify", &[("Authorization", &auth)], "");
@@ -609,7 +583,7 @@ fn revoking_an_application_never_breaks_anothers_tokens() {
     assert_eq!(w.verify("p_ok").json_body().unwrap()["client"], "oe_demo");
     w.io.kv.borrow_mut().remove("client:app-primary-id");
     // A new isolate (no memo) reads the index again.
-    let fresh = App::new(config(&w.fx, &[]));
+    let fresh = App::new(config(&[]));
     for name in ["p_ok", "s_ok"] {
         let auth = format!("Bearer {}", w.fx.token(name));
         let r = req("POST", "/verify", &[("Authorization", &auth)], "");

@@ -284,6 +284,24 @@ struct Run<'a, I> {
 }
 
 impl<I: Io> Run<'_, I> {
+    /// Records an attempt for the log line.
+    fn note(
+        &mut self,
+        region: Region,
+        result: &'static str,
+        status: Option<u16>,
+        ms: u64,
+        probe: bool,
+    ) {
+        self.attempts.push(Attempt {
+            region,
+            result,
+            status,
+            ms,
+            probe,
+        });
+    }
+
     async fn attempt(&mut self, region: Region, permit: Permit) -> Step {
         let start = self.io.now_ms();
         let remaining = self.deadline.saturating_sub(start);
@@ -292,13 +310,7 @@ impl<I: Io> Run<'_, I> {
         }
         let probe = permit == Permit::Probe;
         let Some(creds) = (self.credentials)(region) else {
-            self.attempts.push(Attempt {
-                region,
-                result: Failure::BadRecord.as_str(),
-                status: None,
-                ms: 0,
-                probe,
-            });
+            self.note(region, Failure::BadRecord.as_str(), None, 0, probe);
             if probe {
                 // Nothing was learned about the upstream: let the next request probe.
                 self.breakers.borrow_mut()[region.index()].release_probe();
@@ -322,13 +334,7 @@ impl<I: Io> Run<'_, I> {
         match classify(&result) {
             Class::Token => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.attempts.push(Attempt {
-                    region,
-                    result: "token",
-                    status,
-                    ms,
-                    probe,
-                });
+                self.note(region, "token", status, ms, probe);
                 let reply = result.unwrap_or_else(|_| Reply {
                     status: 502,
                     ..Reply::default()
@@ -341,13 +347,7 @@ impl<I: Io> Run<'_, I> {
             }
             Class::OAuthError(body) => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.attempts.push(Attempt {
-                    region,
-                    result: "oauth_error",
-                    status,
-                    ms,
-                    probe,
-                });
+                self.note(region, "oauth_error", status, ms, probe);
                 Step::Done(Decision::OAuthError {
                     region,
                     status: status.unwrap_or(400),
@@ -373,13 +373,7 @@ impl<I: Io> Run<'_, I> {
                         .min(RETRY_AFTER_MAX_S)
                         .saturating_mul(1000);
                 }
-                self.attempts.push(Attempt {
-                    region,
-                    result: failure.as_str(),
-                    status,
-                    ms,
-                    probe,
-                });
+                self.note(region, failure.as_str(), status, ms, probe);
                 Step::Next
             }
         }

@@ -41,23 +41,44 @@ impl ProxyState {
     }
 }
 
-fn unauthorized(request_id: &str, log: &mut LogLine) -> HttpResponse {
-    log.outcome = "unauthorized";
-    log.error = Some("invalid_client".into());
-    HttpResponse::oauth_error(
-        401,
-        "invalid_client",
-        Some("client authentication failed"),
-        request_id,
-    )
-    .with_header("WWW-Authenticate", BASIC_CHALLENGE)
+/// An OAuth error answer from the worker itself, and its log fields.
+fn refuse(
+    log: &mut LogLine,
+    outcome: &'static str,
+    status: u16,
+    error: &str,
+    description: &str,
+    request_id: &str,
+) -> HttpResponse {
+    log.outcome = outcome;
+    log.error = Some(error.into());
+    let resp = HttpResponse::oauth_error(status, error, Some(description), request_id);
+    if status == 401 {
+        resp.with_header("WWW-Authenticate", BASIC_CHALLENGE)
+    } else {
+        resp
+    }
 }
 
-fn too_many(description: &str, retry_after_s: u64, request_id: &str) -> HttpResponse {
-    HttpResponse::oauth_error(
+fn unauthorized(request_id: &str, log: &mut LogLine) -> HttpResponse {
+    let why = "client authentication failed";
+    refuse(log, "unauthorized", 401, "invalid_client", why, request_id)
+}
+
+/// 429 with `Retry-After` (rate limit, lock-out).
+fn too_many(
+    log: &mut LogLine,
+    outcome: &'static str,
+    description: &str,
+    retry_after_s: u64,
+    request_id: &str,
+) -> HttpResponse {
+    refuse(
+        log,
+        outcome,
         429,
         "temporarily_unavailable",
-        Some(description),
+        description,
         request_id,
     )
     .with_header("Retry-After", &retry_after_s.max(1).to_string())
@@ -95,42 +116,29 @@ pub async fn handle<I: Io>(
     let treq = match request::parse(req) {
         Ok(t) => t,
         Err(r) => {
-            log.outcome = match r.status {
+            let outcome = match r.status {
                 413 => "too_large",
                 401 => "unauthorized",
                 _ => "invalid_request",
             };
-            log.error = Some(r.error.into());
-            let resp = HttpResponse::oauth_error(r.status, r.error, Some(r.description), id);
-            return if r.status == 401 {
-                resp.with_header("WWW-Authenticate", BASIC_CHALLENGE)
-            } else {
-                resp
-            };
+            return refuse(log, outcome, r.status, r.error, r.description, id);
         }
     };
     log.auth = Some(treq.auth.as_str());
 
     let locked = state.lockouts.borrow().locked(&treq.client_id, io.now_ms());
     if let Some(retry_after_s) = locked {
-        log.outcome = "locked_out";
-        log.error = Some("temporarily_unavailable".into());
-        return too_many("too many failed authentications", retry_after_s, id);
+        let why = "too many failed authentications";
+        return too_many(log, "locked_out", why, retry_after_s, id);
     }
 
     // Authenticate the caller against its current record before anything else.
     let stored = match io.kv_get(&record_key(&treq.client_id)).await {
         Ok(v) => v,
         Err(_) => {
-            log.outcome = "store_error";
-            log.error = Some("temporarily_unavailable".into());
-            return HttpResponse::oauth_error(
-                503,
-                "temporarily_unavailable",
-                Some("client store unavailable"),
-                id,
-            )
-            .with_header("Retry-After", "1");
+            let why = "client store unavailable";
+            return refuse(log, "store_error", 503, "temporarily_unavailable", why, id)
+                .with_header("Retry-After", "1");
         }
     };
     let Some(stored) = stored else {
@@ -139,15 +147,9 @@ pub async fn handle<I: Io>(
     let record = match Record::parse(&stored) {
         Ok(r) => r,
         Err(e) => {
-            log.outcome = "bad_record";
-            log.error = Some("server_error".into());
             log.problems = std::vec![e.0.to_string()];
-            return HttpResponse::oauth_error(
-                500,
-                "server_error",
-                Some("client record unusable"),
-                id,
-            );
+            let why = "client record unusable";
+            return refuse(log, "bad_record", 500, "server_error", why, id);
         }
     };
     let secrets = &config.secrets;
@@ -171,9 +173,8 @@ pub async fn handle<I: Io>(
     }
 
     if io.rate_limit(Limiter::Client, &record.client_id).await == Some(false) {
-        log.outcome = "rate_limited";
-        log.error = Some("temporarily_unavailable".into());
-        return too_many("rate limit exceeded", cfg.rate_limit_retry_after_s, id);
+        let retry = cfg.rate_limit_retry_after_s;
+        return too_many(log, "rate_limited", "rate limit exceeded", retry, id);
     }
 
     let cache = match (&cfg.cache, &secrets.cache_key) {
@@ -235,15 +236,9 @@ pub async fn handle<I: Io>(
             }
         }
         Decision::Unavailable { retry_after_s } => {
-            log.outcome = "unavailable";
-            log.error = Some("temporarily_unavailable".into());
-            HttpResponse::oauth_error(
-                503,
-                "temporarily_unavailable",
-                Some("the token endpoints are unavailable"),
-                id,
-            )
-            .with_header("Retry-After", &retry_after_s.to_string())
+            let why = "the token endpoints are unavailable";
+            refuse(log, "unavailable", 503, "temporarily_unavailable", why, id)
+                .with_header("Retry-After", &retry_after_s.to_string())
         }
     }
 }

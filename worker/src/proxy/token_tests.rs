@@ -15,12 +15,11 @@ use crate::records::{digest_string, record_key, seal, secret_digest, Mode};
 use crate::regions::Region;
 use crate::testing::*;
 
-const P: &str = "https://primary.example/oauth2/token";
-const S: &str = "https://secondary.example/oauth2/token";
-const ENC: [u8; 32] = [0x42; 32];
-const HASH: &[u8] = b"hash key hash key hash key hash key!";
-const CACHE: &[u8] = b"cache key cache key cache key cache key";
-const HEALTH: &str = "operator-health-token-0123456789abcdef";
+const P: &str = TOKEN_URL_P;
+const S: &str = TOKEN_URL_S;
+const ENC: [u8; 32] = ENC_KEY;
+const HASH: &[u8] = HASH_KEY;
+const HEALTH: &str = HEALTH_TOKEN;
 
 fn record_with(mode: Mode, id: &str, secrets: &[&str], enc: &Key, hash: &Key) -> String {
     let hashes: Vec<String> = secrets
@@ -49,32 +48,15 @@ fn record(mode: Mode, id: &str, secrets: &[&str]) -> String {
     )
 }
 
-/// The variables of a test deployment, plus `extra` (an empty value unsets).
-fn env(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
-    Config::from_env(&getter(extra))
+/// The test deployment with one failure opening a breaker, plus `extra`.
+fn getter(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let mut all = vec![("BREAKER_FAILURES", "1")];
+    all.extend_from_slice(extra);
+    deployment(&all)
 }
 
-/// A lookup over the test deployment's variables (see [`env`]).
-fn getter(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let mut vars: Vec<(String, String)> = [
-        ("OAUTH_HOST_PRIMARY", P.to_string()),
-        ("OAUTH_HOST_SECONDARY", S.to_string()),
-        ("BREAKER_FAILURES", "1".to_string()),
-        ("CLIENT_ENC_KEY", base64url_encode(&ENC)),
-        ("CLIENT_HASH_KEY", base64url_encode(HASH)),
-        ("TOKEN_CACHE_KEY", base64url_encode(CACHE)),
-        ("HEALTH_TOKEN", HEALTH.to_string()),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.clone()))
-    .collect();
-    for (k, v) in extra {
-        vars.retain(|(n, _)| n != k);
-        if !v.is_empty() {
-            vars.push((k.to_string(), v.to_string()));
-        }
-    }
-    move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+fn env(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+    Config::from_env(&getter(extra))
 }
 
 struct World {

@@ -35,6 +35,15 @@ fn fetches(io: &FakeIo) -> usize {
     io.calls.borrow().len()
 }
 
+/// A slot over the primary URL that fetched `JWKS_A` at t = 1000 s.
+fn warm() -> (FakeIo, RefCell<KeySlot>) {
+    let io = FakeIo::at_s(1_000);
+    io.serve(P, 200, JWKS_A);
+    let s = slot(&[P]);
+    assert_eq!(block_on(ensure(&s, &io, Some("a1"))), KeyEvent::Fetched);
+    (io, s)
+}
+
 #[test]
 fn cold_fetch_then_serve_then_rotation_refetches_once() {
     let io = FakeIo::at_s(1_000);
@@ -71,10 +80,7 @@ fn cold_fetch_then_serve_then_rotation_refetches_once() {
 
 #[test]
 fn a_flood_of_unknown_kids_costs_one_fetch_per_cooldown() {
-    let io = FakeIo::at_s(1_000);
-    io.serve(P, 200, JWKS_A);
-    let s = slot(&[P]);
-    block_on(ensure(&s, &io, Some("a1")));
+    let (io, s) = warm();
     io.set_now_s(1_031);
     // 50 concurrent requests, each with another unknown kid; the fetch takes a while, so
     // they all arrive while it is in flight.
@@ -100,10 +106,7 @@ fn a_flood_of_unknown_kids_costs_one_fetch_per_cooldown() {
 
 #[test]
 fn a_known_kid_is_served_while_a_refresh_is_in_flight() {
-    let io = FakeIo::at_s(1_000);
-    io.serve(P, 200, JWKS_A);
-    let s = slot(&[P]);
-    block_on(ensure(&s, &io, Some("a1")));
+    let (_, s) = warm();
     s.borrow_mut().fetching_since = Some(1_700);
     // Expired, refresh in flight: the known kid is served, an unknown one must wait.
     assert_eq!(s.borrow().decide(1_701, Some("a1")), CacheDecision::Serve);
@@ -236,10 +239,7 @@ fn oversized_key_sets_are_not_read() {
 
 #[test]
 fn host_down_keeps_serving_cached_keys_until_the_stale_limit() {
-    let io = FakeIo::at_s(1_000);
-    io.serve(P, 200, JWKS_A);
-    let s = slot(&[P]);
-    block_on(ensure(&s, &io, Some("a1")));
+    let (io, s) = warm();
     io.script(P, &[network(0)]);
     io.set_now_s(1_000 + 600 + 10);
     assert_eq!(block_on(ensure(&s, &io, Some("a1"))), KeyEvent::Failed);
