@@ -201,7 +201,7 @@ fn main() {
         );
         let set = JwkSet::from_json(&jwks).expect("jwks");
         let options = VerifyOptions {
-            issuer: Some("https://issuer.example.com/realms/main".into()),
+            issuer: vec!["https://issuer.example.com/realms/main".into()],
             client_ids: vec!["s6BhdRkqt3".into()],
             nonce: Some("n-0S6_WzA2Mj".into()),
             algorithms: vec![Algorithm::RS256],

@@ -37,6 +37,12 @@ export interface JWTPayload {
   c_hash?: string;
   client_id?: string;
   scope?: string;
+  scp?: string | string[];
+  roles?: string[];
+  cid?: string;
+  appid?: string;
+  tid?: string;
+  cnf?: Record<string, unknown>;
   token_use?: string;
   [claim: string]: unknown;
 }
@@ -59,8 +65,12 @@ export interface VerifyResult<P extends JWTPayload = JWTPayload> {
 /** The RSA JWS algorithms the package can verify. */
 export type Algorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512';
 
-/** Verification profiles: OpenID Connect ID token (default), RFC 9068 JWT access token, Amazon Cognito access token. */
-export type Profile = 'id_token' | 'at_jwt' | 'cognito_access';
+/**
+ * Verification profiles: `id_token` (OpenID Connect ID token, the default of `verifyIdToken*`),
+ * `jwt` (a JWT access token as Auth0, Okta, Entra ID, Keycloak and others issue them, the default
+ * of `verifyAccessToken*`), `at_jwt` (RFC 9068), `cognito_access` (Amazon Cognito).
+ */
+export type Profile = 'id_token' | 'jwt' | 'at_jwt' | 'cognito_access';
 
 /**
  * A span of time: a number of seconds, or a jose-style string such as `"30s"`, `"5 minutes"`, `"2h"`, `"1 day"`.
@@ -70,24 +80,41 @@ export type TimeSpan = number | string;
 /**
  * Verification options (names from jose where jose has them). Unknown names are a TypeError.
  * An option a profile requires but lacks is a TypeError: `issuer` always; `clientId` /
- * `clientIds` for `id_token`; `audience` for `at_jwt`; `clientIds` for `cognito_access`.
+ * `clientIds` for `id_token`; `audience` for `jwt` and `at_jwt`; `clientIds` for
+ * `cognito_access`; `allowedTenants` or `anyTenant` with a `{tenantid}` issuer template.
  */
 export interface VerifyOptions {
-  /** Default `'id_token'`. */
+  /** Default `'id_token'` for `verifyIdToken*` and `createVerifier`, `'jwt'` for `verifyAccessToken*`. */
   profile?: Profile;
-  /** The expected `iss`, compared exactly. */
-  issuer?: string;
-  /** The client id: `aud` must contain it; `azp`, when present, must equal it. */
+  /**
+   * The accepted issuer(s), each compared exactly, or a Microsoft Entra template containing
+   * `{tenantid}` (e.g. `https://login.microsoftonline.com/{tenantid}/v2.0`), which matches when
+   * the token's `tid` is a GUID and the template with it equals `iss`.
+   */
+  issuer?: string | string[];
+  /** With a `{tenantid}` template: the tenants (GUIDs) whose tokens are accepted. */
+  allowedTenants?: string[];
+  /** With a `{tenantid}` template: accept every tenant (any Entra customer can then sign in). */
+  anyTenant?: boolean;
+  /** id_token: the client id (`aud` must contain it; `azp`, when present, must equal it). */
   clientId?: string;
-  /** Several accepted client ids (Cognito: the allowed `client_id` values). */
+  /**
+   * Accepted client ids. id_token: as `clientId`; cognito_access: the allowed `client_id`
+   * values (required); jwt: optional, matched against the first of `client_id`, `azp`, `cid`
+   * (Okta), `appid` (Entra v1) the token carries; at_jwt: optional, matched against `client_id`.
+   */
   clientIds?: string[];
-  /** id_token: extra audiences the client trusts; at_jwt: the resource server(s), required. */
+  /** id_token: extra audiences the client trusts; jwt, at_jwt: the resource server(s) (required): `aud` must contain one. */
   audience?: string | string[];
+  /** Scopes the token must grant, from `scope` (space-separated) or `scp` (a list or a string); a string here is space-separated. A missing one is `insufficient_scope` (HTTP 403), checked last. */
+  requiredScopes?: string | string[];
+  /** Roles the token must carry in `roles` (Entra app-only tokens); a missing one is `insufficient_scope`. */
+  requiredRoles?: string | string[];
   /** The expected `sub`. */
   subject?: string;
   /** Allowed algorithms, default `['RS256']`. `none` and HMAC are never allowed. */
   algorithms?: Algorithm[];
-  /** Leeway for exp / nbf / iat, default 0. */
+  /** Leeway for exp / nbf / iat, default 30 s (a provider's clock may run up to 30 s off). */
   clockTolerance?: TimeSpan;
   /** Reject tokens older than this (from `iat`, which then becomes required). */
   maxTokenAge?: TimeSpan;
@@ -113,8 +140,8 @@ export interface VerifyOptions {
   requireCHash?: boolean;
 }
 
-/** Options of a trust set and of calls with one: everything but the issuer and client ids. */
-export type TrustSetOptions = Omit<VerifyOptions, 'issuer' | 'clientId' | 'clientIds'>;
+/** Options of a trust set and of calls with one: everything but the issuers, tenants and client ids. */
+export type TrustSetOptions = Omit<VerifyOptions, 'issuer' | 'clientId' | 'clientIds' | 'allowedTenants' | 'anyTenant'>;
 
 /** Stable error kinds: the core's error table (docs/ARCHITECTURE.md lists each with its code and HTTP status). */
 export type ErrorKind =
@@ -125,26 +152,54 @@ export type ErrorKind =
   | 'expired' | 'not_yet_valid' | 'iat_in_future' | 'too_old'
   | 'nonce_missing' | 'nonce_mismatch' | 'auth_time_missing' | 'auth_time_too_old'
   | 'acr_not_allowed' | 'at_hash_mismatch' | 'c_hash_mismatch' | 'token_use_mismatch'
-  | 'jwks_timeout' | 'jwks_unavailable';
+  | 'jwks_timeout' | 'jwks_unavailable' | 'insufficient_scope' | 'dpop_required';
 
-/** jose-compatible error codes. */
+/** jose's error codes, and oidc-edge's own `ERR_DPOP_REQUIRED` (jose has no DPoP). */
 export type ErrorCode =
   | 'ERR_JWS_INVALID' | 'ERR_JWT_INVALID' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JOSE_NOT_SUPPORTED'
   | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
   | 'ERR_JWK_INVALID' | 'ERR_JWKS_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
-  | 'ERR_JWT_EXPIRED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JOSE_GENERIC';
+  | 'ERR_JWT_EXPIRED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JOSE_GENERIC' | 'ERR_DPOP_REQUIRED';
+
+/** The verification steps, in the order the verifier runs them (the core's `Check::ALL`). */
+export type CheckId =
+  | 'structure' | 'header' | 'key' | 'signature' | 'payload' | 'iss' | 'aud' | 'azp' | 'client'
+  | 'exp' | 'nbf' | 'iat' | 'nonce' | 'auth_time' | 'acr' | 'hashes' | 'required' | 'cnf' | 'scope';
+
+/** jose's reason of a claim failure. */
+export type ClaimReason = 'missing' | 'invalid' | 'check_failed';
 
 /** Every token, key or key-fetch failure. Bad options are a `TypeError` instead. */
 export class OidcEdgeError extends Error {
-  constructor(message: string, fields?: { kind?: ErrorKind; code?: ErrorCode; claim?: string });
+  constructor(message: string, fields?: {
+    kind?: ErrorKind; code?: ErrorCode; status?: number; check?: CheckId; claim?: string; reason?: ClaimReason;
+  });
   readonly name: 'OidcEdgeError';
   /** Fine-grained stable kind, e.g. `'expired'`. */
   readonly kind: ErrorKind;
   /** jose's code, e.g. `'ERR_JWT_EXPIRED'`. */
   readonly code: ErrorCode;
+  /** The HTTP status an API answers with: 401 (bad token), 403 (insufficient scope), 503 (keys unavailable: the token may be fine). */
+  readonly status: 401 | 403 | 503;
+  /** The verification step that failed. */
+  readonly check: CheckId;
   /** The claim or header parameter at fault (`'exp'`, `'typ'`, ...), if any. */
   readonly claim: string | undefined;
+  /** For claim failures, jose's reason; undefined otherwise. */
+  readonly reason: ClaimReason | undefined;
 }
+
+/** A request whose bearer token cannot be used: none at all (401) or malformed (400 `invalid_request`). */
+export class BearerError extends Error {
+  constructor(message: string, fields?: { error?: 'invalid_request' });
+  readonly name: 'BearerError';
+  /** `'invalid_request'`, or undefined when the request carries no bearer token. */
+  readonly error: 'invalid_request' | undefined;
+  readonly status: 400 | 401;
+}
+
+/** A plain JWK Set object or a parsed `JwkSet`. A plain object is parsed once, at its first use: later in-place edits are not seen. */
+export type KeySetInput = JwkSet | JSONWebKeySet;
 
 /** A JWK Set parsed once; reuse it for every token (it also remembers verified signatures). */
 export class JwkSet {
@@ -163,12 +218,16 @@ export interface TrustSet {
   readonly [Symbol.toStringTag]: 'TrustSet';
 }
 
-/** One issuer of a trust set. */
+/** One issuer of a trust set: local keys, or (async calls) a remote or discovered key set. */
 export interface TrustedIssuer {
-  issuer: string;
-  keys: JwkSet | JSONWebKeySet;
+  /** The issuer's `iss` value(s), exact or a `{tenantid}` template (then `allowedTenants` or `anyTenant`). */
+  issuer: string | string[];
+  keys: KeySetInput | RemoteJWKSet;
   clientIds?: string[];
   clientId?: string;
+  audience?: string | string[];
+  allowedTenants?: string[];
+  anyTenant?: boolean;
 }
 
 /** Options of a remote key set (jose's names; durations in milliseconds). */
@@ -181,6 +240,33 @@ export interface RemoteJWKSetOptions {
   cooldownDuration?: number;
   /** The fetch implementation to use, default `globalThis.fetch`. */
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Where fetched sets are kept for other processes or isolates (e.g. `workersCacheStorage()`). */
+  storage?: KeySetStorage;
+}
+
+/** Options of `discover`. */
+export interface DiscoverOptions extends RemoteJWKSetOptions {
+  /** A `{tenantid}` issuer template that the document at this URL publishes verbatim (Entra's `/common`, `/organizations`). */
+  issuer?: string;
+}
+
+/** A fetched key set as kept in a storage: data only; the core parses it again and decides its lifetime. */
+export interface StoredKeySet {
+  v: 1;
+  /** The JWK Set document as fetched. */
+  jwks: string;
+  /** When it was fetched (Unix seconds). */
+  fetchedAt: number;
+  /** The response's Cache-Control, if any. */
+  cacheControl?: string;
+}
+
+/** Storage of fetched key sets (a KV store, the Cache API). Failures never fail a verification. */
+export interface KeySetStorage {
+  /** The record stored under `key` (the key set URL), if any. */
+  get(key: string): StoredKeySet | undefined | null | Promise<StoredKeySet | undefined | null>;
+  /** Keeps `record` under `key` for `ttlSeconds` (its lifetime plus the stale limit). */
+  set(key: string, record: StoredKeySet, ttlSeconds: number): void | Promise<void>;
 }
 
 /** A remote JWK Set driven by the core's cache policy. */
@@ -199,8 +285,30 @@ export interface RemoteJWKSet {
 
 /** A reusable verifier with fixed options. */
 export interface Verifier {
-  verify<P extends JWTPayload = JWTPayload>(token: string, keys: JwkSet): VerifyResult<P>;
-  verifyAsync<P extends JWTPayload = JWTPayload>(token: string, keys: JwkSet | RemoteJWKSet): Promise<VerifyResult<P>>;
+  verify<P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput): VerifyResult<P>;
+  verifyAsync<P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput | RemoteJWKSet): Promise<VerifyResult<P>>;
+}
+
+/** A Fetch API request (Workers, Deno, Bun, Hono's `c.req.raw`) or a Node request (node:http, Express). */
+export type RequestLike =
+  | { headers: { get(name: string): string | null }; url?: string }
+  | { headers: Record<string, string | string[] | undefined>; url?: string; originalUrl?: string; body?: unknown };
+
+/** Where else `bearerToken` may find the token, and a form body already read. */
+export interface BearerOptions {
+  /** Accept a token in the URI query's `access_token` (RFC 6750 2.3 advises against it). */
+  query?: boolean;
+  /** Accept a token in a form-encoded body's `access_token` (RFC 6750 2.2). */
+  form?: boolean;
+  /** The form body, when already read (a Fetch request's body is never consumed). */
+  body?: URLSearchParams | Record<string, unknown>;
+}
+
+/** How to refuse a request: give these to the response. */
+export interface Challenge {
+  status: 400 | 401 | 403 | 503;
+  headers: Record<string, string>;
+  body: { error?: string; error_description?: string; kind?: ErrorKind; code?: ErrorCode; claim?: string };
 }
 
 /** A decoded but NOT verified token, for display only. */
@@ -213,29 +321,30 @@ export interface UntrustedToken {
   readonly signatureLength: number;
 }
 
-/** Verifies synchronously with the built-in RSA (WebAssembly). */
-export function verifyIdToken<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: JwkSet,
-  options: VerifyOptions,
-): VerifyResult<P>;
-export function verifyIdToken<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: TrustSet,
-  options?: TrustSetOptions,
-): VerifyResult<P>;
+/** A synchronous verification: with the built-in RSA (WebAssembly), local keys or a trust set of local keys. */
+export interface VerifyCall {
+  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput, options: VerifyOptions): VerifyResult<P>;
+  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: TrustSetOptions): VerifyResult<P>;
+}
 
-/** Verifies with local, trusted-issuer or remote keys; the RSA step uses node:crypto (Node, Deno, Bun) or WebCrypto (browsers, Workers) where available, else the built-in wasm RSA. */
-export function verifyIdTokenAsync<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: JwkSet | RemoteJWKSet,
-  options?: VerifyOptions,
-): Promise<VerifyResult<P>>;
-export function verifyIdTokenAsync<P extends JWTPayload = JWTPayload>(
-  token: string,
-  keys: TrustSet,
-  options?: TrustSetOptions,
-): Promise<VerifyResult<P>>;
+/**
+ * An asynchronous verification: local, trusted-issuer or remote keys; the RSA step uses
+ * node:crypto (Node, Deno, Bun) or WebCrypto (browsers, Workers) where available, else the
+ * built-in wasm RSA (the same verdicts).
+ */
+export interface VerifyAsyncCall {
+  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput | RemoteJWKSet, options?: VerifyOptions): Promise<VerifyResult<P>>;
+  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: TrustSetOptions): Promise<VerifyResult<P>>;
+}
+
+/** Verifies an access token (default profile `jwt`). */
+export const verifyAccessToken: VerifyCall;
+/** Verifies an access token (default profile `jwt`), also with remote keys. */
+export const verifyAccessTokenAsync: VerifyAsyncCall;
+/** Verifies an ID token (default profile `id_token`). */
+export const verifyIdToken: VerifyCall;
+/** Verifies an ID token (default profile `id_token`), also with remote keys. */
+export const verifyIdTokenAsync: VerifyAsyncCall;
 
 /** A verifier with fixed options, checked now (TypeError when they are unusable). */
 export function createVerifier(options: VerifyOptions): Verifier;
@@ -246,8 +355,27 @@ export function createTrustSet(issuers: TrustedIssuer[], options?: TrustSetOptio
 /** A remote JWK Set (https, or http to a loopback host). */
 export function createRemoteJWKSet(url: string | URL, options?: RemoteJWKSetOptions): RemoteJWKSet;
 
-/** OpenID Connect Discovery for `issuer`; the document's issuer must equal it. */
-export function discover(issuer: string, options?: RemoteJWKSetOptions): Promise<RemoteJWKSet>;
+/** OpenID Connect Discovery for `issuer`; the document's issuer must equal it (else a TypeError). */
+export function discover(issuer: string, options?: DiscoverOptions): Promise<RemoteJWKSet>;
+
+/**
+ * The issuers and JWKS URL of an Amazon Cognito user pool (computed by the core): `issuer`
+ * lists the regional issuer and, with `primaryRegion` (a pool replicated across Regions), the
+ * multi-Region one: pass it as the `issuer` option, and `jwksUri` to `createRemoteJWKSet`. A malformed Region or pool id is a TypeError.
+ */
+export function cognitoUserPool(pool: { userPoolId: string; region: string; primaryRegion?: string }): { issuer: string[]; jwksUri: string };
+
+/** Key set storage in the Workers Cache API (`caches.default` unless a cache is given). */
+export function workersCacheStorage(cache?: Cache | Promise<Cache>): KeySetStorage;
+
+/** The one bearer token of a request (RFC 6750); throws `BearerError` when there is none or it is malformed. */
+export function bearerToken(request: RequestLike, options?: BearerOptions): string;
+
+/**
+ * The answer to a request refused over `err` (a `BearerError` or an `OidcEdgeError`): status,
+ * `WWW-Authenticate` / `Retry-After` headers and a JSON body. Any other error is thrown again.
+ */
+export function challenge(err: unknown, options?: { realm?: string; scope?: string | string[]; retryAfter?: number }): Challenge;
 
 /** Decodes without verifying anything (display only). */
 export function inspect(token: string): UntrustedToken;

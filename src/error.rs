@@ -82,6 +82,10 @@ pub enum ErrorKind {
     JwksTimeout,
     /// Remote key fetch failed otherwise (adapters only).
     JwksUnavailable,
+    /// A required scope or role is missing (the token is valid, but may not do this: HTTP 403).
+    InsufficientScope,
+    /// The token is bound to a DPoP key (`cnf.jkt`) and no proof of possession was checked.
+    DpopRequired,
 }
 
 /// One verification step, in the order the verifier runs them; every error belongs to one
@@ -123,6 +127,10 @@ pub enum Check {
     Hashes,
     /// Required claims present (`sub`, the profile's, the caller's) and the expected `sub`.
     Required,
+    /// Sender constraint: a token bound to a key (`cnf`) is not accepted as a bearer token.
+    Sender,
+    /// The required scopes and roles (the last check: a 403, never before a 401).
+    Scope,
 }
 
 /// A row of the check table: see [`Check::info`].
@@ -140,7 +148,7 @@ pub struct CheckInfo {
 
 impl Check {
     /// Every check, in the order the verifier runs them.
-    pub const ALL: [Check; 17] = [
+    pub const ALL: [Check; 19] = [
         Check::Structure,
         Check::Header,
         Check::Key,
@@ -158,6 +166,8 @@ impl Check {
         Check::Acr,
         Check::Hashes,
         Check::Required,
+        Check::Sender,
+        Check::Scope,
     ];
 
     /// This check's row of the table.
@@ -174,7 +184,7 @@ impl Check {
 }
 
 /// The check table, in [`Check`] declaration order.
-const CHECKS: [CheckInfo; 17] = {
+const CHECKS: [CheckInfo; 19] = {
     const fn row(
         check: Check,
         id: &'static str,
@@ -291,6 +301,18 @@ const CHECKS: [CheckInfo; 17] = {
             "OIDC Core 2; RFC 9068 2.2",
             "required claims present; the expected sub",
         ),
+        row(
+            Check::Sender,
+            "cnf",
+            "RFC 9449 6.1; RFC 8705 3.1; RFC 7800",
+            "a token bound to a key (cnf) is refused as a bearer token",
+        ),
+        row(
+            Check::Scope,
+            "scope",
+            "RFC 6750 3.1; RFC 9068 2.2.3",
+            "the required scopes (scope / scp) and roles are granted",
+        ),
     ]
 };
 
@@ -304,19 +326,24 @@ pub struct KindInfo {
     /// panva/jose's error code (a malformed *payload* uses `ERR_JWT_INVALID` instead).
     pub code: &'static str,
     /// HTTP status of an API that refuses a request over this error: 401 when the token is
-    /// bad, 503 when the keys to check it could not be had (the token may be fine).
+    /// bad, 403 when it is valid but lacks a required scope or role, 503 when the keys to
+    /// check it could not be had (the token may be fine).
     pub status: u16,
     /// The check the kind belongs to (for a few kinds the claim refines it: [`Error::check`]).
     pub check: Check,
     /// The claim or header parameter the kind is always about, if any.
     pub claim: Option<&'static str>,
+    /// jose's reason for a claim failure: `"missing"` (the claim is absent), `"invalid"` (it
+    /// has the wrong type or an unusable value) or `"check_failed"` (it is there but fails the
+    /// check); `None` for errors that are not about a claim.
+    pub reason: Option<&'static str>,
     /// Default message: one short line, never echoing a token or a secret.
     pub description: &'static str,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 32] = [
+    pub const ALL: [ErrorKind; 34] = [
         ErrorKind::Malformed,
         ErrorKind::TokenTooLarge,
         ErrorKind::AlgNotAllowed,
@@ -349,6 +376,8 @@ impl ErrorKind {
         ErrorKind::TokenUseMismatch,
         ErrorKind::JwksTimeout,
         ErrorKind::JwksUnavailable,
+        ErrorKind::InsufficientScope,
+        ErrorKind::DpopRequired,
     ];
 
     /// This kind's row of the error table.
@@ -374,7 +403,7 @@ impl ErrorKind {
         self.info().code
     }
 
-    /// The HTTP status for a request refused over this kind (401 or 503).
+    /// The HTTP status for a request refused over this kind (401, 403 or 503).
     pub fn http_status(self) -> u16 {
         self.info().status
     }
@@ -395,50 +424,64 @@ mod code {
     pub const TIMEOUT: &str = "ERR_JWKS_TIMEOUT";
     /// jose's code for a failed remote key set fetch (it has no dedicated one).
     pub const GENERIC: &str = "ERR_JOSE_GENERIC";
+    /// oidc-edge's own: jose has no DPoP-bound token check, so no code to borrow.
+    pub const DPOP_REQUIRED: &str = "ERR_DPOP_REQUIRED";
+}
+
+/// jose's `reason` values of a claim failure (`JWTClaimValidationFailed.reason`).
+mod reason {
+    pub const MISSING: Option<&str> = Some("missing");
+    pub const INVALID: Option<&str> = Some("invalid");
+    pub const FAILED: Option<&str> = Some("check_failed");
 }
 
 /// The error table, in [`ErrorKind`] declaration order.
 #[rustfmt::skip]
-const KINDS: [KindInfo; 32] = {
+const KINDS: [KindInfo; 34] = {
     use code::*;
+    use reason::*;
     use Check as C;
     use ErrorKind as K;
-    const fn row(kind: ErrorKind, name: &'static str, code: &'static str, status: u16, check: Check, claim: Option<&'static str>, description: &'static str) -> KindInfo {
-        KindInfo { kind, name, code, status, check, claim, description }
+    // One argument per column keeps each row of the table on one line.
+    #[allow(clippy::too_many_arguments)]
+    const fn row(kind: ErrorKind, name: &'static str, code: &'static str, status: u16, check: Check, claim: Option<&'static str>, reason: Option<&'static str>, description: &'static str) -> KindInfo {
+        KindInfo { kind, name, code, status, check, claim, reason, description }
     }
     [
-        row(K::Malformed, "malformed", JWS_INVALID, 401, C::Structure, None, "token is not a well-formed compact JWS"),
-        row(K::TokenTooLarge, "token_too_large", JWS_INVALID, 401, C::Structure, None, "token is larger than the size limit"),
-        row(K::AlgNotAllowed, "alg_not_allowed", ALG, 401, C::Header, None, "alg is not in the allowed algorithms"),
-        row(K::UnsupportedCrit, "unsupported_crit", NOT_SUPPORTED, 401, C::Header, None, "crit names an unsupported extension"),
-        row(K::InvalidTyp, "invalid_typ", CLAIM, 401, C::Header, Some("typ"), "typ is not allowed for this profile"),
-        row(K::KeyNotFound, "key_not_found", NO_KEY, 401, C::Key, None, "no key matches the token's kid"),
-        row(K::KeyAmbiguous, "key_ambiguous", MANY_KEYS, 401, C::Key, None, "several keys match the token"),
-        row(K::KeyUnusable, "key_unusable", NO_KEY, 401, C::Key, None, "the selected key may not verify this token"),
-        row(K::KeyTooWeak, "key_too_weak", JWK_INVALID, 401, C::Key, None, "the selected key breaks the RSA key policy"),
-        row(K::JwksInvalid, "jwks_invalid", JWKS_INVALID, 503, C::Key, None, "the key set is not a JWK Set"),
-        row(K::BadSignature, "bad_signature", SIGNATURE, 401, C::Signature, None, "signature verification failed"),
-        row(K::ClaimMissing, "claim_missing", CLAIM, 401, C::Required, None, "a required claim is missing"),
-        row(K::ClaimInvalid, "claim_invalid", CLAIM, 401, C::Payload, None, "a claim has an invalid value"),
-        row(K::IssMismatch, "iss_mismatch", CLAIM, 401, C::Issuer, Some("iss"), "unexpected iss"),
-        row(K::AudMismatch, "aud_mismatch", CLAIM, 401, C::Audience, Some("aud"), "aud does not contain the expected audience"),
-        row(K::AudUntrusted, "aud_untrusted", CLAIM, 401, C::Audience, Some("aud"), "aud contains an untrusted audience"),
-        row(K::AzpMissing, "azp_missing", CLAIM, 401, C::AuthorizedParty, Some("azp"), "azp is required when aud has several values"),
-        row(K::AzpMismatch, "azp_mismatch", CLAIM, 401, C::AuthorizedParty, Some("azp"), "azp is not the client id"),
-        row(K::Expired, "expired", EXPIRED, 401, C::Expiry, Some("exp"), "token has expired"),
-        row(K::NotYetValid, "not_yet_valid", CLAIM, 401, C::NotBefore, Some("nbf"), "token is not yet valid"),
-        row(K::IatInFuture, "iat_in_future", CLAIM, 401, C::IssuedAt, Some("iat"), "iat is in the future"),
-        row(K::TooOld, "too_old", EXPIRED, 401, C::IssuedAt, Some("iat"), "token is older than the maximum token age"),
-        row(K::NonceMissing, "nonce_missing", CLAIM, 401, C::Nonce, Some("nonce"), "nonce is missing"),
-        row(K::NonceMismatch, "nonce_mismatch", CLAIM, 401, C::Nonce, Some("nonce"), "nonce does not match"),
-        row(K::AuthTimeMissing, "auth_time_missing", CLAIM, 401, C::AuthTime, Some("auth_time"), "auth_time is required when max_age is set"),
-        row(K::AuthTimeTooOld, "auth_time_too_old", CLAIM, 401, C::AuthTime, Some("auth_time"), "authentication is older than max_age"),
-        row(K::AcrNotAllowed, "acr_not_allowed", CLAIM, 401, C::Acr, Some("acr"), "acr is not one of the accepted values"),
-        row(K::AtHashMismatch, "at_hash_mismatch", CLAIM, 401, C::Hashes, Some("at_hash"), "at_hash does not match the access token"),
-        row(K::CHashMismatch, "c_hash_mismatch", CLAIM, 401, C::Hashes, Some("c_hash"), "c_hash does not match the code"),
-        row(K::TokenUseMismatch, "token_use_mismatch", CLAIM, 401, C::Client, Some("token_use"), "token_use is not access"),
-        row(K::JwksTimeout, "jwks_timeout", TIMEOUT, 503, C::Key, None, "fetching the key set timed out"),
-        row(K::JwksUnavailable, "jwks_unavailable", GENERIC, 503, C::Key, None, "the key set is unavailable"),
+        row(K::Malformed, "malformed", JWS_INVALID, 401, C::Structure, None, None, "token is not a well-formed compact JWS"),
+        row(K::TokenTooLarge, "token_too_large", JWS_INVALID, 401, C::Structure, None, None, "token is larger than the size limit"),
+        row(K::AlgNotAllowed, "alg_not_allowed", ALG, 401, C::Header, None, None, "alg is not in the allowed algorithms"),
+        row(K::UnsupportedCrit, "unsupported_crit", NOT_SUPPORTED, 401, C::Header, None, None, "crit names an unsupported extension"),
+        row(K::InvalidTyp, "invalid_typ", CLAIM, 401, C::Header, Some("typ"), FAILED, "typ is not allowed for this profile"),
+        row(K::KeyNotFound, "key_not_found", NO_KEY, 401, C::Key, None, None, "no key matches the token's kid"),
+        row(K::KeyAmbiguous, "key_ambiguous", MANY_KEYS, 401, C::Key, None, None, "several keys match the token"),
+        row(K::KeyUnusable, "key_unusable", NO_KEY, 401, C::Key, None, None, "the selected key may not verify this token"),
+        row(K::KeyTooWeak, "key_too_weak", JWK_INVALID, 401, C::Key, None, None, "the selected key breaks the RSA key policy"),
+        row(K::JwksInvalid, "jwks_invalid", JWKS_INVALID, 503, C::Key, None, None, "the key set is not a JWK Set"),
+        row(K::BadSignature, "bad_signature", SIGNATURE, 401, C::Signature, None, None, "signature verification failed"),
+        row(K::ClaimMissing, "claim_missing", CLAIM, 401, C::Required, None, MISSING, "a required claim is missing"),
+        row(K::ClaimInvalid, "claim_invalid", CLAIM, 401, C::Payload, None, INVALID, "a claim has an invalid value"),
+        row(K::IssMismatch, "iss_mismatch", CLAIM, 401, C::Issuer, Some("iss"), FAILED, "unexpected iss"),
+        row(K::AudMismatch, "aud_mismatch", CLAIM, 401, C::Audience, Some("aud"), FAILED, "aud does not contain the expected audience"),
+        row(K::AudUntrusted, "aud_untrusted", CLAIM, 401, C::Audience, Some("aud"), FAILED, "aud contains an untrusted audience"),
+        row(K::AzpMissing, "azp_missing", CLAIM, 401, C::AuthorizedParty, Some("azp"), MISSING, "azp is required when aud has several values"),
+        row(K::AzpMismatch, "azp_mismatch", CLAIM, 401, C::AuthorizedParty, Some("azp"), FAILED, "azp is not the client id"),
+        row(K::Expired, "expired", EXPIRED, 401, C::Expiry, Some("exp"), FAILED, "token has expired"),
+        row(K::NotYetValid, "not_yet_valid", CLAIM, 401, C::NotBefore, Some("nbf"), FAILED, "token is not yet valid"),
+        row(K::IatInFuture, "iat_in_future", CLAIM, 401, C::IssuedAt, Some("iat"), FAILED, "iat is in the future"),
+        row(K::TooOld, "too_old", EXPIRED, 401, C::IssuedAt, Some("iat"), FAILED, "token is older than the maximum token age"),
+        row(K::NonceMissing, "nonce_missing", CLAIM, 401, C::Nonce, Some("nonce"), MISSING, "nonce is missing"),
+        row(K::NonceMismatch, "nonce_mismatch", CLAIM, 401, C::Nonce, Some("nonce"), FAILED, "nonce does not match"),
+        row(K::AuthTimeMissing, "auth_time_missing", CLAIM, 401, C::AuthTime, Some("auth_time"), MISSING, "auth_time is required when max_age is set"),
+        row(K::AuthTimeTooOld, "auth_time_too_old", CLAIM, 401, C::AuthTime, Some("auth_time"), FAILED, "authentication is older than max_age"),
+        row(K::AcrNotAllowed, "acr_not_allowed", CLAIM, 401, C::Acr, Some("acr"), FAILED, "acr is not one of the accepted values"),
+        row(K::AtHashMismatch, "at_hash_mismatch", CLAIM, 401, C::Hashes, Some("at_hash"), FAILED, "at_hash does not match the access token"),
+        row(K::CHashMismatch, "c_hash_mismatch", CLAIM, 401, C::Hashes, Some("c_hash"), FAILED, "c_hash does not match the code"),
+        row(K::TokenUseMismatch, "token_use_mismatch", CLAIM, 401, C::Client, Some("token_use"), FAILED, "token_use is not access"),
+        row(K::JwksTimeout, "jwks_timeout", TIMEOUT, 503, C::Key, None, None, "fetching the key set timed out"),
+        row(K::JwksUnavailable, "jwks_unavailable", GENERIC, 503, C::Key, None, None, "the key set is unavailable"),
+        row(K::InsufficientScope, "insufficient_scope", CLAIM, 403, C::Scope, Some("scope"), FAILED, "a required scope or role is missing"),
+        row(K::DpopRequired, "dpop_required", DPOP_REQUIRED, 401, C::Sender, Some("cnf"), FAILED, "the token is DPoP-bound; a bearer token was expected"),
     ]
 };
 
@@ -515,6 +558,12 @@ impl Error {
         &self.message
     }
 
+    /// jose's reason for a claim failure (`"missing"`, `"invalid"` or `"check_failed"`), the
+    /// kind's [`KindInfo::reason`]; `None` when the error is not about a claim.
+    pub fn reason(&self) -> Option<&'static str> {
+        self.kind.info().reason
+    }
+
     /// The verification step this error stopped at. Mostly the kind's ([`KindInfo::check`]);
     /// the claim refines it where one kind serves several steps (a malformed header parameter,
     /// a malformed payload, a missing `iss`, a disallowed `client_id`, ...).
@@ -523,12 +572,18 @@ impl Error {
         match self.kind {
             ErrorKind::Malformed if self.code == MALFORMED_PAYLOAD_CODE => Check::Payload,
             ErrorKind::Malformed if claim.is_some() => Check::Header,
-            ErrorKind::ClaimInvalid if claim == Some("sub") => Check::Required,
-            ErrorKind::AudMismatch if claim == Some("client_id") => Check::Client,
+            ErrorKind::ClaimInvalid => match claim {
+                Some("sub") => Check::Required,
+                Some("tid") => Check::Issuer,
+                Some("cnf") => Check::Sender,
+                Some("scope" | "scp" | "roles") => Check::Scope,
+                _ => Check::Payload,
+            },
+            ErrorKind::AudMismatch if claim.is_some_and(is_client_claim) => Check::Client,
             ErrorKind::ClaimMissing => match claim {
-                Some("iss") => Check::Issuer,
+                Some("iss" | "tid") => Check::Issuer,
                 Some("aud") => Check::Audience,
-                Some("client_id" | "token_use") => Check::Client,
+                Some(c) if c == "token_use" || is_client_claim(c) => Check::Client,
                 Some("exp") => Check::Expiry,
                 Some("iat") => Check::IssuedAt,
                 Some("at_hash" | "c_hash") => Check::Hashes,
@@ -537,6 +592,11 @@ impl Error {
             kind => kind.info().check,
         }
     }
+}
+
+/// The claims an access token names its client with (see `Profile::Jwt`).
+fn is_client_claim(claim: &str) -> bool {
+    matches!(claim, "client_id" | "azp" | "cid" | "appid")
 }
 
 impl From<ErrorKind> for Error {

@@ -15,7 +15,7 @@
 //! # let (jwks_json, id_token, now) = ("", "", 0);
 //! let keys = JwkSet::from_json(jwks_json)?; // the issuer's JWK Set, fetched by the caller
 //! let verifier = Verifier::new(VerifyOptions {
-//!     issuer: Some("https://server.example.com".into()),
+//!     issuer: vec!["https://server.example.com".into()],
 //!     client_ids: vec!["s6BhdRkqt3".into()],
 //!     nonce: Some("n-0S6_WzA2Mj".into()),
 //!     ..VerifyOptions::default()
@@ -26,7 +26,9 @@
 //! # }
 //! ```
 //!
-//! Features: `std` (default) adds nothing to the logic; `cli` builds the `oidc-edge` binary.
+//! Features: `std` (default) adds nothing to the logic; `remote` adds the module `remote`, remote JWK
+//! Sets and discovery for Rust services (blocking HTTPS, driven by [`keycache`]); `cli` builds
+//! the `oidc-edge` binary (with `remote`).
 //!
 //! The whole crate denies `unwrap`, `expect`, `panic!` and unchecked indexing outside tests
 //! (clippy, declared once here), so malformed input cannot reach a panic.
@@ -47,13 +49,18 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod access;
 pub mod alg;
 pub mod base64url;
 pub mod claims;
+pub mod cognito;
 pub mod error;
+pub mod issuer;
 pub mod json;
 pub mod jwk;
 pub mod keycache;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod rsa;
 pub mod signature;
 pub mod token;
@@ -65,5 +72,5 @@ pub use claims::{Audience, Claims, NumericDate};
 pub use error::{Check, ConfigError, Error, ErrorKind};
 pub use jwk::{Jwk, JwkSet};
 pub use signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
-pub use trust::{TrustSet, TrustedIssuer, TrustedToken};
-pub use verify::{Pending, Profile, Verified, Verifier, VerifyOptions};
+pub use trust::{Routed, TrustSet, TrustedIssuer, TrustedToken};
+pub use verify::{Pending, Profile, Verified, Verifier, VerifyOptions, DEFAULT_CLOCK_TOLERANCE};

@@ -11,11 +11,16 @@
 //! 3. key selection from the caller's set only ([`JwkSet::select`]);
 //! 4. signature: exactly `k` octets, then the RSA check over the received `header.payload`;
 //! 5. payload a strict JSON object, typed claims of the right JSON type ([`Claims::from_map`]);
-//! 6. claims, in the order of OIDC Core 1.0 section 3.1.3.7: `iss` (step 2); audience, which
-//!    depends on the profile (steps 3-5; Cognito: `token_use`, `client_id`; RFC 9068: `aud`,
-//!    `client_id`); `exp` (step 9), `nbf`, `iat` (step 10) with the clock tolerance, maximum
-//!    token age; `nonce` (step 11); `auth_time` with `max_age` (step 13); `acr` (step 12);
-//!    `at_hash` / `c_hash` (sections 3.1.3.8 / 3.3.2.11); `sub`; required claims.
+//! 6. claims, in the order of OIDC Core 1.0 section 3.1.3.7: `iss` (step 2, exact or an Entra
+//!    tenant template, see [`crate::issuer`]); audience, which depends on the profile (steps
+//!    3-5; Cognito: `token_use`, `client_id`; RFC 9068 and `jwt`: `aud`, then the client, see
+//!    [`crate::access`]); `exp` (step 9), `nbf`, `iat` (step 10) with the clock tolerance,
+//!    maximum token age; `nonce` (step 11); `auth_time` with `max_age` (step 13); `acr` (step
+//!    12); `at_hash` / `c_hash` (sections 3.1.3.8 / 3.3.2.11); `sub`; required claims;
+//! 7. access-token profiles: the sender constraint (`cnf`, [`crate::access::check_sender`]);
+//! 8. last, the required scopes and roles ([`crate::access::check_scopes`]): the only check
+//!    whose failure is a 403 (`insufficient_scope`), so a token that fails anything else gets
+//!    its 401 error first.
 
 use alloc::string::String;
 use alloc::vec;
@@ -24,10 +29,12 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::access;
 use crate::alg::Algorithm;
 use crate::base64url;
 use crate::claims::{Claims, NumericDate};
 use crate::error::{ConfigError, Error, ErrorKind};
+use crate::issuer::Issuers;
 use crate::jwk::{Jwk, JwkSet};
 use crate::rsa::RsaPublicKey;
 use crate::signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
@@ -48,25 +55,50 @@ pub enum Profile {
     /// Amazon Cognito access token: `token_use` must be `access`; `client_id` one of the
     /// configured client ids; no `aud`; `typ` absent or `JWT`.
     CognitoAccess,
+    /// JWT access token as the mainstream providers issue it (Auth0, Okta, Entra ID, Keycloak,
+    /// any RFC 9068 issuer): `typ` absent, `JWT`, `at+jwt` or `application/at+jwt` (any other
+    /// `typ` names another kind of JWT and is refused, RFC 8725 3.11); `aud` contains one of
+    /// the configured audiences; `iss`, `exp`, `aud` required, `iat` checked when present;
+    /// the client read from `client_id`, `azp`, `cid` or `appid` (see [`crate::access`])
+    /// when client ids are given.
+    Jwt,
 }
 
 impl Profile {
-    /// The wire name: `id_token`, `at_jwt` or `cognito_access`.
+    /// Every profile.
+    pub const ALL: [Profile; 4] = [
+        Profile::IdToken,
+        Profile::AtJwt,
+        Profile::CognitoAccess,
+        Profile::Jwt,
+    ];
+
+    /// The wire name: `id_token`, `at_jwt`, `cognito_access` or `jwt`.
     pub fn as_str(self) -> &'static str {
         match self {
             Profile::IdToken => "id_token",
             Profile::AtJwt => "at_jwt",
             Profile::CognitoAccess => "cognito_access",
+            Profile::Jwt => "jwt",
         }
     }
 
     /// Recognises a wire name.
     pub fn from_name(name: &str) -> Option<Profile> {
-        [Profile::IdToken, Profile::AtJwt, Profile::CognitoAccess]
-            .into_iter()
-            .find(|p| p.as_str() == name)
+        Profile::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Whether this profile verifies access tokens (everything but `id_token`): these refuse
+    /// sender-constrained (`cnf`) tokens.
+    pub fn is_access_token(self) -> bool {
+        self != Profile::IdToken
     }
 }
+
+/// The default clock tolerance in seconds: a token from a provider whose clock is up to 30 s
+/// ahead or behind is accepted (docs/ARCHITECTURE.md, "Decisions", compares it with other
+/// libraries' defaults).
+pub const DEFAULT_CLOCK_TOLERANCE: u64 = 30;
 
 /// The caller's verification policy. Build it with struct update syntax from
 /// [`VerifyOptions::default`], then check it with [`Verifier::new`].
@@ -74,19 +106,30 @@ impl Profile {
 pub struct VerifyOptions {
     /// The kind of token.
     pub profile: Profile,
-    /// The expected `iss`, exactly (required, unless a [`crate::trust::TrustSet`] supplies it).
-    pub issuer: Option<String>,
+    /// The accepted issuers (at least one, unless a [`crate::trust::TrustSet`] supplies
+    /// them): `iss` must equal one exactly, or match an Entra ID template containing
+    /// `{tenantid}` (see [`crate::issuer`]; a template needs `allowed_tenants` or
+    /// `any_tenant`).
+    pub issuer: Vec<String>,
+    /// With an issuer template: the tenant ids (GUIDs) accepted in `tid`.
+    pub allowed_tenants: Vec<String>,
+    /// With an issuer template: accept any tenant (an explicit opt-in; a template alone is a
+    /// [`ConfigError`]).
+    pub any_tenant: bool,
     /// `id_token`: the client's ids; `aud` must contain one and `azp`, when present, must be
     /// one (required, at least one). `cognito_access`: the allowed `client_id` values
-    /// (required). `at_jwt`: when not empty, `client_id` must be one of them.
+    /// (required). `at_jwt`: when not empty, `client_id` must be one of them. `jwt`: when not
+    /// empty, the token's client (`client_id`, `azp`, `cid` or `appid`, the first present)
+    /// must be one of them.
     pub client_ids: Vec<String>,
     /// `id_token`: further audiences the client trusts (any other `aud` value is
-    /// `aud_untrusted`). `at_jwt`: the resource server's identifiers; `aud` must contain one
-    /// (required).
+    /// `aud_untrusted`). `at_jwt` and `jwt`: the resource server's identifiers; `aud` must
+    /// contain one (required).
     pub audience: Vec<String>,
     /// Allowed algorithms; empty means `[RS256]`.
     pub algorithms: Vec<Algorithm>,
-    /// Clock tolerance in seconds for `exp`, `nbf`, `iat`, `auth_time` (default 0).
+    /// Clock tolerance in seconds for `exp`, `nbf`, `iat`, `auth_time` (default
+    /// [`DEFAULT_CLOCK_TOLERANCE`], 30).
     pub clock_tolerance: u64,
     /// Maximum age of the token in seconds, counted from `iat` (`iat` then required).
     pub max_token_age: Option<u64>,
@@ -114,17 +157,25 @@ pub struct VerifyOptions {
     pub require_c_hash: bool,
     /// Largest accepted token in bytes (default 16 KiB), checked before anything else.
     pub max_token_size: usize,
+    /// Scopes the token must grant, all of them (read from `scope` and `scp`, see
+    /// [`crate::access`]); checked last, `insufficient_scope` (HTTP 403) when one is missing.
+    pub required_scopes: Vec<String>,
+    /// Roles the token must carry in `roles`, all of them (Entra ID app-only tokens); checked
+    /// with the scopes.
+    pub required_roles: Vec<String>,
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
             profile: Profile::IdToken,
-            issuer: None,
+            issuer: Vec::new(),
+            allowed_tenants: Vec::new(),
+            any_tenant: false,
             client_ids: Vec::new(),
             audience: Vec::new(),
             algorithms: Vec::new(),
-            clock_tolerance: 0,
+            clock_tolerance: DEFAULT_CLOCK_TOLERANCE,
             max_token_age: None,
             nonce: None,
             max_age: None,
@@ -137,6 +188,8 @@ impl Default for VerifyOptions {
             code: None,
             require_c_hash: false,
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+            required_scopes: Vec::new(),
+            required_roles: Vec::new(),
         }
     }
 }
@@ -212,20 +265,25 @@ impl<'a> Pending<'a> {
 pub struct Verifier {
     options: VerifyOptions,
     algorithms: Vec<Algorithm>,
+    /// `None` only inside a trust set, which checks the issuer per entry.
+    issuers: Option<Issuers>,
 }
 
 impl Verifier {
-    /// Checks the options: every profile needs an `issuer`; `id_token` and `cognito_access`
-    /// need at least one client id, `at_jwt` at least one audience; `require_at_hash` needs
-    /// the access token and `require_c_hash` the code; no empty strings where a value is
-    /// compared.
+    /// Checks the options: every profile needs an `issuer` (templates with their tenant
+    /// options, see [`crate::issuer`]); `id_token` and `cognito_access` need at least one
+    /// client id, `at_jwt` and `jwt` at least one audience; `require_at_hash` needs the access
+    /// token and `require_c_hash` the code; no empty strings where a value is compared, no
+    /// space inside a required scope (scopes are space-separated tokens).
     pub fn new(options: VerifyOptions) -> Result<Verifier, ConfigError> {
-        match options.issuer.as_deref() {
-            None => return Err(ConfigError::new("issuer is required")),
-            Some("") => return Err(ConfigError::new("issuer must not be empty")),
-            Some(_) => {}
-        }
-        Self::new_unchecked_issuer(options)
+        let issuers = Issuers::new(
+            &options.issuer,
+            &options.allowed_tenants,
+            options.any_tenant,
+        )?;
+        let mut verifier = Self::new_unchecked_issuer(options)?;
+        verifier.issuers = Some(issuers);
+        Ok(verifier)
     }
 
     /// Everything [`Verifier::new`] checks but the issuer.
@@ -241,8 +299,11 @@ impl Verifier {
                     "the cognito_access profile requires the allowed client ids",
                 ))
             }
-            Profile::AtJwt if options.audience.is_empty() => {
-                return Err(ConfigError::new("the at_jwt profile requires an audience"))
+            Profile::AtJwt | Profile::Jwt if options.audience.is_empty() => {
+                return Err(ConfigError::new(alloc::format!(
+                    "the {} profile requires an audience",
+                    options.profile.as_str()
+                )))
             }
             _ => {}
         }
@@ -251,6 +312,8 @@ impl Verifier {
             ("audience", &options.audience),
             ("acr value", &options.acr_values),
             ("required claim", &options.required_claims),
+            ("required scope", &options.required_scopes),
+            ("required role", &options.required_roles),
         ];
         for (what, list) in lists {
             if list.iter().any(String::is_empty) {
@@ -268,6 +331,11 @@ impl Verifier {
             if value.as_deref() == Some("") {
                 return Err(ConfigError::new(alloc::format!("empty {what}")));
             }
+        }
+        if options.required_scopes.iter().any(|s| s.contains(' ')) {
+            return Err(ConfigError::new(
+                "a required scope holds no space (give each scope as its own entry)",
+            ));
         }
         if options.require_at_hash && options.access_token.is_none() {
             return Err(ConfigError::new("require_at_hash needs the access token"));
@@ -291,6 +359,7 @@ impl Verifier {
         Ok(Verifier {
             options,
             algorithms,
+            issuers: None,
         })
     }
 
@@ -350,8 +419,8 @@ impl Verifier {
     }
 
     /// Checks 4 (with the verdict of the signature check; a verdict made for another token,
-    /// or a signature that is not exactly `k` octets, fails whatever the verdict says), 5
-    /// and 6.
+    /// or a signature that is not exactly `k` octets, fails whatever the verdict says), then
+    /// 5 to 8.
     pub fn finish(
         &self,
         pending: Pending<'_>,
@@ -406,6 +475,9 @@ impl Verifier {
                 typ.is_none_or(|t| media_type_eq(t, "jwt"))
             }
             (None, Profile::AtJwt) => typ.is_some_and(|t| media_type_eq(t, "at+jwt")),
+            (None, Profile::Jwt) => {
+                typ.is_none_or(|t| media_type_eq(t, "jwt") || media_type_eq(t, "at+jwt"))
+            }
         };
         if !ok {
             return Err(Error::new(ErrorKind::InvalidTyp));
@@ -413,16 +485,12 @@ impl Verifier {
         Ok(alg)
     }
 
-    /// Check 6.
+    /// Checks 6 to 8: the claims, the sender constraint, the scopes (module docs).
     pub(crate) fn check_claims(&self, c: &Claims, alg: Algorithm, now: i64) -> Result<(), Error> {
         let o = &self.options;
-        // OIDC Core 3.1.3.7 step 2: iss exact.
-        if let Some(expected) = &o.issuer {
-            match &c.iss {
-                None => return Err(missing("iss")),
-                Some(iss) if iss != expected => return Err(Error::new(ErrorKind::IssMismatch)),
-                Some(_) => {}
-            }
+        // OIDC Core 3.1.3.7 step 2: iss exact, or an Entra ID tenant template.
+        if let Some(issuers) = &self.issuers {
+            issuers.check(c)?;
         }
         // Steps 3-5, per profile.
         match o.profile {
@@ -437,6 +505,20 @@ impl Verifier {
                     .ok_or_else(|| missing("client_id"))?;
                 if !o.client_ids.is_empty() && !o.client_ids.iter().any(|id| id == client_id) {
                     return Err(client_id_not_allowed());
+                }
+            }
+            Profile::Jwt => {
+                let aud = c.aud.as_ref().ok_or_else(|| missing("aud"))?;
+                if !o.audience.iter().any(|a| aud.contains(a)) {
+                    return Err(Error::new(ErrorKind::AudMismatch));
+                }
+                if !o.client_ids.is_empty() {
+                    let (claim, client) = access::client(c)?.ok_or_else(|| missing("client_id"))?;
+                    if !o.client_ids.iter().any(|id| id == client) {
+                        return Err(Error::new(ErrorKind::AudMismatch)
+                            .with_claim(claim)
+                            .with_message("the token's client is not an allowed client"));
+                    }
                 }
             }
             Profile::CognitoAccess => {
@@ -473,7 +555,7 @@ impl Verifier {
         let iat = match (c.iat, o.profile) {
             (Some(iat), _) => Some(iat),
             (None, Profile::IdToken | Profile::AtJwt) => return Err(missing("iat")),
-            (None, Profile::CognitoAccess) => None,
+            (None, Profile::CognitoAccess | Profile::Jwt) => None,
         };
         if let Some(iat) = iat {
             if iat.as_f64() > now_f + tol {
@@ -538,6 +620,7 @@ impl Verifier {
             Profile::IdToken => &["sub"],
             Profile::AtJwt => &["sub", "jti"],
             Profile::CognitoAccess => &["sub"],
+            Profile::Jwt => &[],
         };
         for name in profile_required {
             if c.get(name).is_none() {
@@ -549,7 +632,12 @@ impl Verifier {
                 return Err(Error::new(ErrorKind::ClaimMissing).with_claim(name.clone()));
             }
         }
-        Ok(())
+        // A key-bound token is not a bearer token (access-token profiles).
+        if o.profile.is_access_token() {
+            access::check_sender(c)?;
+        }
+        // Last: a valid token lacking a scope or role is a 403, never before a 401.
+        access::check_scopes(c, &o.required_scopes, &o.required_roles)
     }
 
     /// OIDC Core 3.1.3.7 steps 3-5 for ID tokens.
@@ -652,7 +740,7 @@ mod tests {
         // `Verifier::new` relies on `Algorithm::ALL` being in `Ord` order.
         assert!(Algorithm::ALL.windows(2).all(|w| w[0] < w[1]));
         let options = VerifyOptions {
-            issuer: Some("https://op.example".into()),
+            issuer: vec!["https://op.example".into()],
             client_ids: vec!["c".into()],
             algorithms: vec![
                 Algorithm::PS512,
@@ -688,7 +776,7 @@ mod tests {
 
     #[test]
     fn profile_names() {
-        for p in [Profile::IdToken, Profile::AtJwt, Profile::CognitoAccess] {
+        for p in Profile::ALL {
             assert_eq!(Profile::from_name(p.as_str()), Some(p));
         }
         assert_eq!(Profile::from_name("ID_TOKEN"), None);

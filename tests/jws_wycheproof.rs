@@ -23,7 +23,7 @@ const POLICY_DIFFERENCES: [u64; 2] = [346, 350];
 
 fn verifier() -> Verifier {
     Verifier::new(VerifyOptions {
-        issuer: Some("unused".into()),
+        issuer: vec!["unused".into()],
         client_ids: vec!["unused".into()],
         algorithms: Algorithm::ALL.to_vec(),
         ..VerifyOptions::default()

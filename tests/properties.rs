@@ -1,5 +1,7 @@
 //! Property tests (proptest, CI-sized case counts): mutated or truncated tokens never verify
-//! and never panic; mutated key sets and arbitrary inputs never panic; base64url round-trips.
+//! and never panic; mutated key sets and arbitrary inputs never panic; base64url round-trips;
+//! issuer lists and Entra tenant templates accept exactly what they should; required scopes
+//! pass exactly when all are granted.
 
 mod mint;
 
@@ -145,9 +147,10 @@ proptest! {
     fn trust_set_mutations_never_verify(pos in any::<prop::sample::Index>(), byte in 0x21u8..0x7f) {
         let f = fixture();
         let ts = TrustSet::new(VerifyOptions::default(), vec![TrustedIssuer {
-            issuer: mint::ISS.into(),
-            keys: f.keys.clone(),
+            issuer: vec![mint::ISS.into()],
+            keys: Some(f.keys.clone()),
             client_ids: vec![mint::CLIENT.into()],
+            ..TrustedIssuer::default()
         }]).unwrap();
         prop_assert!(ts.verify(&f.token, NOW).is_ok());
         let mut bytes = f.token.clone().into_bytes();
@@ -156,5 +159,87 @@ proptest! {
         bytes[i] = byte;
         let t = String::from_utf8(bytes).unwrap();
         prop_assert!(ts.verify(&t, NOW).is_err());
+    }
+}
+
+const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+
+fn hex_guid(bytes: &[u8; 16]) -> String {
+    let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// A template accepts exactly the tokens whose iss is the template filled with their own
+    /// tid, for an allowed tenant; any other (iss, tid) pair is refused.
+    #[test]
+    fn templates_accept_only_their_own_tenant(
+        tid in any::<[u8; 16]>(),
+        other in any::<[u8; 16]>(),
+        same_iss in any::<bool>(),
+        allowed in any::<bool>(),
+    ) {
+        let (tid, other) = (hex_guid(&tid), hex_guid(&other));
+        prop_assume!(tid != other);
+        let iss_tid = if same_iss { tid.clone() } else { other.clone() };
+        let iss = TEMPLATE.replace("{tenantid}", &iss_tid);
+        let allowed_list = if allowed { vec![tid.clone()] } else { vec![other.clone()] };
+        let o = VerifyOptions {
+            issuer: vec![TEMPLATE.into()],
+            allowed_tenants: allowed_list,
+            ..options()
+        };
+        let token = id_token(&mint::with(claims(), serde_json::json!({"iss": iss, "tid": tid})));
+        let r = verifier(o).verify(&token, &fixture().keys, NOW);
+        prop_assert_eq!(r.is_ok(), same_iss && allowed, "{:?}", r.err());
+    }
+
+    /// An issuer list accepts exactly its members, byte for byte.
+    #[test]
+    fn issuer_lists_accept_exactly_their_members(
+        list in prop::collection::vec("[a-z:/.]{1,12}", 1..4),
+        iss in "[a-z:/.]{1,12}",
+    ) {
+        prop_assume!(!list.iter().any(|i| i.contains("{tenantid}")));
+        let o = VerifyOptions { issuer: list.clone(), ..options() };
+        let token = id_token(&mint::with(claims(), serde_json::json!({"iss": iss})));
+        let r = verifier(o).verify(&token, &fixture().keys, NOW);
+        prop_assert_eq!(r.is_ok(), list.contains(&iss));
+    }
+
+    /// Required scopes pass exactly when every one is granted, whichever claim and form carries
+    /// the grant (`scope` string, `scp` string or array); otherwise insufficient_scope.
+    #[test]
+    fn scopes_pass_exactly_when_all_are_granted(
+        granted in prop::collection::btree_set("[a-z]{1,3}", 0..5),
+        required in prop::collection::btree_set("[a-z]{1,3}", 1..3),
+        form in 0u8..3,
+    ) {
+        let joined = granted.iter().cloned().collect::<Vec<_>>().join(" ");
+        let grant = match form {
+            0 => serde_json::json!({"scope": joined}),
+            1 => serde_json::json!({"scp": joined}),
+            _ => serde_json::json!({"scp": granted.iter().collect::<Vec<_>>()}),
+        };
+        let o = VerifyOptions {
+            required_scopes: required.iter().cloned().collect(),
+            ..options()
+        };
+        let token = id_token(&mint::with(claims(), grant));
+        let r = verifier(o).verify(&token, &fixture().keys, NOW);
+        let all = required.iter().all(|s| granted.contains(s));
+        prop_assert_eq!(r.is_ok(), all);
+        if let Err(e) = r {
+            prop_assert_eq!(e.kind(), oidc_edge::ErrorKind::InsufficientScope);
+        }
     }
 }

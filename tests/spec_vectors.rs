@@ -22,7 +22,7 @@ fn jwks(v: &Value) -> JwkSet {
 fn options(v: &Value) -> VerifyOptions {
     let o = &v["verify_options"];
     VerifyOptions {
-        issuer: Some(o["issuer"].as_str().unwrap().into()),
+        issuer: vec![o["issuer"].as_str().unwrap().into()],
         client_ids: vec![o["audience"].as_str().unwrap().into()],
         nonce: o["nonce"].as_str().map(String::from),
         algorithms: o["algorithms"]
@@ -189,7 +189,7 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
     // The errata-2 A.2 token (https issuer) under the errata-1 issuer (http).
     let v = load("oidc-core-A_2");
     let o = VerifyOptions {
-        issuer: Some("http://server.example.com".into()),
+        issuer: vec!["http://server.example.com".into()],
         ..options(&v)
     };
     let e = Verifier::new(o)
@@ -206,7 +206,7 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
 /// Signature-level verification: checks 1-3, then the built-in RSA over the signing input.
 fn verifies_at_signature_level(token: &str, keys: &JwkSet, algorithms: Vec<Algorithm>) -> bool {
     let v = Verifier::new(VerifyOptions {
-        issuer: Some("unused".into()),
+        issuer: vec!["unused".into()],
         client_ids: vec!["unused".into()],
         algorithms,
         ..VerifyOptions::default()
@@ -221,7 +221,7 @@ fn verifies_at_signature_level(token: &str, keys: &JwkSet, algorithms: Vec<Algor
 
 fn id_token_verifier() -> Verifier {
     Verifier::new(VerifyOptions {
-        issuer: Some("joe".into()),
+        issuer: vec!["joe".into()],
         client_ids: vec!["s6BhdRkqt3".into()],
         ..VerifyOptions::default()
     })
@@ -315,7 +315,7 @@ fn request_object_is_rejected_as_id_token() {
     ));
     let iss = v["payload"]["iss"].as_str().unwrap().to_string();
     let verifier = Verifier::new(VerifyOptions {
-        issuer: Some(iss),
+        issuer: vec![iss],
         client_ids: vec!["s6BhdRkqt3".into()],
         ..VerifyOptions::default()
     })

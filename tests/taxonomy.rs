@@ -18,17 +18,19 @@ fn repo_file(path: &str) -> (PathBuf, String) {
 
 fn error_table() -> String {
     let mut out = String::from(
-        "| kind | code | HTTP | check | claim | meaning |\n| --- | --- | --- | --- | --- | --- |\n",
+        "| kind | code | HTTP | check | claim | reason | meaning |\n| --- | --- | --- | --- | --- | --- | --- |\n",
     );
+    let code = |v: Option<&str>| v.map_or(String::new(), |c| format!("`{c}`"));
     for kind in ErrorKind::ALL {
         let i = kind.info();
         out += &format!(
-            "| `{}` | `{}` | {} | {} | {} | {} |\n",
+            "| `{}` | `{}` | {} | {} | {} | {} | {} |\n",
             i.name,
             i.code,
             i.status,
             i.check.id(),
-            i.claim.map_or(String::new(), |c| format!("`{c}`")),
+            code(i.claim),
+            code(i.reason),
             i.description
         );
     }
@@ -92,7 +94,7 @@ fn ts_union(text: &str, name: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn typescript_kinds_and_codes_are_the_core_table() {
+fn typescript_kinds_codes_and_checks_are_the_core_tables() {
     let (_, dts) = repo_file("pkg/index.d.ts");
     let kinds: BTreeSet<String> = ErrorKind::ALL.iter().map(|k| k.as_str().into()).collect();
     assert_eq!(
@@ -111,6 +113,8 @@ fn typescript_kinds_and_codes_are_the_core_table() {
         codes,
         "pkg/index.d.ts ErrorCode"
     );
+    let checks: BTreeSet<String> = Check::ALL.iter().map(|c| c.id().into()).collect();
+    assert_eq!(ts_union(&dts, "CheckId"), checks, "pkg/index.d.ts CheckId");
 }
 
 #[test]

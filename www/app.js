@@ -1,9 +1,14 @@
-// The demo page: collects the inputs, asks oidc-edge for the verdict, and shows it check by
-// check. Every decision is the verifier's: the per-check list is derived from the single
-// error it returns (the failing check is the error's; checks before it passed; checks after
-// it were not reached) and from the options given (a check with no input is skipped). The
-// page never re-checks a claim itself.
-import { JwkSet, OidcEdgeError, discover, inspect, verifyIdToken, verifyIdTokenAsync } from 'oidc-edge';
+// The demo page: collects the inputs, asks oidc-edge for the verdict on an ID token or an
+// access token, and shows it check by check. Every decision is the verifier's: the per-check
+// list is derived from the single error it returns (the failing check is the one the core
+// names in `err.check`; checks before it passed; checks after it were not reached) and from
+// the options given (a check with no input is skipped). The page never re-checks a claim
+// itself. "Sign in" (signin.js) gets an ID token from a provider to check.
+import {
+  JwkSet, OidcEdgeError, discover, inspect, verifyAccessToken, verifyAccessTokenAsync, verifyIdToken,
+  verifyIdTokenAsync,
+} from 'oidc-edge';
+import { completeSignIn, redirectUri, signIn } from './signin.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +23,9 @@ const EXAMPLE = {
   at: '2011-07-21T20:43:20',
 };
 
+/** The access-token profiles (the rest of the page calls the ID token profile `id_token`). */
+const isAccess = (o) => (o.profile ?? 'id_token') !== 'id_token';
+
 /**
  * The checks in the order the verifier runs them (the core's `Check::ALL`; tests/taxonomy.rs
  * keeps this list equal to it), each with its place
@@ -25,53 +33,39 @@ const EXAMPLE = {
  */
 const CHECKS = [
   { id: 'structure', step: 'JWS · step 1', what: 'Compact JWS: three strict base64url segments, JSON header, size limit', pass: 'a signed (not encrypted) token; step 1 (decryption) does not apply' },
-  { id: 'header', step: 'Steps 7–8', what: 'alg in the allowed list (never none or HMAC); crit; typ', pass: (r) => `alg ${r.header?.alg}${r.header?.typ ? `, typ ${r.header.typ}` : ''}` },
+  { id: 'header', step: 'Steps 7–8', what: 'alg in the allowed list (never none or HMAC); crit; typ for the profile', pass: (r) => `alg ${r.header?.alg}${r.header?.typ ? `, typ ${r.header.typ}` : ''}` },
   { id: 'key', step: 'Step 6', what: "Key from the issuer's set: kid, use / key_ops / alg, 2048–8192 bits", pass: (r) => (r.header?.kid ? `kid ${r.header.kid}` : 'the one usable key (no kid)') },
   { id: 'signature', step: 'Step 6', what: 'Signature over the exact header.payload', pass: 'valid' },
   { id: 'payload', step: 'JWT', what: 'Payload is a JSON object; claim types (NumericDate, strings)', pass: 'ok' },
-  { id: 'iss', step: 'Step 2', what: 'iss equals the issuer exactly', pass: (r) => r.payload?.iss },
-  { id: 'aud', step: 'Step 3', what: 'aud contains the client ID, and no untrusted audience', pass: (r) => JSON.stringify(r.payload?.aud) },
-  { id: 'azp', step: 'Steps 4–5', what: 'azp present with several audiences, and equal to the client ID', pass: (r) => (r.payload?.azp === undefined ? 'absent (one audience)' : r.payload.azp) },
-  { id: 'client', step: 'RFC 9068 2.2', what: "The access token's client (client_id) is allowed; Cognito's token_use", skip: (o) => (o.profile ?? 'id_token') === 'id_token' && 'ID token: the client is the audience', pass: (r) => r.payload?.client_id },
+  { id: 'iss', step: 'Step 2', what: 'iss is the issuer exactly', pass: (r) => r.payload?.iss },
+  { id: 'aud', step: 'Step 3 · RFC 9068 4', what: 'aud contains the client ID (ID token) or the audience (access token), and no untrusted audience', skip: (o) => o.profile === 'cognito_access' && 'Cognito access tokens have no aud', pass: (r) => JSON.stringify(r.payload?.aud) },
+  { id: 'azp', step: 'Steps 4–5', what: 'azp present with several audiences, and equal to the client ID', skip: (o) => isAccess(o) && 'access token: azp, when present, names the client (client check)', pass: (r) => (r.payload?.azp === undefined ? 'absent (one audience)' : r.payload.azp) },
+  { id: 'client', step: 'RFC 9068 2.2', what: "The access token's client is allowed (client_id, azp, cid or appid); Cognito's token_use", skip: (o) => (!isAccess(o) && 'ID token: the client is the audience') || (o.profile === 'jwt' && !o.clientIds && 'no client IDs given'), pass: (r) => clientOf(r.payload)?.text },
   { id: 'exp', step: 'Step 9', what: 'Not expired (exp, with the clock tolerance)', pass: (r) => when(r.payload?.exp, r.now) },
   { id: 'nbf', step: 'RFC 7519 4.1.5', what: 'Not before (nbf)', pass: (r) => (r.payload?.nbf === undefined ? 'absent' : when(r.payload.nbf, r.now)) },
-  { id: 'iat', step: 'Step 10', what: 'Issued at (iat) not in the future', pass: (r) => when(r.payload?.iat, r.now) },
+  { id: 'iat', step: 'Step 10', what: 'Issued at (iat) not in the future', pass: (r) => (r.payload?.iat === undefined ? 'absent' : when(r.payload.iat, r.now)) },
   { id: 'nonce', step: 'Step 11', what: 'nonce equals the one sent', skip: (o) => !o.nonce && 'no nonce given', pass: 'equal' },
   { id: 'auth_time', step: 'Step 13', what: 'auth_time within max_age', skip: (o) => o.maxAge === undefined && 'no max_age given', pass: (r) => when(r.payload?.auth_time, r.now) },
   { id: 'acr', step: 'Step 12', what: 'acr among the requested values', skip: () => 'no acr values requested' },
-  { id: 'hashes', step: '3.2.2.9 / 3.3.2.11', what: 'at_hash / c_hash against the access token / code', skip: () => 'no access token or code given' },
-  { id: 'required', step: 'Core section 2', what: 'Required claims present (sub)', pass: (r) => `sub ${r.payload?.sub}` },
+  { id: 'hashes', step: '3.1.3.8 / 3.3.2.11', what: 'at_hash / c_hash against the access token / code', skip: (o) => !o.accessToken && 'no access token or code given', pass: (r) => (r.payload?.at_hash ? 'at_hash matches the access token' : 'at_hash absent (optional in the code flow)') },
+  { id: 'required', step: 'Core section 2 · RFC 9068 2.2', what: 'Required claims present', pass: (r) => (r.payload?.sub === undefined ? 'present' : `sub ${r.payload.sub}`) },
+  { id: 'cnf', step: 'RFC 9449 · RFC 8705', what: 'A bearer access token carries no cnf (a sender-constrained token needs its proof)', skip: (o) => !isAccess(o) && 'ID token', pass: 'no cnf: a bearer token' },
+  { id: 'scope', step: 'RFC 6750 3.1', what: 'Required scopes (scope or scp) and roles present', skip: (o) => !o.requiredScopes && !o.requiredRoles && 'no scopes or roles required', pass: (r) => scopesOf(r.payload).join(' ') },
 ];
 
-/** The check a verifier error belongs to. */
-function failedCheck(err) {
-  const { kind, code, claim } = err;
-  switch (kind) {
-    case 'token_too_large': return 'structure';
-    case 'malformed':
-      if (code === 'ERR_JWT_INVALID') return 'payload';
-      return claim ? 'header' : 'structure';
-    case 'alg_not_allowed': case 'unsupported_crit': case 'invalid_typ': return 'header';
-    case 'key_not_found': case 'key_ambiguous': case 'key_unusable': case 'key_too_weak':
-    case 'jwks_invalid': case 'jwks_timeout': case 'jwks_unavailable': return 'key';
-    case 'bad_signature': return 'signature';
-    case 'claim_invalid': return claim === 'sub' ? 'required' : 'payload';
-    case 'iss_mismatch': return 'iss';
-    case 'aud_mismatch': return claim === 'client_id' ? 'client' : 'aud';
-    case 'aud_untrusted': return 'aud';
-    case 'azp_missing': case 'azp_mismatch': return 'azp';
-    case 'expired': return 'exp';
-    case 'not_yet_valid': return 'nbf';
-    case 'iat_in_future': case 'too_old': return 'iat';
-    case 'nonce_missing': case 'nonce_mismatch': return 'nonce';
-    case 'auth_time_missing': case 'auth_time_too_old': return 'auth_time';
-    case 'acr_not_allowed': return 'acr';
-    case 'at_hash_mismatch': case 'c_hash_mismatch': return 'hashes';
-    case 'token_use_mismatch': return 'client';
-    case 'claim_missing':
-      return { iss: 'iss', aud: 'aud', client_id: 'client', token_use: 'client', exp: 'exp', iat: 'iat', at_hash: 'hashes', c_hash: 'hashes' }[claim] ?? 'required';
-    default: return 'structure';
-  }
+/** The claim an access token names its client with: the first of client_id, azp, cid (Okta),
+ *  appid (Entra v1) that it carries, the order the core reads them in (display only: the
+ *  core made the decision). */
+function clientOf(payload) {
+  const claim = ['client_id', 'azp', 'cid', 'appid'].find((c) => typeof payload?.[c] === 'string');
+  return claim && { claim, id: payload[claim], text: `${payload[claim]} (from ${claim})` };
+}
+
+/** The scopes of an access token: `scope` (space-separated) or `scp` (a list or a string). */
+function scopesOf(payload) {
+  const v = payload?.scope ?? payload?.scp;
+  if (Array.isArray(v)) return v.filter((s) => typeof s === 'string');
+  return typeof v === 'string' ? v.split(' ').filter(Boolean) : [];
 }
 
 function when(seconds, now) {
@@ -115,18 +109,30 @@ function fillTable(table, obj, now) {
   }
 }
 
+/** The token kind chosen: 'id' or 'access'. */
+const kind = () => document.querySelector('input[name=kind]:checked').value;
+
 function readOptions() {
   const o = {};
-  const issuer = $('issuer').value.trim();
-  const client = $('client').value.trim();
-  const nonce = $('nonce').value.trim();
-  const maxAge = $('maxage').value.trim();
-  const tolerance = $('tolerance').value.trim();
+  const value = (id) => $(id).value.trim();
+  const issuer = value('issuer');
+  const client = value('client');
+  const tolerance = value('tolerance');
   const at = $('at').value;
   if (issuer) o.issuer = issuer;
-  if (client) o.clientId = client;
-  if (nonce) o.nonce = nonce;
-  if (maxAge) o.maxAge = Number(maxAge);
+  if (kind() === 'id') {
+    if (client) o.clientId = client;
+    if (value('nonce')) o.nonce = value('nonce');
+    if (value('maxage')) o.maxAge = Number(value('maxage'));
+    if (value('access-token')) o.accessToken = value('access-token');
+  } else {
+    o.profile = $('profile').value;
+    const ids = client.split(/[\s,]+/).filter(Boolean);
+    if (ids.length) o.clientIds = ids;
+    if (value('audience')) o.audience = value('audience');
+    const scopes = value('scopes').split(' ').filter(Boolean);
+    if (scopes.length) o.requiredScopes = scopes;
+  }
   if (tolerance) o.clockTolerance = Number(tolerance);
   if (at) o.currentDate = new Date(`${at}Z`);
   return o;
@@ -135,7 +141,8 @@ function readOptions() {
 function renderChecks(outcome, options) {
   const list = $('checks');
   list.replaceChildren();
-  const failed = outcome.error ? failedCheck(outcome.error) : undefined;
+  // The failing check is the one the core names (err.check); checks before it passed.
+  const failed = outcome.error?.check;
   let reached = true;
   for (const c of CHECKS) {
     let state;
@@ -147,7 +154,7 @@ function renderChecks(outcome, options) {
     } else if (c.id === failed) {
       state = 'fail';
       const e = outcome.error;
-      detail = `${e.kind} · ${e.code}${e.claim ? ` · claim ${e.claim}` : ''} — ${e.message}`;
+      detail = `${e.kind} · ${e.code}${e.claim ? ` · claim ${e.claim}` : ''}${e.reason ? ` · ${e.reason}` : ''} — ${e.message}`;
       reached = false;
     } else if (skip) {
       state = 'skipped';
@@ -165,27 +172,55 @@ function renderChecks(outcome, options) {
   }
 }
 
-function renderVerdict(outcome) {
+function renderVerdict(outcome, options) {
   const v = $('verdict');
   v.replaceChildren();
+  $('access').hidden = true;
   if (outcome.inputError) {
     v.className = 'verdict input';
     v.dataset.verdict = 'input';
     v.append(el('strong', {}, 'Cannot check: the input is incomplete'), outcome.inputError);
     return;
   }
+  const what = isAccess(options) ? 'access token' : 'ID token';
   if (!outcome.error) {
     v.className = 'verdict ok';
     v.dataset.verdict = 'valid';
-    v.append(el('strong', {}, 'Valid ID token'), `Every check passed for ${outcome.payload?.sub ? `sub ${outcome.payload.sub}` : 'this token'}.`);
+    v.append(el('strong', {}, `Valid ${what}`), `Every check passed for ${outcome.payload?.sub ? `sub ${outcome.payload.sub}` : 'this token'}.`);
+    if (isAccess(options)) renderAccess(outcome.payload);
     return;
   }
   const e = outcome.error;
   v.className = 'verdict bad';
   v.dataset.verdict = 'rejected';
   v.dataset.kind = e.kind;
-  v.append(el('strong', {}, `Rejected: ${e.message}`),
-    el('div', { class: 'codes' }, `kind ${e.kind} · code ${e.code}${e.claim ? ` · claim ${e.claim}` : ''}`));
+  v.append(el('strong', {}, `Rejected ${what}: ${e.message}`),
+    el('div', { class: 'codes' }, `kind ${e.kind} · code ${e.code} · check ${e.check}${e.claim ? ` · claim ${e.claim}` : ''}${e.reason ? ` · reason ${e.reason}` : ''}`));
+}
+
+/** Who the verified access token names as its client, and what it may do. */
+function renderAccess(payload) {
+  const client = clientOf(payload);
+  $('access-client').textContent = client ? client.text : 'none named (no client_id, azp, cid or appid)';
+  $('access-client').dataset.claim = client?.claim ?? '';
+  const scopes = scopesOf(payload);
+  $('access-scopes').textContent = scopes.length ? scopes.join(' ') : 'none';
+  const roles = Array.isArray(payload?.roles) ? payload.roles : [];
+  $('access-roles').textContent = roles.length ? roles.join(' ') : 'none';
+  $('access').hidden = false;
+}
+
+/** The verified token, with keys from discovery or from the pasted JWK Set. */
+async function verify(token, options) {
+  const access = isAccess(options);
+  if (document.querySelector('input[name=keysource]:checked').value === 'discovery') {
+    const op = await discover(options.issuer);
+    return (access ? verifyAccessTokenAsync : verifyIdTokenAsync)(token, op, options);
+  }
+  let jwks;
+  try { jwks = JSON.parse($('jwks').value); } catch { throw new TypeError('the JWK Set is not valid JSON'); }
+  if (jwks === null || typeof jwks !== 'object') throw new TypeError('the JWK Set must be a JSON object');
+  return (access ? verifyAccessToken : verifyIdToken)(token, new JwkSet(jwks), options);
 }
 
 async function check(event) {
@@ -200,19 +235,10 @@ async function check(event) {
   outcome.payload = decoded?.payload;
   $('status').textContent = 'Checking…';
   try {
-    if (!token) throw new TypeError('paste an ID token');
+    if (!token) throw new TypeError(`paste ${isAccess(options) ? 'an access token' : 'an ID token'}`);
     if (!options.issuer) throw new TypeError('give the issuer');
-    if (!options.clientId) throw new TypeError('give the client ID');
-    let result;
-    if (document.querySelector('input[name=keysource]:checked').value === 'discovery') {
-      const op = await discover(options.issuer);
-      result = await verifyIdTokenAsync(token, op, options);
-    } else {
-      let jwks;
-      try { jwks = JSON.parse($('jwks').value); } catch { throw new TypeError('the JWK Set is not valid JSON'); }
-      if (jwks === null || typeof jwks !== 'object') throw new TypeError('the JWK Set must be a JSON object');
-      result = verifyIdToken(token, new JwkSet(jwks), options);
-    }
+    if (!isAccess(options) && !options.clientId) throw new TypeError('give the client ID');
+    const result = await verify(token, options);
     outcome.header = result.protectedHeader;
     outcome.payload = result.payload;
     outcome.trusted = true;
@@ -221,7 +247,7 @@ async function check(event) {
     else if (e instanceof TypeError) outcome.inputError = e.message;
     else outcome.inputError = String(e?.message ?? e);
   }
-  renderVerdict(outcome);
+  renderVerdict(outcome, options);
   if (outcome.inputError) {
     $('checks').replaceChildren();
   } else {
@@ -245,22 +271,99 @@ function syncKeySource() {
   $('discovery-note').hidden = !discovery;
 }
 
+/** Shows the inputs of the chosen token kind. */
+function syncKind() {
+  const access = kind() === 'access';
+  $('profile-box').hidden = !access;
+  $('token-label').textContent = access ? 'Access token' : 'ID token';
+  $('client-label').textContent = access ? 'Allowed client IDs' : 'Client ID';
+  $('client-hint').textContent = access ? 'optional, space separated' : '';
+  for (const e of document.querySelectorAll('.id-only')) e.hidden = access;
+  for (const e of document.querySelectorAll('.access-only')) e.hidden = !access;
+}
+
+function setKind(value) {
+  document.querySelector(`input[name=kind][value=${value}]`).checked = true;
+  syncKind();
+}
+
 function loadExample() {
+  setKind('id');
   $('token').value = EXAMPLE.token;
   $('jwks').value = JSON.stringify(EXAMPLE.jwks, null, 1);
   $('issuer').value = EXAMPLE.issuer;
   $('client').value = EXAMPLE.client;
   $('nonce').value = EXAMPLE.nonce;
   $('maxage').value = '';
+  $('access-token').value = '';
   $('at').value = EXAMPLE.at;
   document.querySelector('input[name=keysource][value=jwks]').checked = true;
   syncKeySource();
 }
 
+function showSteps(steps) {
+  $('signin-steps').replaceChildren(...steps.map((s) => el('li', {}, s)));
+  $('signin-steps').hidden = false;
+}
+
+/** Back from the provider: the code exchanged, the form filled with what the token response
+ *  and the request hold, and the ID token checked like a pasted one. */
+async function afterSignIn() {
+  let r;
+  try {
+    r = await completeSignIn();
+  } catch (e) {
+    showSteps([`sign-in failed: ${e.message}`]);
+    document.body.dataset.signin = 'failed';
+    return;
+  }
+  if (!r) return;
+  setKind('id');
+  $('token').value = r.idToken;
+  $('issuer').value = r.issuer;
+  $('client').value = r.clientId;
+  $('nonce').value = r.nonce;
+  $('access-token').value = r.accessToken ?? '';
+  document.querySelector('input[name=keysource][value=discovery]').checked = true;
+  syncKeySource();
+  showSteps([...r.steps, 'ID token of the token response checked below (nonce, at_hash against the access token)']);
+  document.body.dataset.signin = 'done';
+  await check();
+}
+
+/** `?issuer=...&client_id=...` fill the form (a link to the page can set up a sign-in). */
+function prefill() {
+  const q = new URLSearchParams(location.search);
+  if (q.has('state')) return; // a redirect back from the provider, not a link
+  if (q.get('issuer')) $('issuer').value = q.get('issuer');
+  if (q.get('client_id')) $('client').value = q.get('client_id');
+}
+
+async function startSignIn() {
+  const issuer = $('issuer').value.trim();
+  const clientId = $('client').value.trim();
+  if (!issuer || !clientId) {
+    showSteps(['give the issuer and the client ID of a public client first']);
+    return;
+  }
+  try {
+    await signIn({ issuer, clientId, scope: 'openid profile email' });
+  } catch (e) {
+    showSteps([`sign-in failed: ${e.message}`]);
+  }
+}
+
 $('form').addEventListener('submit', check);
 $('example').addEventListener('click', loadExample);
+$('signin').addEventListener('click', startSignIn);
 for (const r of document.querySelectorAll('input[name=keysource]')) r.addEventListener('change', syncKeySource);
+for (const r of document.querySelectorAll('input[name=kind]')) r.addEventListener('change', syncKind);
+$('redirect-uri').textContent = redirectUri();
+prefill();
 syncKeySource();
+syncKind();
 $('verify').disabled = false;
+$('signin').disabled = false;
 $('status').textContent = '';
 document.body.dataset.ready = 'true';
+afterSignIn();

@@ -1,14 +1,16 @@
 //! Full verification of any input as a token against a fixed key set (the committed test-only
 //! keys) with every algorithm allowed and every claim check configured: no input may panic,
 //! a single-issuer verifier and a trust set agree on acceptance, and the split API is driven
-//! with a host that claims every signature valid, so mutated claims reach every claim check.
+//! with a host that claims every signature valid, so mutated claims reach every claim check,
+//! for ID tokens and for access tokens (`jwt` profile: issuer template, client claims, `cnf`,
+//! scopes and roles).
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use oidc_edge::{
-    Algorithm, JwkSet, SignatureVerdict, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
+    Algorithm, JwkSet, Profile, SignatureVerdict, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
 };
 
 const NOW: i64 = 1_767_225_600;
@@ -23,7 +25,7 @@ fn keys() -> &'static JwkSet {
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        issuer: Some("https://op.example.test".into()),
+        issuer: vec!["https://op.example.test".into()],
         client_ids: vec!["client-1".into()],
         audience: vec!["api".into()],
         algorithms: Algorithm::ALL.to_vec(),
@@ -44,6 +46,27 @@ fn verifier() -> &'static Verifier {
     V.get_or_init(|| Verifier::new(options()).expect("options"))
 }
 
+fn access() -> &'static Verifier {
+    static V: OnceLock<Verifier> = OnceLock::new();
+    V.get_or_init(|| {
+        Verifier::new(VerifyOptions {
+            profile: Profile::Jwt,
+            issuer: vec![
+                "https://op.example.test".into(),
+                "https://login.microsoftonline.com/{tenantid}/v2.0".into(),
+            ],
+            allowed_tenants: vec!["9188040d-6c67-4c5b-b112-36a304b66dad".into()],
+            audience: vec!["api".into()],
+            client_ids: vec!["client-1".into()],
+            algorithms: Algorithm::ALL.to_vec(),
+            required_scopes: vec!["read".into()],
+            required_roles: vec!["admin".into()],
+            ..VerifyOptions::default()
+        })
+        .expect("options")
+    })
+}
+
 fn trust() -> &'static TrustSet {
     static T: OnceLock<TrustSet> = OnceLock::new();
     T.get_or_init(|| {
@@ -51,14 +74,16 @@ fn trust() -> &'static TrustSet {
             options(),
             vec![
                 TrustedIssuer {
-                    issuer: "https://op.example.test".into(),
-                    keys: keys().clone(),
+                    issuer: vec!["https://op.example.test".into()],
+                    keys: Some(keys().clone()),
                     client_ids: vec!["client-1".into()],
+                    ..TrustedIssuer::default()
                 },
                 TrustedIssuer {
-                    issuer: "https://op2.example.test".into(),
-                    keys: JwkSet::default(),
+                    issuer: vec!["https://op2.example.test".into()],
+                    keys: Some(JwkSet::default()),
                     client_ids: vec!["client-2".into()],
+                    ..TrustedIssuer::default()
                 },
             ],
         )
@@ -77,5 +102,9 @@ fuzz_target!(|data: &[u8]| {
         // A host claiming a valid signature still faces the length and claim checks.
         let verdict = SignatureVerdict::from_host_crypto(&pending, true);
         let _ = verifier().finish(pending, verdict, NOW);
+    }
+    if let Ok(pending) = access().begin(token, keys()) {
+        let verdict = SignatureVerdict::from_host_crypto(&pending, true);
+        let _ = access().finish(pending, verdict, NOW);
     }
 });

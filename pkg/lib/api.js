@@ -3,10 +3,12 @@
 //
 // Everything about tokens is decided by the Rust core. The modules beside this file only
 // translate: options.js checks option types (a wrong type is a TypeError) and turns
-// `currentDate` into the `now` the core expects; remote.js and fetch.js perform the HTTP fetches
-// the core's key cache asks for; host-crypto.js answers the core's signature checks on the async
-// path with the host's RSA; errors.js turns the core's failure records into `OidcEdgeError`
-// objects. No exception crosses the wasm boundary: every glue call returns a value or a
+// `currentDate` into the `now` the core expects; remote.js, discovery.js and fetch.js perform the
+// HTTP fetches the core's key cache asks for, and storage.js keeps fetched sets for other
+// processes; trust.js fetches the keys of the entry the core routes a token to; host-crypto.js
+// answers the core's signature checks on the async path with the host's RSA; errors.js turns
+// the core's failure records into `OidcEdgeError` objects; http.js reads bearer tokens from
+// requests and answers refused ones (RFC 6750). No exception crosses the wasm boundary: every glue call returns a value or a
 // `WasmFailure` record, and the host checker never throws.
 //
 // The modules are written once as ES modules; the build (scripts/build-pkg.sh) bundles them with
@@ -14,23 +16,29 @@
 // Nothing may touch the glue at evaluation time, because the ES entries initialise the wasm
 // module after importing this file.
 
+import { cognitoUserPool } from './cognito.js';
+import { discover } from './discovery.js';
 import { OidcEdgeError } from './errors.js';
+import { BearerError, bearerToken, challenge } from './http.js';
 import { inspect } from './inspect.js';
 import { defineJwkSet } from './keys.js';
-import { RemoteJWKSet, createRemoteJWKSet, discover } from './remote.js';
+import { RemoteJWKSet, createRemoteJWKSet } from './remote.js';
+import { workersCacheStorage } from './storage.js';
 import { TrustSet, createTrustSet } from './trust.js';
-import { createVerifier, verifyIdToken, verifyIdTokenAsync } from './verify.js';
+import { createVerifier, verifyAsync, verifySync } from './verify.js';
 import { CompiledVerifiers } from './verifiers.js';
 
 /**
  * What the modules share for one glue instance, passed to them explicitly: the glue, the
- * `JwkSet` class over it, its compiled verifiers, and an empty key set made on first use.
+ * `JwkSet` class over it, the snapshots of plain JWK Set objects, its compiled verifiers, and
+ * an empty key set made on first use.
  */
 function createContext(glue) {
   let emptyKeys;
   const ctx = {
     glue,
     JwkSet: defineJwkSet(glue),
+    snapshots: new WeakMap(),
     verifiers: new CompiledVerifiers(glue),
     emptyKeys: () => (emptyKeys ??= ctx.JwkSet.fromJson('{"keys":[]}')),
   };
@@ -45,13 +53,20 @@ export function createApi(glue) {
   const ctx = createContext(glue);
   const api = {
     OidcEdgeError,
+    BearerError,
     JwkSet: ctx.JwkSet,
-    verifyIdToken: (token, keys, options) => verifyIdToken(ctx, token, keys, options),
-    verifyIdTokenAsync: (token, keys, options) => verifyIdTokenAsync(ctx, token, keys, options),
+    verifyAccessToken: (token, keys, options) => verifySync(ctx, 'jwt', 'verifyAccessToken', token, keys, options),
+    verifyAccessTokenAsync: (token, keys, options) => verifyAsync(ctx, 'jwt', 'verifyAccessTokenAsync', token, keys, options),
+    verifyIdToken: (token, keys, options) => verifySync(ctx, 'id_token', 'verifyIdToken', token, keys, options),
+    verifyIdTokenAsync: (token, keys, options) => verifyAsync(ctx, 'id_token', 'verifyIdTokenAsync', token, keys, options),
     createVerifier: (options) => createVerifier(ctx, options),
     createTrustSet: (entries, baseOptions) => createTrustSet(ctx, entries, baseOptions),
     createRemoteJWKSet: (url, options) => createRemoteJWKSet(ctx, url, options),
     discover: (issuer, options) => discover(ctx, issuer, options),
+    cognitoUserPool: (pool) => cognitoUserPool(ctx, pool),
+    workersCacheStorage,
+    bearerToken,
+    challenge,
     inspect,
   };
   // The shipped entries are minified (scripts/build-pkg.sh), which renames functions and

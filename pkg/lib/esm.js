@@ -6,12 +6,19 @@ import { createApi } from './api.js';
 
 export const {
   OidcEdgeError,
+  BearerError,
   JwkSet,
+  verifyAccessToken,
+  verifyAccessTokenAsync,
   verifyIdToken,
   verifyIdTokenAsync,
   createVerifier,
   createTrustSet,
   createRemoteJWKSet,
   discover,
+  cognitoUserPool,
+  workersCacheStorage,
+  bearerToken,
+  challenge,
   inspect,
 } = createApi(glue);

@@ -1,5 +1,6 @@
 // Local key sets: `JwkSet` (a JWK Set parsed once by the core, with its memo of verified
-// signatures) and the plain JWK Set objects accepted where a key set is expected.
+// signatures) and the plain JWK Set objects accepted wherever a key set is (parsed once per
+// object).
 
 import { unwrap } from './errors.js';
 
@@ -51,9 +52,24 @@ export function wrapKeys(ctx, inner) {
   return wrapInner(ctx.JwkSet, inner);
 }
 
-/** A `JwkSet` as it is, or a plain JWK Set object parsed into one. */
-export function toKeySet(ctx, value, where) {
+/** Whether `value` looks like a JWK Set document (`{ keys: [...] }`). */
+export function isJwksObject(value) {
+  return value !== null && typeof value === 'object' && Array.isArray(value.keys);
+}
+
+/**
+ * A `JwkSet` as it is, or the snapshot of a plain JWK Set object: parsed by the core at its
+ * first use and kept for that object (a WeakMap, so it goes with the object). Later in-place
+ * edits of the object are not seen: a new object (or a remote key set) brings new keys.
+ * `undefined` for anything else.
+ */
+export function keySetOf(ctx, value) {
   if (value instanceof ctx.JwkSet) return value;
-  if (value !== null && typeof value === 'object' && Array.isArray(value.keys)) return new ctx.JwkSet(value);
-  throw new TypeError(`${where}: keys must be a JwkSet or a JWK Set object`);
+  if (!isJwksObject(value)) return undefined;
+  let set = ctx.snapshots.get(value);
+  if (!set) {
+    set = new ctx.JwkSet(value);
+    ctx.snapshots.set(value, set);
+  }
+  return set;
 }

@@ -3,15 +3,16 @@
 // issuer required for this profile? is this algorithm supported?) are the core's; it answers
 // them with a configuration error that becomes a TypeError too.
 
-const PROFILES = ['id_token', 'at_jwt', 'cognito_access'];
+const PROFILES = ['id_token', 'jwt', 'at_jwt', 'cognito_access'];
 
 const OPTION_NAMES = new Set([
-  'profile', 'issuer', 'clientId', 'clientIds', 'audience', 'subject', 'algorithms',
-  'clockTolerance', 'maxTokenAge', 'currentDate', 'requiredClaims', 'typ', 'nonce', 'maxAge',
-  'acrValues', 'accessToken', 'code', 'requireAtHash', 'requireCHash',
+  'profile', 'issuer', 'allowedTenants', 'anyTenant', 'clientId', 'clientIds', 'audience',
+  'subject', 'algorithms', 'clockTolerance', 'maxTokenAge', 'currentDate', 'requiredClaims',
+  'typ', 'nonce', 'maxAge', 'acrValues', 'accessToken', 'code', 'requireAtHash', 'requireCHash',
+  'requiredScopes', 'requiredRoles',
 ]);
 /** Options a trust set takes from its entries instead. */
-const TRUST_SET_FORBIDDEN = ['issuer', 'clientId', 'clientIds'];
+const TRUST_SET_FORBIDDEN = ['issuer', 'clientId', 'clientIds', 'allowedTenants', 'anyTenant'];
 
 const SPAN_UNITS = {
   s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
@@ -61,14 +62,21 @@ export function isOptionsObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** Scopes: a list, or one string of space-separated scopes (the `scope` claim's syntax). */
+function scopeList(name, value) {
+  if (typeof value === 'string') return stringList(name, value.split(' ').filter((s) => s !== ''));
+  return stringList(name, value);
+}
+
 /**
  * Checks the option types and returns `{ json, currentDate }`: the options in the core's
- * (snake_case) form, serialised, plus the fixed date if one was given.
+ * (snake_case) form, serialised, plus the fixed date if one was given. `profile` is the
+ * default profile of the call (the options' own `profile` wins).
  */
-export function normaliseOptions(options, { trustSet = false } = {}) {
+export function normaliseOptions(options, { trustSet = false, profile } = {}) {
   if (options === undefined) options = {};
   if (!isOptionsObject(options)) throw new TypeError('options must be an object');
-  const out = {};
+  const out = profile ? { profile } : {};
   let currentDate;
   for (const name of Object.keys(options)) {
     const value = options[name];
@@ -82,7 +90,11 @@ export function normaliseOptions(options, { trustSet = false } = {}) {
         if (!PROFILES.includes(value)) throw new TypeError(`profile must be one of ${PROFILES.join(', ')}`);
         out.profile = value;
         break;
-      case 'issuer': out.issuer = nonEmptyString(name, value); break;
+      case 'issuer': out.issuer = stringList(name, value, { single: true }); break;
+      case 'allowedTenants': out.allowed_tenants = stringList(name, value); break;
+      case 'anyTenant': out.any_tenant = bool(name, value); break;
+      case 'requiredScopes': out.required_scopes = scopeList(name, value); break;
+      case 'requiredRoles': out.required_roles = stringList(name, value, { single: true }); break;
       case 'clientId': out.client_ids = [nonEmptyString(name, value), ...(out.client_ids || [])]; break;
       case 'clientIds': out.client_ids = [...(out.client_ids || []), ...stringList(name, value)]; break;
       case 'audience': out.audience = stringList(name, value, { single: true }); break;

@@ -1,17 +1,15 @@
-// Remote key sets: `createRemoteJWKSet` and OpenID Connect Discovery. The core's key cache
-// (`WasmKeyCache`) decides when to fetch, what a response is worth and when keys are too stale;
-// this side only performs the fetches it asks for.
+// Remote key sets: `createRemoteJWKSet`. The core's key cache (`WasmKeyCache`) decides when to
+// fetch, what a response is worth and when keys are too stale; this side only performs the
+// fetches it asks for, and keeps fetched sets in the optional storage (storage.js).
 
-import { utf8 } from './encoding.js';
-import { failureError, fetchError } from './errors.js';
-import { checkUrl, fetchLimited, secureUrl } from './fetch.js';
+import { failureError } from './errors.js';
+import { checkUrl, fetchLimited } from './fetch.js';
 import { wrapKeys } from './keys.js';
-import { nonEmptyString, nowSeconds } from './options.js';
+import { nowSeconds } from './options.js';
 import { isolatedRequests } from './runtime.js';
+import { checkStorage, restoreKeySet, storeKeySet } from './storage.js';
 
-const REMOTE_OPTIONS = ['timeoutDuration', 'cacheMaxAge', 'cooldownDuration', 'fetch'];
-/** Size cap of a discovery document. */
-const DISCOVERY_MAX_BYTES = 64 * 1024;
+const REMOTE_OPTIONS = ['timeoutDuration', 'cacheMaxAge', 'cooldownDuration', 'fetch', 'storage'];
 
 function durationMs(name, value, fallback) {
   if (value === undefined) return fallback;
@@ -19,12 +17,13 @@ function durationMs(name, value, fallback) {
   return value;
 }
 
-/** A remote key set's options (jose's names, milliseconds) in the units the core counts. */
-function remoteSettings(options) {
+/** A remote key set's options (jose's names, milliseconds) in the units the core counts;
+ *  `extra` names options a caller (discovery) handles itself. */
+export function remoteSettings(options, extra = []) {
   if (options === undefined) options = {};
   if (options === null || typeof options !== 'object') throw new TypeError('remote key set options must be an object');
   for (const k of Object.keys(options)) {
-    if (!REMOTE_OPTIONS.includes(k)) throw new TypeError(`unknown remote key set option ${JSON.stringify(k)}`);
+    if (!REMOTE_OPTIONS.includes(k) && !extra.includes(k)) throw new TypeError(`unknown remote key set option ${JSON.stringify(k)}`);
   }
   const fetchImpl = options.fetch === undefined ? globalThis.fetch : options.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError('no fetch function available: pass options.fetch');
@@ -34,6 +33,7 @@ function remoteSettings(options) {
     maxAgeS: Math.min(Math.floor(durationMs('cacheMaxAge', options.cacheMaxAge, 600000) / 1000), 2 ** 32),
     cooldownS: Math.floor(durationMs('cooldownDuration', options.cooldownDuration, 30000) / 1000),
     fetchImpl,
+    storage: checkStorage(options.storage),
   };
 }
 
@@ -45,13 +45,14 @@ export class RemoteJWKSet {
     this.issuer = meta?.issuer;
     this.metadata = meta?.metadata;
     this.settings = settings;
+    this.storage = settings.storage;
     this.cache = cache;
     this.generation = -1;
     this.keys = undefined;
     this.inflight = undefined;
   }
 
-  /** Fetches once and reports the outcome to the core's cache. */
+  /** Fetches once and reports the outcome to the core's cache (and a new set to the storage). */
   async fetchOnce() {
     const { fetchImpl, timeoutMs } = this.settings;
     const r = await fetchLimited(fetchImpl, this.url, timeoutMs, this.cache.maxResponseBytes);
@@ -59,6 +60,7 @@ export class RemoteJWKSet {
     if (r.ok) {
       const f = this.cache.onFetchOk(now, r.body, r.cacheControl);
       if (f !== undefined) f.free(); // counted as a failed fetch by the cache; usable() reports
+      else if (this.storage) await storeKeySet(this, r.body, r.cacheControl, now);
     } else {
       this.cache.onFetchError(now, r.timedOut);
     }
@@ -92,10 +94,14 @@ function checkUsable(remote) {
   if (f !== undefined) throw failureError(f);
 }
 
-/** The `JwkSet` to verify `token` with, fetching first when the core's cache policy says so. */
+/** The `JwkSet` to verify `token` with, fetching first when the core's cache policy says so
+ *  (after asking the storage, if any, for a set another process fetched). */
 export async function remoteKeysFor(ctx, remote, token) {
   const kid = ctx.glue.tokenKeyId(token);
-  if (remote.cache.decide(nowSeconds(), kid)) await remote.refresh();
+  if (remote.cache.decide(nowSeconds(), kid)) {
+    const restored = remote.storage !== undefined && await restoreKeySet(remote, nowSeconds());
+    if (!restored || remote.cache.decide(nowSeconds(), kid)) await remote.refresh();
+  }
   checkUsable(remote);
   const gen = remote.cache.generation;
   if (gen !== remote.generation || !remote.keys) {
@@ -105,7 +111,8 @@ export async function remoteKeysFor(ctx, remote, token) {
   return remote.keys;
 }
 
-function remoteKeySet(ctx, url, settings, meta) {
+/** A remote key set for `url` (checked) with `settings` from `remoteSettings`. */
+export function remoteKeySet(ctx, url, settings, meta) {
   const cache = new ctx.glue.WasmKeyCache(settings.maxAgeS, settings.cooldownS, settings.timeoutMs);
   return new RemoteJWKSet(url, settings, meta, cache);
 }
@@ -113,36 +120,10 @@ function remoteKeySet(ctx, url, settings, meta) {
 /**
  * A remote JWK Set (jose's option names, durations in milliseconds): `timeoutDuration`
  * (default 5000), `cacheMaxAge` (default 600000; a server's Cache-Control max-age wins,
- * clamped to 30 s..24 h), `cooldownDuration` (default 30000), `fetch` (a fetch to use).
+ * clamped to 30 s..24 h), `cooldownDuration` (default 30000), `fetch` (a fetch to use),
+ * `storage` (where fetched sets are kept for other processes, see storage.js).
  */
 export function createRemoteJWKSet(ctx, url, options) {
   const u = checkUrl('createRemoteJWKSet', url);
   return remoteKeySet(ctx, u, remoteSettings(options));
-}
-
-/**
- * OpenID Connect Discovery: fetches `<issuer>/.well-known/openid-configuration`, requires its
- * `issuer` to equal the given one exactly, and returns a remote key set for its `jwks_uri`
- * carrying `.issuer` and `.metadata`. Used as keys, it supplies `issuer` when the options omit it.
- */
-export async function discover(ctx, issuer, options) {
-  nonEmptyString('issuer', issuer);
-  const base = checkUrl('discover', issuer);
-  const settings = remoteSettings(options);
-  const configUrl = `${base.href.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  const r = await fetchLimited(settings.fetchImpl, configUrl, settings.timeoutMs, DISCOVERY_MAX_BYTES);
-  if (!r.ok) {
-    if (r.timedOut) throw fetchError('jwks_timeout', 'fetching the discovery document timed out');
-    throw fetchError('jwks_unavailable', r.status ? `discovery document: HTTP ${r.status}` : 'discovery document: fetch failed');
-  }
-  if (r.body.length > DISCOVERY_MAX_BYTES) throw fetchError('jwks_unavailable', 'discovery document is larger than 64 KiB');
-  let doc;
-  try { doc = JSON.parse(utf8.decode(r.body)); } catch { doc = undefined; }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw fetchError('jwks_unavailable', 'discovery document is not a JSON object');
-  if (doc.issuer !== issuer) throw fetchError('jwks_unavailable', 'discovery document issuer differs from the configured issuer');
-  if (typeof doc.jwks_uri !== 'string') throw fetchError('jwks_unavailable', 'discovery document has no jwks_uri');
-  let jwksUrl;
-  try { jwksUrl = new URL(doc.jwks_uri); } catch { throw fetchError('jwks_unavailable', 'discovery document jwks_uri is not a URL'); }
-  if (!secureUrl(jwksUrl)) throw fetchError('jwks_unavailable', 'discovery document jwks_uri is not https');
-  return remoteKeySet(ctx, jwksUrl, settings, { issuer, metadata: doc });
 }

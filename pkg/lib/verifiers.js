@@ -12,21 +12,25 @@ const VERIFIER_CACHE_SIZE = 32;
 export class CompiledVerifiers {
   constructor(glue) {
     this.glue = glue;
-    /** options object -> { values: [[name, value, extra]], currentDate, verifier }; an entry is
-     *  used only while every own property still has the same value (arrays element by
-     *  element, dates by time), so a caller mutating its options object is always re-checked. */
-    this.seen = new WeakMap();
+    /** default profile -> (options object -> { values: [[name, value, extra]], currentDate,
+     *  verifier }); an entry is used only while every own property still has the same value
+     *  (arrays element by element, dates by time), so a caller mutating its options object is
+     *  always re-checked. */
+    this.seen = new Map();
     /** normalised options (JSON) -> verifier, in order of last use. */
     this.byJson = new Map();
   }
 
-  /** `{ verifier, currentDate }` for the options: compiled once per options object. */
-  forOptions(options) {
+  /** `{ verifier, currentDate }` for the options and the call's default profile: compiled once
+   *  per options object. */
+  forOptions(options, profile) {
     if (!isOptionsObject(options)) {
-      const { json, currentDate } = normaliseOptions(options); // TypeError, or {} for undefined
+      const { json, currentDate } = normaliseOptions(options, { profile }); // TypeError, or {} for undefined
       return { verifier: this.compile(json), currentDate };
     }
-    const hit = this.seen.get(options);
+    let seen = this.seen.get(profile);
+    if (!seen) this.seen.set(profile, (seen = new WeakMap()));
+    const hit = seen.get(options);
     if (hit && sameOptions(options, hit.values)) return hit;
     // Each property is read once; the normalised form is made from exactly these values.
     const values = Object.keys(options).map((name) => {
@@ -34,9 +38,9 @@ export class CompiledVerifiers {
       const extra = Array.isArray(value) ? [...value] : value instanceof Date ? value.getTime() : undefined;
       return [name, value, extra];
     });
-    const { json, currentDate } = normaliseOptions(Object.fromEntries(values.map(([name, value]) => [name, value])));
+    const { json, currentDate } = normaliseOptions(Object.fromEntries(values.map(([name, value]) => [name, value])), { profile });
     const entry = { verifier: this.compile(json), currentDate, values };
-    this.seen.set(options, entry);
+    seen.set(options, entry);
     return entry;
   }
 

@@ -1,44 +1,38 @@
-// The verify paths: `verifyIdToken` (sync, the core's RSA), `verifyIdTokenAsync` (also remote
-// keys; the host's RSA where there is one) and `createVerifier` (options checked once). They
-// pick the keys and the path; every check on the token is the core's.
+// The verify paths: sync (the core's RSA), async (also remote keys; the host's RSA where there
+// is one) and `createVerifier` (options checked once), for ID tokens (`verifyIdToken*`, default
+// profile `id_token`) and access tokens (`verifyAccessToken*`, default profile `jwt`). They pick
+// the keys and the path; every check on the token is the core's.
 
 import { failureError, isFailure, unwrap } from './errors.js';
 import { verifyWithHost } from './host-crypto.js';
-import { INNER } from './keys.js';
+import { INNER, keySetOf } from './keys.js';
 import { checkToken, isOptionsObject, normaliseOptions, nowSeconds } from './options.js';
 import { RemoteJWKSet, remoteKeysFor } from './remote.js';
-import { TrustSet, compileTrustSet } from './trust.js';
-import { accepted, verifyBuiltin } from './verdict.js';
+import { TrustSet, verifyTrust, verifyTrustAsync } from './trust.js';
+import { verifyBuiltin } from './verdict.js';
 
 /** Keys errors that only mean "this empty set has no key": the token got past steps 1-2. */
 const KEY_STEP_KINDS = new Set(['key_not_found', 'key_ambiguous', 'key_unusable', 'key_too_weak']);
 
-function notKeys(where) {
-  return new TypeError(`${where}: keys must be a JwkSet (new JwkSet(jwks)) or a trust set (createTrustSet([...]))`);
+function notKeys(where, remote) {
+  return new TypeError(`${where}: keys must be a JwkSet, a JWK Set object ({ keys: [...] }), a trust set${remote ? ' or a remote key set (createRemoteJWKSet / discover)' : ''}`);
 }
 
-function verifyTrust(ctx, trust, token, options) {
-  const { ts, currentDate } = compileTrustSet(ctx, trust, options);
-  return accepted(ts.verify(token, nowSeconds(currentDate)), token);
-}
-
-/**
- * Verifies an ID token (or, with `profile`, a JWT access token) synchronously with the
- * built-in RSA. Returns `{ payload, protectedHeader }` or throws `OidcEdgeError`.
- */
-export function verifyIdToken(ctx, token, keys, options) {
+/** Synchronous verification with the built-in RSA; `profile` is the default profile. */
+export function verifySync(ctx, profile, where, token, keys, options) {
   checkToken(token);
-  if (keys instanceof ctx.JwkSet) {
-    const { verifier, currentDate } = ctx.verifiers.forOptions(options);
-    return verifyBuiltin(verifier, token, keys, nowSeconds(currentDate));
+  const set = keySetOf(ctx, keys);
+  if (set) {
+    const { verifier, currentDate } = ctx.verifiers.forOptions(options, profile);
+    return verifyBuiltin(verifier, token, set, nowSeconds(currentDate));
   }
-  if (keys instanceof TrustSet) return verifyTrust(ctx, keys, token, options);
-  throw notKeys('verifyIdToken');
+  if (keys instanceof TrustSet) return verifyTrust(ctx, keys, token, options, profile);
+  throw notKeys(where, false);
 }
 
 /** Steps 1-2 (structure, alg, crit, typ) before any fetch, so a malformed token never
  *  triggers network traffic. */
-function precheck(ctx, verifier, token) {
+export function precheck(ctx, verifier, token) {
   const r = verifier.begin(token, ctx.emptyKeys()[INNER]);
   if (isFailure(ctx.glue, r)) {
     const err = failureError(r);
@@ -55,57 +49,63 @@ async function verifyRemote(ctx, verifier, currentDate, token, remote) {
   return verifyWithHost(ctx, verifier, token, set, nowSeconds(currentDate));
 }
 
+/** A TypeError unless the configured issuer (one or a list) names the discovered one. */
+function checkDiscoveredIssuer(issuer, remote) {
+  if (![issuer].flat().includes(remote.issuer)) throw new TypeError('options.issuer does not name the discovered issuer');
+}
+
 /** The call's options with the issuer a discovered key set vouches for. */
 function withDiscoveredIssuer(options, remote) {
   if (options === undefined) options = {};
   if (!isOptionsObject(options)) throw new TypeError('options must be an object');
   if (options.issuer === undefined) return { ...options, issuer: remote.issuer };
-  if (options.issuer !== remote.issuer) throw new TypeError('options.issuer differs from the discovered issuer');
+  checkDiscoveredIssuer(options.issuer, remote);
   return options;
 }
 
 /**
- * Verifies with local keys, a trust set, or a remote key set (`createRemoteJWKSet` /
+ * Verification with local keys, a trust set, or a remote key set (`createRemoteJWKSet` /
  * `discover`), using the host's RSA (node:crypto, WebCrypto) where the runtime has it.
  */
-export async function verifyIdTokenAsync(ctx, token, keys, options) {
+export async function verifyAsync(ctx, profile, where, token, keys, options) {
   checkToken(token);
-  if (keys instanceof TrustSet) return verifyTrust(ctx, keys, token, options);
-  if (keys instanceof ctx.JwkSet) {
-    const { verifier, currentDate } = ctx.verifiers.forOptions(options);
-    return verifyWithHost(ctx, verifier, token, keys, nowSeconds(currentDate));
+  const set = keySetOf(ctx, keys);
+  if (set) {
+    const { verifier, currentDate } = ctx.verifiers.forOptions(options, profile);
+    return verifyWithHost(ctx, verifier, token, set, nowSeconds(currentDate));
   }
-  if (!(keys instanceof RemoteJWKSet)) {
-    throw new TypeError('verifyIdTokenAsync: keys must be a JwkSet, a trust set, or a remote key set (createRemoteJWKSet / discover)');
-  }
+  if (keys instanceof TrustSet) return verifyTrustAsync(ctx, keys, token, options, profile);
+  if (!(keys instanceof RemoteJWKSet)) throw notKeys(where, true);
   const opts = keys.issuer === undefined ? options : withDiscoveredIssuer(options, keys);
-  const { verifier, currentDate } = ctx.verifiers.forOptions(opts);
+  const { verifier, currentDate } = ctx.verifiers.forOptions(opts, profile);
   return verifyRemote(ctx, verifier, currentDate, token, keys);
 }
 
 /**
- * A reusable verifier with fixed options (checked once, now): `.verify(token, keys)` and
- * `.verifyAsync(token, keysOrRemote)`.
+ * A reusable verifier with fixed options (checked once, now; default profile `id_token`):
+ * `.verify(token, keys)` and `.verifyAsync(token, keysOrRemote)`.
  */
 export function createVerifier(ctx, options) {
-  const { json, currentDate } = normaliseOptions(options);
+  const { json, currentDate } = normaliseOptions(options, { profile: 'id_token' });
   const verifier = unwrap(ctx.glue, ctx.glue.WasmVerifier.create(json));
   const configuredIssuer = options?.issuer;
   return Object.freeze({
     verify(token, keys) {
       checkToken(token);
-      if (keys instanceof ctx.JwkSet) return verifyBuiltin(verifier, token, keys, nowSeconds(currentDate));
-      if (keys instanceof TrustSet) throw new TypeError('createVerifier(...).verify: use verifyIdToken(token, trustSet, options) for a trust set');
-      throw notKeys('verify');
+      const set = keySetOf(ctx, keys);
+      if (set) return verifyBuiltin(verifier, token, set, nowSeconds(currentDate));
+      if (keys instanceof TrustSet) throw new TypeError('createVerifier(...).verify: pass a trust set to verifyIdToken / verifyAccessToken instead');
+      throw notKeys('verify', false);
     },
     async verifyAsync(token, keys) {
       checkToken(token);
-      if (keys instanceof ctx.JwkSet) return verifyWithHost(ctx, verifier, token, keys, nowSeconds(currentDate));
+      const set = keySetOf(ctx, keys);
+      if (set) return verifyWithHost(ctx, verifier, token, set, nowSeconds(currentDate));
       if (keys instanceof RemoteJWKSet) {
-        if (keys.issuer !== undefined && configuredIssuer !== keys.issuer) throw new TypeError('options.issuer differs from the discovered issuer');
+        if (keys.issuer !== undefined) checkDiscoveredIssuer(configuredIssuer, keys);
         return verifyRemote(ctx, verifier, currentDate, token, keys);
       }
-      throw new TypeError('verifyAsync: keys must be a JwkSet or a remote key set');
+      throw new TypeError('verifyAsync: keys must be a JwkSet, a JWK Set object or a remote key set');
     },
   });
 }

@@ -2,8 +2,9 @@
 //! command line (feature `cli`).
 //!
 //! ```text
-//! oidc-edge verify [OPTIONS] [TOKEN|-]     exit 0 valid, 1 invalid, 2 usage / files / options
-//! oidc-edge inspect [TOKEN|-]              decode WITHOUT verifying
+//! oidc-edge verify [OPTIONS] [TOKEN|-]         exit 0 valid, 1 invalid, 2 usage / files / options
+//! oidc-edge verify-access [OPTIONS] [TOKEN|-]  the same, profile jwt by default (API access tokens)
+//! oidc-edge inspect [TOKEN|-]                  decode WITHOUT verifying
 //! ```
 //!
 //! Output is one JSON object on stdout; usage errors go to stderr.
@@ -11,27 +12,41 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+use oidc_edge::remote::{DiscoveryError, RemoteJwks};
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
-use oidc_edge::{Algorithm, Error, JwkSet, Profile, Verifier, VerifyOptions};
+use oidc_edge::{
+    Algorithm, Error, JwkSet, Profile, Verified, Verifier, VerifyOptions, DEFAULT_CLOCK_TOLERANCE,
+};
 use serde_json::{json, Value};
 
 const USAGE: &str = "\
 Usage:
-  oidc-edge verify [OPTIONS] [TOKEN|-]   verify a token (read from stdin when - or omitted)
-  oidc-edge inspect [TOKEN|-]            decode a token WITHOUT verifying it
+  oidc-edge verify [OPTIONS] [TOKEN|-]          verify a token (read from stdin when - or omitted)
+  oidc-edge verify-access [OPTIONS] [TOKEN|-]   verify an API access token (--profile jwt by default)
+  oidc-edge inspect [TOKEN|-]                   decode a token WITHOUT verifying it
   oidc-edge --help | --version
 
 verify options:
-  --jwks FILE                 JWK Set of the issuer (required)
-  --issuer ISS                expected iss (required)
-  --profile P                 id_token (default) | at_jwt | cognito_access
-  --client-id ID              id_token: the client id (required; repeatable)
+  --jwks FILE                 JWK Set of the issuer (one of --jwks, --jwks-url, --discover)
+  --jwks-url URL              fetch the JWK Set (https; http only to a loopback address)
+  --discover                  fetch the JWK Set named by the issuer's discovery document
+                              (<issuer>/.well-known/openid-configuration; one exact --issuer)
+  --issuer ISS                accepted iss, exact or an Entra template with {tenantid}
+                              (required; repeatable)
+  --allowed-tenant TID        issuer template: an accepted tenant id, tid (repeatable)
+  --any-tenant                issuer template: accept any tenant
+  --profile P                 id_token (default of verify) | jwt (default of verify-access)
+                              | at_jwt | cognito_access
+  --client-id ID              id_token: the client id (required; repeatable);
+                              jwt / at_jwt / cognito_access: an allowed client (repeatable)
   --trusted-audience AUD      id_token: another audience the client trusts (repeatable)
-  --audience AUD              at_jwt: the resource server identifier (required; repeatable)
-  --allowed-client-id ID      cognito_access (required) / at_jwt: allowed client_id (repeatable)
+  --audience AUD              jwt / at_jwt: the resource server identifier (required; repeatable)
+  --allowed-client-id ID      cognito_access (required) / jwt / at_jwt: allowed client (repeatable)
+  --required-scope SCOPE      a scope the token must grant, from scope or scp (repeatable)
+  --required-role ROLE        a role the token must carry in roles (repeatable)
   --alg ALG                   allowed algorithm (repeatable; default RS256)
   --now UNIX                  current time in Unix seconds (default: the system clock)
-  --clock-tolerance S         clock tolerance in seconds (default 0)
+  --clock-tolerance S         clock tolerance in seconds (default 30)
   --max-token-age S           maximum age since iat in seconds
   --nonce N                   expected nonce
   --max-age S                 max_age sent in the request: auth_time required and fresh
@@ -60,7 +75,8 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<ExitCode, Usage> {
     match args.first().map(String::as_str) {
-        Some("verify") => verify(args.get(1..).unwrap_or_default()),
+        Some("verify") => verify(args.get(1..).unwrap_or_default(), Profile::IdToken),
+        Some("verify-access") => verify(args.get(1..).unwrap_or_default(), Profile::Jwt),
         Some("inspect") => inspect(args.get(1..).unwrap_or_default()),
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
@@ -78,7 +94,13 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
 #[derive(Default)]
 struct VerifyArgs {
     jwks: Option<String>,
-    issuer: Option<String>,
+    jwks_url: Option<String>,
+    discover: bool,
+    issuer: Vec<String>,
+    allowed_tenants: Vec<String>,
+    any_tenant: bool,
+    required_scopes: Vec<String>,
+    required_roles: Vec<String>,
     profile: Option<Profile>,
     client_ids: Vec<String>,
     trusted_audience: Vec<String>,
@@ -86,7 +108,7 @@ struct VerifyArgs {
     allowed_client_ids: Vec<String>,
     algorithms: Vec<Algorithm>,
     now: Option<i64>,
-    clock_tolerance: u64,
+    clock_tolerance: Option<u64>,
     max_token_age: Option<u64>,
     nonce: Option<String>,
     max_age: Option<u64>,
@@ -115,6 +137,18 @@ fn parse_verify_args(args: &[String]) -> Result<VerifyArgs, Usage> {
             a.token = Some(arg.clone());
             continue;
         }
+        // Flags without a value.
+        match arg.as_str() {
+            "--discover" => {
+                a.discover = true;
+                continue;
+            }
+            "--any-tenant" => {
+                a.any_tenant = true;
+                continue;
+            }
+            _ => {}
+        }
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) => (f, Some(v.to_string())),
             None => (arg.as_str(), None),
@@ -130,7 +164,11 @@ fn parse_verify_args(args: &[String]) -> Result<VerifyArgs, Usage> {
         };
         match flag {
             "--jwks" => a.jwks = Some(value()?),
-            "--issuer" => a.issuer = Some(value()?),
+            "--jwks-url" => a.jwks_url = Some(value()?),
+            "--issuer" => a.issuer.push(value()?),
+            "--allowed-tenant" => a.allowed_tenants.push(value()?),
+            "--required-scope" => a.required_scopes.push(value()?),
+            "--required-role" => a.required_roles.push(value()?),
             "--profile" => {
                 let v = value()?;
                 a.profile = Some(
@@ -151,7 +189,7 @@ fn parse_verify_args(args: &[String]) -> Result<VerifyArgs, Usage> {
                 })?);
             }
             "--now" => a.now = Some(number(flag, &value()?)?),
-            "--clock-tolerance" => a.clock_tolerance = number(flag, &value()?)?,
+            "--clock-tolerance" => a.clock_tolerance = Some(number(flag, &value()?)?),
             "--max-token-age" => a.max_token_age = Some(number(flag, &value()?)?),
             "--nonce" => a.nonce = Some(value()?),
             "--max-age" => a.max_age = Some(number(flag, &value()?)?),
@@ -195,16 +233,13 @@ fn error_json(e: &Error) -> Value {
     })
 }
 
-fn verify(args: &[String]) -> Result<ExitCode, Usage> {
+fn verify(args: &[String], default_profile: Profile) -> Result<ExitCode, Usage> {
     let a = parse_verify_args(args)?;
-    let jwks_path = a
-        .jwks
-        .clone()
-        .ok_or_else(|| Usage("--jwks FILE is required".into()))?;
-    let profile = a.profile.unwrap_or_default();
+    let source = key_source(&a)?;
+    let profile = a.profile.unwrap_or(default_profile);
     let (client_ids, audience) = match profile {
         Profile::IdToken => (a.client_ids, [a.trusted_audience, a.audience].concat()),
-        Profile::AtJwt => (
+        Profile::AtJwt | Profile::Jwt => (
             [a.allowed_client_ids, a.client_ids].concat(),
             [a.audience, a.trusted_audience].concat(),
         ),
@@ -213,10 +248,14 @@ fn verify(args: &[String]) -> Result<ExitCode, Usage> {
     let options = VerifyOptions {
         profile,
         issuer: a.issuer,
+        allowed_tenants: a.allowed_tenants,
+        any_tenant: a.any_tenant,
         client_ids,
         audience,
+        required_scopes: a.required_scopes,
+        required_roles: a.required_roles,
         algorithms: a.algorithms,
-        clock_tolerance: a.clock_tolerance,
+        clock_tolerance: a.clock_tolerance.unwrap_or(DEFAULT_CLOCK_TOLERANCE),
         max_token_age: a.max_token_age,
         nonce: a.nonce,
         max_age: a.max_age,
@@ -228,8 +267,6 @@ fn verify(args: &[String]) -> Result<ExitCode, Usage> {
         ..VerifyOptions::default()
     };
     let verifier = Verifier::new(options).map_err(|e| Usage(e.message().to_string()))?;
-    let jwks_text = std::fs::read_to_string(&jwks_path)
-        .map_err(|e| Usage(format!("cannot read {jwks_path}: {e}")))?;
     let now = match a.now {
         Some(now) => now,
         None => std::time::SystemTime::now()
@@ -238,7 +275,7 @@ fn verify(args: &[String]) -> Result<ExitCode, Usage> {
             .map_err(|_| Usage("the system clock is before 1970; pass --now".into()))?,
     };
     let token = read_token(a.token.as_deref())?;
-    let result = JwkSet::from_json(&jwks_text).and_then(|keys| verifier.verify(&token, &keys, now));
+    let result = verify_with_source(&source, &verifier, &token, now)?;
     match result {
         Ok(v) => {
             print(&json!({ "valid": true, "header": v.header, "claims": v.claims.all }));
@@ -249,6 +286,61 @@ fn verify(args: &[String]) -> Result<ExitCode, Usage> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Where the keys come from: exactly one of `--jwks`, `--jwks-url`, `--discover`.
+enum KeySource {
+    File(String),
+    Url(String),
+    Discover(String),
+}
+
+fn key_source(a: &VerifyArgs) -> Result<KeySource, Usage> {
+    let discover = match (a.discover, a.issuer.as_slice()) {
+        (false, _) => None,
+        (true, [issuer]) => Some(issuer.clone()),
+        (true, _) => {
+            return Err(Usage(
+                "--discover needs exactly one --issuer (the one to discover)".into(),
+            ))
+        }
+    };
+    match (a.jwks.clone(), a.jwks_url.clone(), discover) {
+        (Some(path), None, None) => Ok(KeySource::File(path)),
+        (None, Some(url), None) => Ok(KeySource::Url(url)),
+        (None, None, Some(issuer)) => Ok(KeySource::Discover(issuer)),
+        (None, None, None) => Err(Usage(
+            "the keys are required: --jwks FILE, --jwks-url URL or --discover".into(),
+        )),
+        _ => Err(Usage(
+            "give one of --jwks, --jwks-url and --discover".into(),
+        )),
+    }
+}
+
+/// Verifies with the keys from `source`. A file that cannot be read, a URL the fetch policy
+/// refuses or a discovery document naming another issuer is a usage error (exit 2); a fetch
+/// that fails is the token's `jwks_unavailable` / `jwks_timeout` (exit 1).
+fn verify_with_source(
+    source: &KeySource,
+    verifier: &Verifier,
+    token: &str,
+    now: i64,
+) -> Result<Result<Verified, Error>, Usage> {
+    let remote = match source {
+        KeySource::File(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Usage(format!("cannot read {path}: {e}")))?;
+            return Ok(JwkSet::from_json(&text).and_then(|keys| verifier.verify(token, &keys, now)));
+        }
+        KeySource::Url(url) => RemoteJwks::new(url).map_err(|e| Usage(e.message().to_string()))?,
+        KeySource::Discover(issuer) => match RemoteJwks::discover(issuer) {
+            Ok(remote) => remote,
+            Err(DiscoveryError::Config(e)) => return Err(Usage(e.message().to_string())),
+            Err(DiscoveryError::Unavailable(e)) => return Ok(Err(e)),
+        },
+    };
+    Ok(remote.verify(verifier, token, now))
 }
 
 fn inspect(args: &[String]) -> Result<ExitCode, Usage> {

@@ -132,7 +132,7 @@ test('tampered, expired, wrong-client, mixed-region, key-bound and alg=none toke
     ['mixed region: secondary issuer, primary client id', await forge(regions.secondary, { client_id: 'app-primary-id', sub: 'app-primary-id' }), 'aud_mismatch', 'client_id'],
     ['secondary issuer signed with the primary key', await forge(regions.primary, { iss: regions.secondary.issuer, client_id: 'app-secondary-id' }), 'key_not_found'],
     ['wrong audience', await forge(regions.primary, { aud: 'https://other.example.test' }), 'aud_mismatch'],
-    ['DPoP-bound (cnf)', await forge(regions.primary, { cnf: { jkt: 'A'.repeat(43) } }), 'claim_invalid', 'cnf'],
+    ['DPoP-bound (cnf)', await forge(regions.primary, { cnf: { jkt: 'A'.repeat(43) } }), 'dpop_required', 'cnf'],
     ['alg none', `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`, 'alg_not_allowed'],
     ['not a JWS', 'abc.def', 'malformed'],
   ];
@@ -141,7 +141,8 @@ test('tampered, expired, wrong-client, mixed-region, key-bound and alg=none toke
     assert.equal(r.status, 401, `${name}: ${r.text}`);
     assert.equal(r.json.kind, kind, name);
     if (claim) assert.equal(r.json.claim, claim, name);
-    assert.equal(r.headers.get('www-authenticate'), 'Bearer error="invalid_token"', name);
+    const scheme = kind === 'dpop_required' ? 'DPoP' : 'Bearer';
+    assert.equal(r.headers.get('www-authenticate'), `${scheme} error="invalid_token"`, name);
     assert.ok(!r.text.includes(token.slice(0, 40)), `${name}: body echoes the token`);
     // The protected route refuses the same way.
     const pr = await worker.fetch('/api/x', { headers: { authorization: `Bearer ${token}` } });

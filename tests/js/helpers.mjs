@@ -70,6 +70,21 @@ export function consumerDir() {
   return final;
 }
 
+/**
+ * A folder `name` inside the consumer project (where the packed `oidc-edge` is installed), for
+ * code written as a user would (workers, middleware examples). `links` are packages of this
+ * repository's node_modules it imports too (a framework), linked into its own node_modules.
+ */
+export function consumerProject(name, { links = [] } = {}) {
+  const dir = path.join(consumerDir(), name);
+  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  for (const pkg of links) {
+    const link = path.join(dir, 'node_modules', pkg);
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join(NODE_MODULES, pkg), link, 'dir');
+  }
+  return dir;
+}
+
 /** The package through `import` (Node's "node" + "import" conditions). */
 export async function loadEsm() {
   return import(pathToFileURL(path.join(consumerDir(), 'esm.mjs')).href);

@@ -10,8 +10,10 @@ import {
 } from './helpers.mjs';
 
 const API = [
-  'JwkSet', 'OidcEdgeError', 'createRemoteJWKSet', 'createTrustSet', 'createVerifier',
-  'discover', 'inspect', 'verifyIdToken', 'verifyIdTokenAsync',
+  'BearerError', 'JwkSet', 'OidcEdgeError', 'bearerToken', 'challenge', 'cognitoUserPool',
+  'createRemoteJWKSet', 'createTrustSet', 'createVerifier', 'discover', 'inspect',
+  'verifyAccessToken', 'verifyAccessTokenAsync', 'verifyIdToken', 'verifyIdTokenAsync',
+  'workersCacheStorage',
 ];
 
 test('the consumer project lives outside the repository', () => {
@@ -115,8 +117,10 @@ test('tsc --noEmit: a TypeScript consumer type-checks, misuse does not', () => {
   }));
   fs.writeFileSync(path.join(dir, 'ok.ts'), `
 import {
-  JwkSet, OidcEdgeError, createRemoteJWKSet, createTrustSet, createVerifier, discover, inspect,
-  verifyIdToken, verifyIdTokenAsync, type VerifyOptions, type ErrorKind, type JWTPayload,
+  BearerError, JwkSet, OidcEdgeError, bearerToken, challenge, cognitoUserPool, createRemoteJWKSet,
+  createTrustSet, createVerifier, discover, inspect, verifyAccessToken, verifyAccessTokenAsync,
+  verifyIdToken, verifyIdTokenAsync, workersCacheStorage,
+  type CheckId, type ErrorKind, type JWTPayload, type KeySetStorage, type VerifyOptions,
 } from 'oidc-edge';
 
 const keys = new JwkSet({ keys: [] });
@@ -146,9 +150,35 @@ try { void f(); } catch (e) {
     const k: ErrorKind = e.kind;
     const c: string = e.code;
     const claim: string | undefined = e.claim;
-    void k; void c; void claim;
+    const check: CheckId = e.check;
+    const reason: 'missing' | 'invalid' | 'check_failed' | undefined = e.reason;
+    const status: number = e.status;
+    void k; void c; void claim; void check; void reason; void status;
+    const { status: s, headers, body } = challenge(e, { realm: 'api', scope: ['read'] });
+    void s; void headers; void body.kind;
+  } else if (e instanceof BearerError) {
+    const err: 'invalid_request' | undefined = e.error;
+    void err;
   }
 }
+// access tokens: plain JWK Set objects, issuer lists and templates, scopes, Cognito, storage
+const at = verifyAccessToken('t', { keys: [] }, {
+  issuer: ['https://a', 'https://login.example/{tenantid}/v2.0'], allowedTenants: ['x'], audience: 'api',
+  requiredScopes: 'read write', requiredRoles: ['Admin'], clientIds: ['c'],
+});
+const scp: string | string[] | undefined = at.payload.scp;
+const pool = cognitoUserPool({ userPoolId: 'us-east-1_abc', region: 'us-east-1', primaryRegion: 'us-east-1' });
+const issuers: string[] = pool.issuer;
+const storage: KeySetStorage = workersCacheStorage();
+const stored = createRemoteJWKSet(pool.jwksUri, { storage });
+const mixed = createTrustSet([{ issuer: issuers, keys: stored, clientIds: ['c'] }, { issuer: 'https://b', keys: { keys: [] } }], { profile: 'cognito_access' });
+async function g(): Promise<void> {
+  await verifyAccessTokenAsync('t', stored, { issuer: pool.issuer, profile: 'cognito_access', clientIds: ['c'] });
+  await verifyAccessTokenAsync('t', mixed);
+  const token: string = bearerToken(new Request('https://api'));
+  void token;
+}
+void g; void scp;
 const u = inspect('t');
 const untrusted: false = u.trusted;
 void n; void email; void kid; void untrusted;
@@ -162,8 +192,10 @@ createVerifier({ issuer: 'x', clientId: 'c', algorithms: ['HS256'] });
 createVerifier({ issuer: 'x', clientId: 'c', currentDate: 5 });
 // @ts-expect-error a trust set takes no issuer in its options
 verifyIdToken('t', trust, { issuer: 'x' });
-// @ts-expect-error keys are a JwkSet, not a plain object, for the sync call
-verifyIdToken('t', { keys: [] }, opts);
+// @ts-expect-error keys are a JWK Set, not a list of keys
+verifyIdToken('t', [], opts);
+// @ts-expect-error a remote key set needs the async call
+verifyAccessToken('t', stored, { issuer: 'x', audience: 'a' });
 `);
   fs.writeFileSync(path.join(dir, 'cjs.cts'), `
 import oidc = require('oidc-edge');

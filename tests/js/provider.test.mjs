@@ -47,9 +47,20 @@ test('an ID token from oidc-provider verifies (sync with its JWKS, async through
   await assert.rejects(m.verifyIdTokenAsync(idToken, op, { issuer: secondary.issuer, clientId: webClient(primary) }), TypeError);
 });
 
-test('discovery: the document issuer must equal the configured one', async () => {
-  await assert.rejects(m.discover(`${primary.issuer}/`), (e) => e instanceof m.OidcEdgeError && e.kind === 'jwks_unavailable' && /issuer/.test(e.message));
-  await assert.rejects(m.discover(`${primary.origin}/nowhere`), (e) => e.kind === 'jwks_unavailable');
+test('discovery: the document issuer must equal the configured one (else a TypeError: the configuration is wrong)', async () => {
+  await assert.rejects(m.discover(`${primary.issuer}/`), (e) => e instanceof TypeError && /issuer/.test(e.message));
+  // an issuer list naming the discovered issuer is fine; one that does not is a TypeError
+  const op = await m.discover(primary.issuer);
+  const { idToken } = await getIdToken(primary);
+  const clientId = webClient(primary);
+  assert.ok(await m.verifyIdTokenAsync(idToken, op, { issuer: [secondary.issuer, primary.issuer], clientId }));
+  await assert.rejects(m.verifyIdTokenAsync(idToken, op, { issuer: [secondary.issuer], clientId }), TypeError);
+  // options.issuer only for a {tenantid} template
+  await assert.rejects(m.discover(primary.issuer, { issuer: secondary.issuer }), TypeError);
+  await assert.rejects(m.discover(primary.issuer, { issuer: 'https://login.example/{tenantid}/v2.0' }), TypeError, 'the document does not publish that template');
+  // fetch failures stay key-fetch errors, with the core's code and check
+  await assert.rejects(m.discover(`${primary.origin}/nowhere`),
+    (e) => e instanceof m.OidcEdgeError && e.kind === 'jwks_unavailable' && e.code === 'ERR_JOSE_GENERIC' && e.check === 'key' && e.status === 503);
   await assert.rejects(m.discover('http://example.com/op'), TypeError, 'http only for loopback');
 });
 
@@ -224,4 +235,58 @@ test('RFC 9068 access tokens from the client_credentials grant (profile at_jwt)'
   assert.equal(payload.scope, 'api:read');
   // an access token is not an ID token
   await assert.rejects(m.verifyIdTokenAsync(t.access_token, remote, { issuer: primary.issuer, clientId: payload.client_id }), (e) => e.kind === 'invalid_typ');
+});
+
+test('resource server: client_credentials access tokens verified with verifyAccessToken (profile jwt)', async () => {
+  const read = (await getClientCredentialsToken(primary, { scope: 'api:read' })).access_token;
+  const both = (await getClientCredentialsToken(primary, { scope: 'api:read api:write' })).access_token;
+  const keys = m.createRemoteJWKSet(primary.jwksUri);
+  const api = { issuer: primary.issuer, audience: primary.audience };
+  const client = primary.clients.clientCredentials.clientId;
+  const { payload, protectedHeader } = await m.verifyAccessTokenAsync(read, keys, api);
+  assert.equal(protectedHeader.typ, 'at+jwt');
+  assert.equal(payload.client_id, client);
+  assert.deepEqual(m.verifyAccessToken(both, primary.jwks(), { ...api, requiredScopes: 'api:read api:write', clientIds: [client] }).payload.scope, 'api:read api:write');
+  await assert.rejects(m.verifyAccessTokenAsync(read, keys, { ...api, requiredScopes: ['api:write'] }),
+    (e) => e.kind === 'insufficient_scope' && e.status === 403 && e.check === 'scope' && e.claim === 'scope' && e.reason === 'check_failed');
+  await assert.rejects(m.verifyAccessTokenAsync(read, keys, { ...api, clientIds: ['someone-else'] }), (e) => e.kind === 'aud_mismatch' && e.claim === 'client_id' && e.check === 'client');
+  await assert.rejects(m.verifyAccessTokenAsync(read, keys, { ...api, audience: 'https://other.example' }), (e) => e.kind === 'aud_mismatch' && e.check === 'aud');
+  // a token that is otherwise invalid gets its 401 error, never the scope's 403
+  await assert.rejects(m.verifyAccessTokenAsync(read, keys, { ...api, requiredScopes: ['api:write'], currentDate: new Date(Date.now() + 3600_000) }), (e) => e.kind === 'expired');
+  // an ID token is not accepted as this API's access token
+  const { idToken } = await getIdToken(primary);
+  await assert.rejects(m.verifyAccessTokenAsync(idToken, keys, api), (e) => e.kind === 'aud_mismatch');
+  await assert.rejects(m.verifyAccessTokenAsync(read, keys, { issuer: primary.issuer }), TypeError, 'audience is required');
+});
+
+test('a trust set of two regions with remote keys fetches only the keys of the issuer the token names', async () => {
+  const trust = m.createTrustSet([
+    { issuer: primary.issuer, keys: m.createRemoteJWKSet(primary.jwksUri) },
+    { keys: await m.discover(secondary.issuer) },
+  ], { audience: primary.audience });
+  assert.deepEqual(trust.issuers, [primary.issuer, secondary.issuer]);
+  const a = (await getClientCredentialsToken(primary, { scope: 'api:read' })).access_token;
+  const b = (await getClientCredentialsToken(secondary, { scope: 'api:read' })).access_token;
+  primary.resetCounts();
+  secondary.resetCounts();
+  assert.equal((await m.verifyAccessTokenAsync(b, trust)).payload.iss, secondary.issuer);
+  assert.equal(jwksCount(primary), 0, 'the primary keys were not fetched for a secondary token');
+  assert.equal(jwksCount(secondary), 1);
+  assert.equal((await m.verifyAccessTokenAsync(a, trust, { requiredScopes: 'api:read' })).payload.iss, primary.issuer);
+  assert.equal(jwksCount(primary), 1);
+  await m.verifyAccessTokenAsync(a, trust);
+  await m.verifyAccessTokenAsync(b, trust);
+  assert.deepEqual([jwksCount(primary), jwksCount(secondary)], [1, 1], 'cached per entry');
+  // a token naming an issuer outside the set, or a malformed one, fetches nothing
+  const stranger = signJwt({ alg: 'RS256', kid: 'x' }, { ...m.inspect(a).payload, iss: 'https://elsewhere.example' }, await generateRsaJwk());
+  await assert.rejects(m.verifyAccessTokenAsync(stranger, trust), (e) => e.kind === 'iss_mismatch');
+  await assert.rejects(m.verifyAccessTokenAsync('x.y', trust), (e) => e.kind === 'malformed');
+  // the secondary's key cannot vouch for a token naming the primary
+  const forged = signJwt({ alg: 'RS256', kid: secondary.kid }, m.inspect(a).payload, secondary.privateKeys()[0]);
+  await assert.rejects(m.verifyAccessTokenAsync(forged, trust), (e) => ['key_not_found', 'bad_signature'].includes(e.kind));
+  assert.deepEqual([jwksCount(primary), jwksCount(secondary)], [1, 1]);
+  // remote keys need the async call; a discovered entry vouches for its own issuer only
+  assert.throws(() => m.verifyAccessToken(a, trust), TypeError);
+  const discovered = await m.discover(secondary.issuer);
+  assert.throws(() => m.createTrustSet([{ issuer: primary.issuer, keys: discovered }]), TypeError);
 });

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds pkg/ (skipped when up to date) and runs every suite of the npm package:
 #   tests/js/*.test.mjs      packaging (npm pack -> consumer project in $TMPDIR, import/require,
-#                            exports map, tsc), vectors, API and errors, real providers and remote
-#                            keys, differential vs jose, Workers (wrangler bundle in workerd via
-#                            miniflare), Deno and Bun
+#                            exports map, tsc), vectors, API and errors, access tokens, provider
+#                            token shapes beside jose, bearer helpers, real providers and remote
+#                            keys, key set storage, differential vs jose, Workers (wrangler bundle
+#                            in workerd via miniflare), Deno and Bun
+#   tests/js/middleware/     the README's middleware examples: Express, Hono on workerd, Deno.serve
 #   tests/browser/*.test.mjs chromium via playwright-core: plain page, Vite build, www/ page
 #
 # Needs (from a fresh clone): `npm ci`, the wasm32 target and wasm-bindgen CLI 0.2.130
@@ -32,4 +34,4 @@ export OIDC_EDGE_CONSUMER
 echo "run.sh: consumer project: $OIDC_EDGE_CONSUMER"
 
 export WRANGLER_SEND_METRICS=false
-node --test --test-concurrency=2 tests/js/*.test.mjs tests/browser/*.test.mjs
+node --test --test-concurrency=2 tests/js/*.test.mjs tests/js/middleware/*.test.mjs tests/browser/*.test.mjs

@@ -1,23 +1,22 @@
-// Cloudflare Workers: a small JS worker importing the installed package, bundled by wrangler as a
-// user's deploy would be (`wrangler deploy --dry-run`, which picks the `workerd` export
-// condition and keeps the .wasm a separate module), then run in workerd through miniflare's
-// programmatic API (modulesRules with CompiledWasm). It verifies a real token from
-// oidc-provider with local keys (wasm RSA), with WebCrypto, and with a remote key set.
+// Cloudflare Workers: a small JS worker importing the installed package, bundled by wrangler and
+// run in workerd through miniflare (workerd.mjs). It verifies a real token from
+// oidc-provider with local keys (wasm RSA), with WebCrypto, and with a remote key set (also one
+// kept in the Cache API, restored by a second workerd instance without fetching).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Miniflare } from 'miniflare';
 import { getIdToken, startProvider } from '../support/op.mjs';
 import { startFaultProxy } from '../support/faults.mjs';
-import { NODE_MODULES, consumerDir } from './helpers.mjs';
+import { bundleWorker, startWorkerd } from './workerd.mjs';
 
 const WORKER = `
-import { JwkSet, createRemoteJWKSet, verifyIdToken, verifyIdTokenAsync, OidcEdgeError } from 'oidc-edge';
+import { JwkSet, createRemoteJWKSet, verifyIdToken, verifyIdTokenAsync, workersCacheStorage, OidcEdgeError } from 'oidc-edge';
 
 let keys;      // parsed once per isolate, reused by every request
 let remote;    // plain cached data only; fetches are never shared across requests
+let stored;    // a remote key set kept in the Cache API: a new isolate restores it
 
 function reply(status, body) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -39,6 +38,9 @@ export default {
       } else if (url.pathname === '/remote') {
         remote ??= createRemoteJWKSet(env.JWKS_URL);
         result = await verifyIdTokenAsync(token, remote, options);
+      } else if (url.pathname === '/stored') {
+        stored ??= createRemoteJWKSet(env.JWKS_URL, { storage: workersCacheStorage() });
+        result = await verifyIdTokenAsync(token, stored, options);
       } else if (url.pathname === '/remote-cold') {
         result = await verifyIdTokenAsync(token, createRemoteJWKSet(env.JWKS_URL, { timeoutDuration: 1000 }), options);
       } else if (url.pathname === '/env') {
@@ -61,44 +63,23 @@ export default {
 let op;
 let px; // fault proxy in front of the provider: slows the JWKS down on demand
 let mf;
+let dist; // the wrangler bundle
+
+/** workerd running the bundle, with this suite's bindings; `extra` adds Miniflare options. */
+function startWorker(extra) {
+  return startWorkerd(dist, {
+    ISSUER: op.issuer,
+    CLIENT_ID: op.clients.authorizationCode.clientId,
+    JWKS: JSON.stringify(op.jwks()),
+    JWKS_URL: `${px.url}/edge/jwks`,
+  }, extra);
+}
 
 before(async () => {
   op = await startProvider({ name: 'edge', issuerPath: '/edge' });
   px = await startFaultProxy({ upstream: op.origin, name: 'edge' });
-  const dir = path.join(consumerDir(), 'worker');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'worker.mjs'), WORKER);
-  fs.writeFileSync(path.join(dir, 'wrangler.toml'), 'name = "oidc-edge-consumer"\nmain = "worker.mjs"\ncompatibility_date = "2026-04-20"\n');
-  const dist = path.join(dir, 'dist');
-  fs.rmSync(dist, { recursive: true, force: true });
-  execFileSync(path.join(NODE_MODULES, '.bin/wrangler'), ['deploy', '--dry-run', '--outdir', dist], {
-    cwd: dir,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_UPDATE_NOTIFIER: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const bundle = fs.readFileSync(path.join(dist, 'worker.js'), 'utf8');
-  assert.match(bundle, /oidc-edge\/dist\/workerd\.mjs/, 'wrangler picked the workerd entry');
-  const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
-  assert.equal(wasm.length, 1, 'the .wasm stays a separate module');
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: path.join(dist, 'worker.js'),
-    modulesRoot: dist, // module names relative to the bundle (it lives outside the cwd)
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2026-04-20',
-    cf: false,
-    host: '127.0.0.1',
-    bindings: {
-      ISSUER: op.issuer,
-      CLIENT_ID: op.clients.authorizationCode.clientId,
-      JWKS: JSON.stringify(op.jwks()),
-      JWKS_URL: `${px.url}/edge/jwks`,
-    },
-  });
-  await mf.ready;
+  dist = bundleWorker('worker', WORKER);
+  mf = await startWorker();
 });
 
 after(async () => {
@@ -107,8 +88,8 @@ after(async () => {
   await op?.close();
 });
 
-async function call(pathname, token) {
-  const res = await mf.dispatchFetch(`http://localhost${pathname}?token=${encodeURIComponent(token ?? '')}`);
+async function call(pathname, token, instance = mf) {
+  const res = await instance.dispatchFetch(`http://localhost${pathname}?token=${encodeURIComponent(token ?? '')}`);
   return { status: res.status, body: await res.json() };
 }
 
@@ -160,5 +141,40 @@ test('remote key set in workerd: an unreachable OP is jwks_unavailable (503); a 
     assert.equal(warm.status, 200, JSON.stringify(warm.body));
   } finally {
     await op.setDown(false);
+  }
+});
+
+test('Workers Cache API storage: a second workerd instance (a new isolate) verifies with zero key fetches', async () => {
+  const { idToken } = await getIdToken(op);
+  const cachePersist = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-cache-'));
+  try {
+    op.resetCounts();
+    const first = await startWorker({ cachePersist });
+    try {
+      const r = await call('/stored', idToken, first);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(op.requestCounts.jwks ?? 0, 1, 'the first isolate fetched');
+    } finally {
+      await first.dispose();
+    }
+    const second = await startWorker({ cachePersist });
+    try {
+      const r = await call('/stored', idToken, second);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body, { sub: 'user-1234', kid: op.kid });
+      assert.equal(op.requestCounts.jwks ?? 0, 1, 'the second isolate restored the set: no fetch');
+    } finally {
+      await second.dispose();
+    }
+    // without the shared cache, a new instance fetches (the count above is not luck)
+    const third = await startWorker();
+    try {
+      assert.equal((await call('/stored', idToken, third)).status, 200);
+      assert.equal(op.requestCounts.jwks ?? 0, 2);
+    } finally {
+      await third.dispose();
+    }
+  } finally {
+    fs.rmSync(cachePersist, { recursive: true, force: true });
   }
 });

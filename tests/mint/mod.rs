@@ -131,7 +131,7 @@ pub fn id_token(payload: &Value) -> String {
 /// Options for an ID token of ISS for CLIENT.
 pub fn options() -> VerifyOptions {
     VerifyOptions {
-        issuer: Some(ISS.into()),
+        issuer: vec![ISS.into()],
         client_ids: vec![CLIENT.into()],
         ..VerifyOptions::default()
     }

@@ -8,11 +8,11 @@ fn config_errors_are_distinct_from_token_errors() {
     let bad = [
         VerifyOptions::default(),
         VerifyOptions {
-            issuer: Some(ISS.into()),
+            issuer: vec![ISS.into()],
             ..VerifyOptions::default()
         },
         VerifyOptions {
-            issuer: Some(String::new()),
+            issuer: vec![String::new()],
             ..options()
         },
         VerifyOptions {
@@ -44,7 +44,7 @@ fn config_errors_are_distinct_from_token_errors() {
             ..cognito_options()
         },
         VerifyOptions {
-            issuer: None,
+            issuer: vec![],
             ..cognito_options()
         },
     ];

@@ -5,9 +5,11 @@
 #[path = "../mint/mod.rs"]
 mod mint;
 
+mod access;
 mod claims;
 mod config;
 mod header;
+mod issuers;
 mod keys;
 mod order;
 mod payload;

@@ -10,7 +10,7 @@ fn at_jwt_claims() -> Value {
 pub(crate) fn at_jwt_options() -> VerifyOptions {
     VerifyOptions {
         profile: Profile::AtJwt,
-        issuer: Some(ISS.into()),
+        issuer: vec![ISS.into()],
         audience: vec!["https://api.example.test".into()],
         ..VerifyOptions::default()
     }
@@ -93,7 +93,7 @@ fn cognito_claims() -> Value {
 pub(crate) fn cognito_options() -> VerifyOptions {
     VerifyOptions {
         profile: Profile::CognitoAccess,
-        issuer: Some(ISS.into()),
+        issuer: vec![ISS.into()],
         client_ids: vec![CLIENT.into(), "client-2".into()],
         ..VerifyOptions::default()
     }

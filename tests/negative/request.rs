@@ -37,6 +37,7 @@ fn nonce() {
 fn auth_time_and_max_age_boundaries() {
     let o = VerifyOptions {
         max_age: Some(600),
+        clock_tolerance: 0,
         ..options()
     };
     check(

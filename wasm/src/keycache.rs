@@ -75,6 +75,54 @@ impl WasmKeyCache {
         self.cache.on_fetch_error(unix(now), timed_out);
     }
 
+    /// Restores a set another isolate or process stored (`body` as fetched at `fetched_at`,
+    /// with its response's `Cache-Control`): the core parses it again (a body that is not a
+    /// JWK Set or is over the size cap is refused) and gives it the lifetime this cache's
+    /// policy grants from `fetched_at` (a fetch time in the future counts as `now`), never one
+    /// taken from the storage. `true` when the set was taken (newer than ours, still within
+    /// its stale limit).
+    pub fn restore(
+        &mut self,
+        now: f64,
+        body: &[u8],
+        fetched_at: f64,
+        cache_control: Option<String>,
+    ) -> bool {
+        let now = unix(now);
+        let fetched_at = unix(fetched_at).min(now);
+        // A scratch cache with our policy judges the body as if it had just been fetched then.
+        let mut scratch = KeyCache::new(self.cache.policy().clone());
+        if scratch
+            .on_fetch_ok(fetched_at, body, cache_control.as_deref())
+            .is_err()
+        {
+            return false;
+        }
+        let (Ok(set), Some((fetched, expires))) = (scratch.usable(now), scratch.freshness()) else {
+            return false; // past its stale limit: of no use
+        };
+        let before = self.cache.freshness();
+        self.cache.restore(set.clone(), fetched, expires);
+        let taken = self.cache.freshness() != before;
+        if taken {
+            self.generation = self.generation.wrapping_add(1);
+        }
+        taken
+    }
+
+    /// Seconds from `now` until the cached set is of no use any more (its lifetime plus the
+    /// stale limit): how long a stored copy is worth keeping. 0 without a set.
+    #[wasm_bindgen(js_name = keepSeconds)]
+    pub fn keep_seconds(&self, now: f64) -> f64 {
+        let limit = i64::try_from(self.cache.policy().stale_limit).unwrap_or(i64::MAX);
+        self.cache.freshness().map_or(0.0, |(_, expires)| {
+            expires
+                .saturating_add(limit)
+                .saturating_sub(unix(now))
+                .max(0) as f64
+        })
+    }
+
     /// `undefined` when a set may be used now, else `jwks_timeout` / `jwks_unavailable`.
     pub fn usable(&self, now: f64) -> Option<WasmFailure> {
         self.cache.usable(unix(now)).err().map(WasmFailure::from)

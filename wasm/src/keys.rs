@@ -61,6 +61,13 @@ impl WasmKeys {
         r
     }
 
+    /// The signature verdict on a pending token with the core's RSA, through the memo (a
+    /// remembered signature skips the RSA; a valid one is remembered).
+    pub(crate) fn check(&self, pending: &Pending<'_>) -> SignatureVerdict {
+        self.memo.inner().set_mode(Mode::Builtin);
+        pending.check_signature(&self.memo)
+    }
+
     /// Whether the memo holds the pending token's signature as verified.
     pub(crate) fn memo_holds(&self, pending: &Pending<'_>) -> bool {
         self.memo.recall(pending).is_some()

@@ -12,15 +12,17 @@
 //!
 //! | module | holds |
 //! | --- | --- |
-//! | `failure` | [`WasmFailure`], the record of every failure |
+//! | `failure` | [`WasmFailure`], the record of every failure; [`adapter_failure`] |
 //! | `options` | the options JSON of `pkg/lib/options.js` into the core's `VerifyOptions` |
 //! | `keys` | [`WasmKeys`]: a JWK Set and the memo of signatures verified with it |
 //! | `host` | the host-check seam: [`HostChecker`] and the verifier behind each memo |
 //! | `verifier` | [`WasmVerifier`] (one call, or [`WasmHostCheck`] between `begin` and `finish`) |
-//! | `trust` | [`WasmTrustBuilder`], [`WasmTrustSet`] |
+//! | `trust` | [`WasmTrustBuilder`], [`WasmTrustSet`]: entries, routing, verification with an entry's keys |
 //! | `keycache` | [`WasmKeyCache`] for remote keys, [`token_key_id`] |
+//! | `cognito` | [`cognito_user_pool`]: a Cognito pool's issuers and JWKS URL |
 //! | `result` | an accepted token's payload and header as one JSON string |
 
+mod cognito;
 mod failure;
 mod host;
 mod keycache;
@@ -30,7 +32,8 @@ mod result;
 mod trust;
 mod verifier;
 
-pub use failure::WasmFailure;
+pub use cognito::cognito_user_pool;
+pub use failure::{adapter_failure, WasmFailure};
 pub use host::HostChecker;
 pub use keycache::{token_key_id, WasmKeyCache};
 pub use keys::WasmKeys;

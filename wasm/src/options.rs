@@ -57,11 +57,15 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
     for (name, v) in members {
         match name.as_str() {
             "profile" => profile = string(v)?,
-            "issuer" => o.issuer = string(v)?,
+            "issuer" => o.issuer = strings(v)?,
+            "allowed_tenants" => o.allowed_tenants = strings(v)?,
+            "any_tenant" => o.any_tenant = boolean(v)?,
             "client_ids" => o.client_ids = strings(v)?,
             "audience" => o.audience = strings(v)?,
             "algorithms" => algorithm_names = strings(v)?,
-            "clock_tolerance" => o.clock_tolerance = number(v)?.unwrap_or(0),
+            "clock_tolerance" => {
+                o.clock_tolerance = number(v)?.unwrap_or(o.clock_tolerance);
+            }
             "max_token_age" => o.max_token_age = number(v)?,
             "nonce" => o.nonce = string(v)?,
             "max_age" => o.max_age = number(v)?,
@@ -73,6 +77,8 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
             "require_at_hash" => o.require_at_hash = boolean(v)?,
             "code" => o.code = string(v)?,
             "require_c_hash" => o.require_c_hash = boolean(v)?,
+            "required_scopes" => o.required_scopes = strings(v)?,
+            "required_roles" => o.required_roles = strings(v)?,
             _ => return Err(unreadable()),
         }
     }
@@ -80,7 +86,12 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
         None | Some("id_token") => Profile::IdToken,
         Some("at_jwt") => Profile::AtJwt,
         Some("cognito_access") => Profile::CognitoAccess,
-        Some(_) => return Err(config("profile must be id_token, at_jwt or cognito_access")),
+        Some("jwt") => Profile::Jwt,
+        Some(_) => {
+            return Err(config(
+                "profile must be id_token, jwt, at_jwt or cognito_access",
+            ))
+        }
     };
     for name in &algorithm_names {
         match Algorithm::from_name(name) {

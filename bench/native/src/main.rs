@@ -58,7 +58,7 @@ fn main() {
     assert!(!tokens.is_empty(), "no tokens");
 
     let verifier = Verifier::new(VerifyOptions {
-        issuer: Some(issuer),
+        issuer: vec![issuer],
         client_ids: vec![client],
         ..VerifyOptions::default()
     })

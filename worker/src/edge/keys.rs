@@ -50,7 +50,6 @@ pub struct KeySlot {
     public: Option<String>,
     restore_tried: bool,
     fetching_since: Option<i64>,
-    generation: u64,
     outage: Option<ErrorKind>,
 }
 
@@ -163,7 +162,6 @@ impl KeySlot {
             public: None,
             restore_tried: false,
             fetching_since: None,
-            generation: 0,
             outage: None,
         }
     }
@@ -178,14 +176,9 @@ impl KeySlot {
         self.cache.usable(now)
     }
 
-    /// The cached set, fresh or stale (what a trust set is built from).
+    /// The cached set, fresh or stale.
     pub fn current(&self) -> Option<&JwkSet> {
         self.cache.current()
-    }
-
-    /// Changes whenever the cached set does.
-    pub fn generation(&self) -> u64 {
-        self.generation
     }
 
     /// The kind of the last fetch's failure, until a fetch succeeds.
@@ -236,7 +229,6 @@ impl KeySlot {
         self.cache.restore(p.set, p.fetched_at, p.expires_at);
         if self.cache.freshness() == Some((p.fetched_at, p.expires_at)) {
             self.public = Some(p.public);
-            self.generation += 1;
         }
     }
 
@@ -257,7 +249,6 @@ impl KeySlot {
             .saturating_sub(now);
         let saved = persist_doc(&public, fetched_at, expires_at);
         self.public = Some(public);
-        self.generation += 1;
         self.outage = None;
         Some((saved, u64::try_from(ttl).unwrap_or(0)))
     }

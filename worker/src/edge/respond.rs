@@ -12,16 +12,17 @@
 //!
 //! Bodies never echo the token.
 
-use oidc_edge::Error;
+use oidc_edge::{Error, ErrorKind};
 use serde_json::{json, Map, Value};
 
 use super::bearer::BearerError;
 use super::policy::Denied;
 use crate::http::HttpResponse;
 
-/// A core error: the status its kind has in the core's table ([`oidc_edge::ErrorKind::http_status`]:
-/// 401 when the token is bad, 503 when the keys to check it could not be had), with the
-/// challenge or `Retry-After`.
+/// A core error: the status its kind has in the core's table ([`ErrorKind::http_status`]: 401
+/// when the token is bad, 403 when it lacks a scope, 503 when the keys to check it could not
+/// be had), with `Retry-After` (503) or the challenge (`DPoP` for a DPoP-bound token presented
+/// as a bearer token, else `Bearer`; `insufficient_scope` for 403, else `invalid_token`).
 pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpResponse {
     let mut body = Map::new();
     body.insert("kind".into(), e.kind().as_str().into());
@@ -33,10 +34,19 @@ pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpRespo
     let status = e.kind().http_status();
     let r = HttpResponse::json(status, &Value::Object(body), request_id);
     if status == 503 {
-        r.with_header("Retry-After", &retry_after_s.max(1).to_string())
-    } else {
-        r.with_header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
+        return r.with_header("Retry-After", &retry_after_s.max(1).to_string());
     }
+    let scheme = if e.kind() == ErrorKind::DpopRequired {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    let error = if status == 403 {
+        "insufficient_scope"
+    } else {
+        "invalid_token"
+    };
+    r.with_header("WWW-Authenticate", &format!(r#"{scheme} error="{error}""#))
 }
 
 /// No token, or an unusable request.
@@ -137,7 +147,6 @@ pub fn mirror(doc: &str, fresh_for_s: u64, request_id: &str) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oidc_edge::ErrorKind;
 
     #[test]
     fn token_errors_are_401_with_the_challenge() {
@@ -162,19 +171,32 @@ mod tests {
         for kind in ErrorKind::ALL {
             let r = token_error(&Error::new(kind), 9, "rid");
             assert_eq!(r.status, kind.http_status(), "{kind:?}");
-            assert!(matches!(r.status, 401 | 503), "{kind:?}: {}", r.status);
+            assert!(
+                matches!(r.status, 401 | 403 | 503),
+                "{kind:?}: {}",
+                r.status
+            );
             assert_eq!(
                 r.header("Retry-After").is_some(),
                 r.status == 503,
                 "{kind:?}"
             );
-            assert_eq!(
-                r.header("WWW-Authenticate").is_some(),
-                r.status == 401,
-                "{kind:?}"
-            );
+            let challenge = r.header("WWW-Authenticate");
+            assert_eq!(challenge.is_some(), r.status != 503, "{kind:?}");
+            if r.status == 403 {
+                assert_eq!(challenge, Some(r#"Bearer error="insufficient_scope""#));
+            }
             assert_eq!(r.json_body().unwrap()["kind"], kind.as_str());
         }
+    }
+
+    #[test]
+    fn a_dpop_bound_token_is_challenged_with_the_dpop_scheme() {
+        let r = token_error(&Error::new(ErrorKind::DpopRequired), 9, "r");
+        assert_eq!(
+            (r.status, r.header("WWW-Authenticate")),
+            (401, Some(r#"DPoP error="invalid_token""#))
+        );
     }
 
     #[test]

@@ -1,29 +1,28 @@
 //! Edge verification's routes over [`Io`]: `POST /verify`, the key mirrors and the protected
 //! route.
 //!
-//! The issuer is chosen by the core's [`TrustSet`], built from each slot's current keys and
-//! rebuilt when a slot's set changes: the token's `iss` picks the entry, and only that entry's
-//! keys and policy check it. The flow around it:
+//! The issuer is chosen by the core's [`TrustSet`], one entry per issuer, whose keys the key
+//! slots supply per token:
 //!
-//! 1. The trust set checks structure, header (`alg` allow-list), `iss` and the key. A token
-//!    refused there with any other error than an unknown key is answered at once (an `alg`
-//!    outside the list or an unknown issuer never costs a fetch).
-//! 2. A key the issuer's slot does not know (or a set past its lifetime) makes that slot fetch,
-//!    once, as its policy allows ([`super::keys`]); then the trust set is asked again. If the
-//!    key is still unknown while the slot's last fetch failed, the answer is "cannot check"
-//!    (503), not "bad token".
-//! 3. After the signature and the claims: no key-bound token (`cnf`), the token's `client_id`
-//!    maps to one application of its issuer's region ([`super::clients`]), and `sub` is usable
-//!    as a header value.
+//! 1. [`TrustSet::route`] checks structure and header (`alg` allow-list) and reads `iss` to
+//!    name the entry. A token refused there is answered at once: an `alg` outside the list or
+//!    an unknown issuer never costs a fetch.
+//! 2. That entry's slot makes sure it can serve the token's `kid` ([`super::keys::ensure`]:
+//!    fetch, restore or wait, as its policy allows), then [`TrustSet::begin_routed`] checks the
+//!    key, the signature and the claims with that issuer's keys only. A `kid` the slot still
+//!    does not know while its key set cannot be fetched is "cannot check" (503), not "bad
+//!    token".
+//! 3. After the claims: no key-bound token (`cnf`), the token's `client_id` maps to one
+//!    application of its issuer's region ([`super::clients`]), and `sub` is usable as a header
+//!    value.
 
 use core::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use oidc_edge::keycache::CacheDecision;
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 use oidc_edge::{
-    BuiltinVerifier, Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, VerifyOptions,
+    BuiltinVerifier, Error, ErrorKind, Profile, TrustSet, TrustedIssuer, VerifyOptions,
 };
 use serde_json::Value;
 
@@ -43,19 +42,13 @@ use crate::regions::{Region, RegionMode};
 /// Trust sets kept per client-id hint (see [`EdgeState::trust`]).
 const TRUST_MEMO_CAP: usize = 64;
 
-/// Edge verification's state in isolate memory: one key slot per issuer, the trust sets built
-/// from them, the client mapping memo.
+/// Edge verification's state in isolate memory: one key slot per issuer, the trust sets, the
+/// client mapping memo.
 #[derive(Debug)]
 pub struct EdgeState {
     slots: Vec<RefCell<KeySlot>>,
-    trust: RefCell<TrustMemo>,
+    trust: RefCell<BTreeMap<String, Rc<TrustSet>>>,
     clients: RefCell<ClientMemo>,
-}
-
-#[derive(Debug, Default)]
-struct TrustMemo {
-    generations: Vec<u64>,
-    sets: BTreeMap<String, Rc<TrustSet>>,
 }
 
 /// Why a token was not accepted.
@@ -95,7 +88,7 @@ impl EdgeState {
         };
         EdgeState {
             slots,
-            trust: RefCell::new(TrustMemo::default()),
+            trust: RefCell::new(BTreeMap::new()),
             clients: RefCell::new(ClientMemo::default()),
         }
     }
@@ -108,38 +101,34 @@ impl EdgeState {
             .unwrap_or_else(|| unreachable!("EdgeState::new makes one or two slots"))
     }
 
-    /// The trust set over the slots' current keys. Entries follow the slots (`separate`:
-    /// primary then secondary; `shared`: the one issuer). The Cognito profile checks
-    /// `client_id` against each entry's allowed list, which only the client mapping can
-    /// decide, so there the token's own `client_id` is given (`hint`) and the mapping decides
-    /// after; one set per hint is kept (bounded), all dropped when a slot's keys change.
+    /// The trust set: one entry per slot (`separate`: primary then secondary; `shared`: the
+    /// one issuer), keys supplied per token. The Cognito profile checks `client_id` against
+    /// each entry's allowed list, which only the client mapping can decide, so there the
+    /// token's own `client_id` is given (`hint`) and the mapping decides after; one set per
+    /// hint is kept (bounded). Other profiles use one set.
     fn trust(&self, c: &EdgeConfig, hint: &str) -> Result<Rc<TrustSet>, Fail> {
-        let generations: Vec<u64> = self.slots.iter().map(|s| s.borrow().generation()).collect();
         let mut memo = self.trust.borrow_mut();
-        if memo.generations != generations || memo.sets.len() >= TRUST_MEMO_CAP {
-            memo.sets.clear();
-            memo.generations = generations;
-        }
-        if let Some(t) = memo.sets.get(hint) {
+        if let Some(t) = memo.get(hint) {
             return Ok(t.clone());
+        }
+        if memo.len() >= TRUST_MEMO_CAP {
+            memo.clear();
         }
         let client_ids = match c.profile {
             Profile::CognitoAccess => vec![if hint.is_empty() { "-" } else { hint }.to_string()],
             _ => Vec::new(),
         };
         let issuers = [&c.issuer_primary, &c.issuer_secondary];
-        let entries = self
-            .slots
+        let entries = issuers
             .iter()
-            .zip(issuers)
-            .map(|(slot, issuer)| TrustedIssuer {
-                issuer: issuer.clone(),
-                keys: slot
-                    .borrow()
-                    .current()
-                    .cloned()
-                    .unwrap_or_else(JwkSet::default),
+            .take(self.slots.len())
+            .map(|issuer| TrustedIssuer {
+                issuer: vec![issuer.to_string()],
+                allowed_tenants: Vec::new(),
+                any_tenant: false,
+                keys: None,
                 client_ids: client_ids.clone(),
+                audience: Vec::new(),
             })
             .collect();
         let base = VerifyOptions {
@@ -156,7 +145,7 @@ impl EdgeState {
         let set = Rc::new(
             TrustSet::new(base, entries).map_err(|e| Fail::Config(e.message().to_string()))?,
         );
-        memo.sets.insert(hint.to_string(), set.clone());
+        memo.insert(hint.to_string(), set.clone());
         Ok(set)
     }
 
@@ -170,15 +159,6 @@ impl EdgeState {
     }
 }
 
-/// The trust-set entry a token names by its (untrusted) `iss`: only to know which slot to
-/// refresh when the entry does not know the token's key yet. The trust set itself decides
-/// the issuer of every verification.
-fn entry_of(trust: &TrustSet, token: &UntrustedToken<'_>) -> Option<usize> {
-    let payload = token.payload_json().ok()?;
-    let iss = payload.get("iss")?.as_str()?;
-    trust.issuers().iter().position(|e| e.issuer == iss)
-}
-
 async fn check<I: Io>(
     c: &EdgeConfig,
     state: &EdgeState,
@@ -186,11 +166,10 @@ async fn check<I: Io>(
     io: &I,
     log: &mut LogLine,
 ) -> Result<Checked, Fail> {
-    let parsed = UntrustedToken::parse(token, DEFAULT_MAX_TOKEN_SIZE).map_err(Fail::Token)?;
-    let kid = parsed.kid().map(str::to_string);
+    // Only the Cognito profile needs the token's (untrusted) client_id before routing.
     let hint = match c.profile {
-        Profile::CognitoAccess => parsed
-            .payload_json()
+        Profile::CognitoAccess => UntrustedToken::parse(token, DEFAULT_MAX_TOKEN_SIZE)
+            .and_then(|t| t.payload_json())
             .ok()
             .and_then(|p| {
                 p.get("client_id")
@@ -200,40 +179,28 @@ async fn check<I: Io>(
             .unwrap_or_default(),
         _ => String::new(),
     };
-    let mut fetched = false;
-    let trusted = loop {
-        let trust = state.trust(c, &hint)?;
-        let now = io.now_s();
-        let entry = match trust.begin(token) {
-            Ok(pending) => {
-                let entry = pending.issuer_index;
-                let slot = state.slots[entry].borrow();
-                if fetched || slot.decide(now, kid.as_deref()) == CacheDecision::Serve {
-                    // Past the stale limit, the keys may not be used any more: 503.
-                    slot.usable(now).map_err(Fail::Token)?;
-                    drop(slot);
-                    let verdict = pending.pending.check_signature(&BuiltinVerifier);
-                    break trust.finish(pending, verdict, now).map_err(Fail::Token)?;
-                }
-                entry
-            }
-            Err(e) if e.kind() == ErrorKind::KeyNotFound => {
-                let entry = entry_of(&trust, &parsed).ok_or(Fail::Token(e.clone()))?;
-                let slot = state.slots[entry].borrow();
-                if fetched || slot.decide(now, kid.as_deref()) == CacheDecision::Serve {
-                    if let Some(kind) = slot.outage() {
-                        return Err(Fail::Token(Error::new(kind)));
-                    }
-                    slot.usable(now).map_err(Fail::Token)?;
-                    return Err(Fail::Token(e));
-                }
-                entry
-            }
-            Err(e) => return Err(Fail::Token(e)),
-        };
-        let event = keys::ensure(&state.slots[entry], io, kid.as_deref()).await;
-        log.keys = event.log_name().or(log.keys);
-        fetched = true;
+    let trust = state.trust(c, &hint)?;
+    let routed = trust.route(token).map_err(Fail::Token)?;
+    let entry = routed.issuer_index();
+    let slot = state
+        .slots
+        .get(entry)
+        .ok_or_else(|| Fail::Config("no key slot for a trust-set entry".into()))?;
+    let kid = routed.kid().map(str::to_string);
+    log.keys = keys::ensure(slot, io, kid.as_deref()).await.log_name();
+    let now = io.now_s();
+    let trusted = {
+        let s = slot.borrow();
+        // Past the stale limit, or never fetched: the keys cannot be had (503).
+        let keys = s.usable(now).map_err(Fail::Token)?;
+        let pending = trust
+            .begin_routed(routed, keys)
+            .map_err(|e| match s.outage() {
+                Some(kind) if e.kind() == ErrorKind::KeyNotFound => Fail::Token(Error::new(kind)),
+                _ => Fail::Token(e),
+            })?;
+        let verdict = pending.pending.check_signature(&BuiltinVerifier);
+        trust.finish(pending, verdict, now).map_err(Fail::Token)?
     };
     let verified = trusted.verified;
     policy::check_not_bound(&verified.claims).map_err(Fail::Token)?;

@@ -229,7 +229,8 @@ fn refusals_have_the_right_kind() {
         ("p_unknown_client", "aud_mismatch"),
         ("mixed_p_iss_s_client", "aud_mismatch"),
         ("mixed_s_iss_p_client", "aud_mismatch"),
-        ("p_cnf", "claim_invalid"),
+        // The core refuses a DPoP-bound (cnf.jkt) access token presented as a bearer token.
+        ("p_cnf", "dpop_required"),
         ("p_sub_newline", "claim_invalid"),
         // The secondary's set has no kp1: keys are never merged across issuers.
         ("s_iss_signed_by_p", "key_not_found"),
@@ -242,9 +243,14 @@ fn refusals_have_the_right_kind() {
             "{name}: {:?}",
             r.json_body()
         );
+        let scheme = if want == "dpop_required" {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
         assert_eq!(
             r.header("WWW-Authenticate"),
-            Some(r#"Bearer error="invalid_token""#),
+            Some(format!(r#"{scheme} error="invalid_token""#).as_str()),
             "{name}"
         );
     }
@@ -539,7 +545,7 @@ fn protected_route_policy() {
     let r = w.respond(&req("GET", "/api/x", &[], ""));
     assert_eq!((r.status, kind(&r)), (401, "token_missing".into()));
     let w = world(&[]);
-    for (name, want) in [("p_cnf", "claim_invalid"), ("p_expired", "expired")] {
+    for (name, want) in [("p_cnf", "dpop_required"), ("p_expired", "expired")] {
         let Outcome::Respond(r) = w.protected(name, &[]) else {
             panic!()
         };
