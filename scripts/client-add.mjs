@@ -1,49 +1,54 @@
 #!/usr/bin/env node
-// Creates a client record for the token proxy and writes it to the CLIENTS KV namespace.
+// Creates a client record for the token proxy (and, for edge verification, the index entries
+// of its upstream clients) in the CLIENTS namespace. An existing record is never replaced
+// without --force; upstream clients another application owns are never taken silently.
 //
-//   node scripts/client-add.mjs --primary-id ID --primary-secret S --secondary-id ID --secondary-secret S
-//        [--mode concealed|passthrough] [--local | --remote] [--env production] [--persist-to DIR]
-//        [--kv-json FILE] [--dev-vars FILE] [--json]
+//   PRIMARY_CLIENT_SECRET=... SECONDARY_CLIENT_SECRET=... CLIENT_ENC_KEY=... CLIENT_HASH_KEY=... \
+//   node scripts/client-add.mjs --primary-id ID --secondary-id ID (--local | --remote | --kv-json FILE)
+//        [--mode concealed|passthrough] [--client-id oe_...] [--share-upstream] [--force] [--env E] [--json]
 //
-// Keys: CLIENT_ENC_KEY and CLIENT_HASH_KEY from the environment (or .dev.vars for --local),
-// the same values as the worker's secrets. Concealed mode prints the new application id and
-// secret ONCE; the secret is stored only as a keyed digest.
-import { buildRecord, kvKey } from './lib/clients.mjs';
-import { KV_FLAGS, KV_OPTIONS, kvGet, kvPutMany, loadKeys, parseArgs, run } from './lib/cli.mjs';
+// Concealed mode (default) prints the new application id and secret ONCE; the secret is stored
+// only as a keyed digest.
+import { commandLine, loadKeys, main, openKv, report, requireSecret } from './lib/cli.mjs';
+import { addClient } from './lib/provision.mjs';
 
-run((argv) => {
-  const args = parseArgs(argv, {
-    flags: [...KV_FLAGS, 'json', 'force'],
-    options: [...KV_OPTIONS, 'mode', 'primary-id', 'primary-secret', 'secondary-id', 'secondary-secret', 'client-id'],
+const USAGE = `
+usage: node scripts/client-add.mjs --primary-id ID --secondary-id ID (--local | --remote | --kv-json FILE)
+         [--mode concealed|passthrough] [--client-id ID] [--share-upstream] [--force]
+Secrets: PRIMARY_CLIENT_SECRET, SECONDARY_CLIENT_SECRET (the upstream clients' secrets) and the
+worker's CLIENT_ENC_KEY, CLIENT_HASH_KEY.
+  --share-upstream  another application owns these upstream clients at the edge: add this record
+                    without claiming them (tokens keep mapping to that application)
+  --force           replace an existing record, or move upstream clients to this application`;
+
+main(async (argv) => {
+  const { values } = commandLine(argv, {
+    usage: USAGE,
+    options: {
+      'primary-id': { type: 'string' },
+      'secondary-id': { type: 'string' },
+      mode: { type: 'string' },
+      'client-id': { type: 'string' },
+      'share-upstream': { type: 'boolean' },
+      force: { type: 'boolean' },
+    },
   });
-  if (args.help) {
-    process.stdout.write('usage: client-add.mjs --primary-id ID --primary-secret S --secondary-id ID --secondary-secret S [--mode concealed|passthrough] [--local|--remote] [--env E] [--persist-to DIR] [--kv-json FILE] [--json]\n');
-    return;
-  }
-  const keys = loadKeys(args);
-  const { record, clientId, clientSecret } = buildRecord({
-    mode: args.mode ?? 'concealed',
-    primary: { clientId: args['primary-id'], clientSecret: args['primary-secret'] },
-    secondary: { clientId: args['secondary-id'], clientSecret: args['secondary-secret'] },
-    keys,
-    clientId: args['client-id'],
+  for (const o of ['primary-id', 'secondary-id']) if (!values[o]) throw new Error(`--${o} is required`);
+  const kv = openKv(values);
+  const result = await addClient({
+    kv,
+    keys: loadKeys(values),
+    mode: values.mode ?? 'concealed',
+    primary: { clientId: values['primary-id'], clientSecret: requireSecret(values, 'PRIMARY_CLIENT_SECRET', 'the primary upstream secret') },
+    secondary: { clientId: values['secondary-id'], clientSecret: requireSecret(values, 'SECONDARY_CLIENT_SECRET', 'the secondary upstream secret') },
+    clientId: values['client-id'],
+    force: values.force,
+    shareUpstream: values['share-upstream'],
   });
-  const key = kvKey(clientId);
-  if (!args.force && record.mode === 'passthrough' && kvGet(args, key)) {
-    throw new Error(`${key} exists; use client-rotate, or --force to overwrite`);
-  }
-  // Edge verification's index (worker/src/edge/clients.rs): region + upstream client id ->
-  // application id, so a token from either region maps to this one logical client. The
-  // worker trusts an entry only when the record confirms it. One wrangler call for all three.
-  kvPutMany(args, [
-    { key, value: record },
-    ...['primary', 'secondary'].map((region) => ({ key: `upstream:${region}:${record[region].client_id}`, value: { v: 1, client: clientId } })),
+  const out = { client_id: result.clientId, mode: result.mode, changes: result.changes };
+  if (result.clientSecret) out.client_secret = result.clientSecret;
+  report(values, kv.describe, out, [
+    `client_id: ${result.clientId} (${result.mode})`,
+    ...(result.clientSecret ? [`client_secret: ${result.clientSecret}`, '(shown once: it is stored only as a keyed digest)'] : []),
   ]);
-  const out = { client_id: clientId, mode: record.mode, kv_key: key };
-  if (clientSecret) out.client_secret = clientSecret;
-  if (args.json) process.stdout.write(JSON.stringify(out) + '\n');
-  else {
-    process.stdout.write(`created ${record.mode} client, KV key ${key}\n  client_id:     ${clientId}\n`);
-    if (clientSecret) process.stdout.write(`  client_secret: ${clientSecret}\n  (shown once: it is stored only as a keyed digest)\n`);
-  }
 });

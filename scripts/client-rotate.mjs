@@ -1,29 +1,31 @@
 #!/usr/bin/env node
-// Secret rotation in two steps; both secrets work in between.
+// Rotates a client's secret in two steps; both secrets work in between.
 //
-//   node scripts/client-rotate.mjs --client-id ID [--local|--remote ...]            # concealed: adds a new secret, prints it once
-//   node scripts/client-rotate.mjs --client-id ID --primary-secret NEW [...]         # pass-through: the primary secret changed
-//   node scripts/client-rotate.mjs --client-id ID --finish [...]                     # drops the old secret
-import { kvKey, rotateAdd, rotateFinish } from './lib/clients.mjs';
-import { KV_FLAGS, KV_OPTIONS, kvGet, kvPut, loadKeys, parseArgs, run } from './lib/cli.mjs';
+//   node scripts/client-rotate.mjs --client-id ID (--local | --remote | --kv-json FILE)           # concealed: a new secret, printed once
+//   NEW_PRIMARY_CLIENT_SECRET=... node scripts/client-rotate.mjs --client-id ID ...                # pass-through: the primary secret changed
+//   node scripts/client-rotate.mjs --client-id ID --finish ...                                     # only the newest secret works from now on
+import { commandLine, loadKeys, main, openKv, report, secret } from './lib/cli.mjs';
+import { finishRotation, startRotation } from './lib/provision.mjs';
 
-run((argv) => {
-  const args = parseArgs(argv, { flags: [...KV_FLAGS, 'finish', 'json'], options: [...KV_OPTIONS, 'client-id', 'primary-secret'] });
-  if (!args['client-id']) throw new Error('--client-id is required');
-  const key = kvKey(args['client-id']);
-  const record = kvGet(args, key);
-  if (!record) throw new Error(`no record under ${key}`);
-  if (args.finish) {
-    kvPut(args, key, rotateFinish(record));
-    process.stdout.write(args.json ? JSON.stringify({ client_id: args['client-id'], finished: true }) + '\n' : `rotation finished for ${args['client-id']}: only the newest secret is accepted now\n`);
+const USAGE = `
+usage: node scripts/client-rotate.mjs --client-id ID [--finish] (--local | --remote | --kv-json FILE)
+Pass-through records: NEW_PRIMARY_CLIENT_SECRET (environment or --secrets-file) is the new primary secret.
+Keys: CLIENT_ENC_KEY, CLIENT_HASH_KEY.`;
+
+main(async (argv) => {
+  const { values } = commandLine(argv, { usage: USAGE, options: { 'client-id': { type: 'string' }, finish: { type: 'boolean' } } });
+  const clientId = values['client-id'];
+  if (!clientId) throw new Error('--client-id is required');
+  const kv = openKv(values);
+  if (values.finish) {
+    report(values, kv.describe, await finishRotation({ kv, clientId }));
     return;
   }
-  const { record: next, clientSecret } = rotateAdd(record, loadKeys(args), { newPrimarySecret: args['primary-secret'] });
-  kvPut(args, key, next);
-  if (args.json) process.stdout.write(JSON.stringify({ client_id: args['client-id'], client_secret: clientSecret }) + '\n');
-  else {
-    process.stdout.write(`rotation started for ${args['client-id']}: old and new secrets are both accepted\n`);
-    if (clientSecret) process.stdout.write(`  new client_secret: ${clientSecret}\n  (shown once)\n`);
-    process.stdout.write(`finish with: node scripts/client-rotate.mjs --client-id ${args['client-id']} --finish\n`);
-  }
+  const result = await startRotation({ kv, keys: loadKeys(values), clientId, newPrimarySecret: secret(values, 'NEW_PRIMARY_CLIENT_SECRET') });
+  const out = { client_id: clientId, changes: result.changes };
+  if (result.clientSecret) out.client_secret = result.clientSecret;
+  report(values, kv.describe, out, [
+    ...(result.clientSecret ? [`new client_secret: ${result.clientSecret}`, '(shown once)'] : []),
+    `finish with: node scripts/client-rotate.mjs --client-id ${clientId} --finish (same store options)`,
+  ]);
 });

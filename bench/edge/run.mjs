@@ -7,14 +7,14 @@
 //   3. floor: GET /healthz (no verification) under the same load;
 //   4. sequential: 1000 requests one after another, timed with hrtime (sub-ms), warm and from
 //      the first request after a rotation.
-// Needs the worker built (tests/edge/run.sh builds it; or OIDC_EDGE_WORKER_BUILD=DIR).
+// Builds the worker first when needed (scripts/build-worker.sh; OIDC_EDGE_WORKER_BUILD=DIR to use another).
 //   node bench/edge/run.mjs [--duration 10] [--connections 10] [--json bench/results/edge.json]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import {
-  startRegions, secrets, provision, edgeVars, startWorker, regionToken, tmpdir, sleep, ROOT,
-} from '../../tests/edge/harness.mjs';
+  ROOT, buildWorker, newSecrets, provision, regionToken, sleep, startRegions, startWorker, workerVars,
+} from '../../tests/support/harness.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -67,16 +67,16 @@ async function timed(fn) {
   return { v, ms: Number(process.hrtime.bigint() - t) / 1e6 };
 }
 
+buildWorker();
 const regions = await startRegions();
-const keys = secrets();
-const client = provision(regions, keys, tmpdir());
+const secrets = newSecrets();
+const { entries } = await provision(regions, secrets);
 const cooldown = 2;
 const worker = await startWorker({
-  vars: edgeVars(regions, { JWKS_COOLDOWN_S: String(cooldown) }),
-  keys,
-  entries: client.entries,
+  vars: workerVars(regions, { JWKS_COOLDOWN_S: String(cooldown) }),
+  secrets,
+  entries,
   port: 0,
-  quiet: true,
 });
 const jwksHits = () => regions.primary.px.requestsTo('/jwks').length;
 const results = { date: new Date().toISOString(), duration_s: DURATION, connections: CONNECTIONS, cpus: (await import('node:os')).cpus().length };
@@ -84,7 +84,7 @@ try {
   const token = await regionToken(regions.primary);
   // Warm: the first request fetches the keys; then keys and client mapping are in isolate memory.
   const first = await timed(() => worker.verify(token));
-  if (first.v.status !== 200) throw new Error(`first verify: ${JSON.stringify(first.v.body)}`);
+  if (first.v.status !== 200) throw new Error(`first verify: ${first.v.text}`);
   results.cold_first_request_ms = Math.round(first.ms * 10) / 10;
   await load(worker.url, { token, duration: 2 }); // warm-up, not reported
   results.floor_healthz = summary(await load(worker.url, { method: 'GET', path: '/healthz' }));
@@ -97,7 +97,7 @@ try {
   await sleep(cooldown * 1000 + 200);
   const rotated = await regionToken(regions.primary);
   const one = await timed(() => worker.verify(rotated));
-  if (one.v.status !== 200) throw new Error(`after rotation: ${JSON.stringify(one.v.body)}`);
+  if (one.v.status !== 200) throw new Error(`after rotation: ${one.v.text}`);
   results.after_rotation_first_request_ms = Math.round(one.ms * 10) / 10;
   results.after_rotation_first_request_jwks_fetches = jwksHits();
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Load-and-fault benchmark of the token proxy (NOT a test). Loopback only, bounded in time.
 //
-//   node bench/token-proxy/run.mjs            # build the worker first: tests/worker/run.sh
+//   node bench/token-proxy/run.mjs            # builds the worker first if needed (scripts/build-worker.sh)
 //   BENCH_PHASE_S=10 BENCH_CONNECTIONS=8 node bench/token-proxy/run.mjs
 //
 // 1. Kill/restart: steady concurrent token requests (autocannon) through the worker (workerd via
@@ -13,25 +13,21 @@
 // 3. Proxy overhead: the same token request, 1 connection, directly to the primary vs through
 //    the worker.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { startFaultProxy } from '../../tests/support/faults.mjs';
-import { buildRecord } from '../../scripts/lib/clients.mjs';
-import { ROOT, basic, newKeys, startWorker, workerBuilt } from '../../tests/worker/helpers.mjs';
+import {
+  basic, buildWorker, newSecrets, provision, startRegionProcess, startWorker,
+} from '../../tests/support/harness.mjs';
 
 const PHASE_S = Number(process.env.BENCH_PHASE_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const WARM_S = 3;
-if (!workerBuilt()) throw new Error('build the worker first (tests/worker/run.sh)');
+buildWorker();
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-bench-'));
-const children = new Set();
+const regionsStarted = new Set();
 process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-  fs.rmSync(tmp, { recursive: true, force: true });
+  for (const r of regionsStarted) r.child.kill('SIGKILL');
 });
 
 async function freePort() {
@@ -44,24 +40,10 @@ async function freePort() {
 
 /** One region in its own process (so it can be killed), on a fixed port. */
 async function startRegion(name, port) {
-  const cfg = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(cfg, JSON.stringify({ controlPort: 0, proxies: false, regions: { [name]: { port, issuerPath: `/${name}` } } }));
-  const child = spawn(process.execPath, [path.join(ROOT, 'tests/support/cli.mjs'), 'serve', '--config', cfg, '--no-proxy', '--exit-with-stdin'], {
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const info = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const i = buf.indexOf('\n');
-      if (i >= 0) resolve(JSON.parse(buf.slice(0, i)));
-    });
-    child.on('exit', (code) => reject(new Error(`${name} exited (${code})`)));
-  });
-  const region = info.regions[name];
-  return { child, region, tokenEndpoint: region.tokenEndpoint, client: region.clients.clientCredentials };
+  const r = await startRegionProcess(name, port);
+  regionsStarted.add(r);
+  r.child.on('exit', () => regionsStarted.delete(r));
+  return r;
 }
 
 function pct(values, p) {
@@ -77,22 +59,23 @@ const fmt = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
 
 
 // ---------------------------------------------------------------------------------------------
-const keys = newKeys();
+const secrets = newSecrets();
 const pPort = await freePort();
 let primary = await startRegion('primary', pPort);
 const secondary = await startRegion('secondary', await freePort());
-const pair = (r) => ({ clientId: r.client.clientId, clientSecret: r.client.clientSecret });
-const rec = buildRecord({ mode: 'concealed', primary: pair(primary), secondary: pair(secondary), keys });
+const { clients: [rec], entries } = await provision({ primary, secondary }, secrets);
 const form = 'grant_type=client_credentials&scope=api%3Aread';
-const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(rec.clientId, rec.clientSecret) };
-const regionsFor = (primaryUrl) => ({ primaryUrl, secondaryUrl: secondary.tokenEndpoint });
-const quiet = [];
+const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(rec.client_id, rec.client_secret) };
 const defaults = { UPSTREAM_TIMEOUT_MS: '3000', TOTAL_DEADLINE_MS: '8000', BREAKER_FAILURES: '3', BREAKER_OPEN_MS: '5000', BREAKER_MAX_OPEN_MS: '60000' };
+/** The worker (default config) with `primaryUrl` as its primary token endpoint. */
+const worker = (primaryUrl, opts = {}) => startWorker({
+  vars: { OAUTH_HOST_PRIMARY: primaryUrl, OAUTH_HOST_SECONDARY: secondary.token, ...defaults }, secrets, entries, ...opts,
+});
 console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CONNECTIONS} connections, ${PHASE_S} s phases`);
 
 // 1. Kill / restart under load --------------------------------------------------------------
 {
-  const w = await startWorker({ regions: regionsFor(primary.tokenEndpoint), keys, records: [rec], vars: defaults, port: 0, logs: quiet });
+  const w = await worker(primary.token, { port: 0 });
   const target = new URL('/oauth2/token', w.url).href;
   const samples = [];
   const upstreams = [];
@@ -140,7 +123,7 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
   const firstPrimaryAfter = upstreams.find((x) => x.t > restartedAt && x.up === 'primary');
   const firstSecondary = upstreams.find((x) => x.t > killedAt && x.up === 'secondary');
   console.log(`   first secondary answer ${firstSecondary ? firstSecondary.t - killedAt : 'n/a'} ms after the kill; first primary answer ${firstPrimaryAfter ? firstPrimaryAfter.t - restartedAt : 'none'} ms after the restart (breaker probe)`);
-  await w.mf.dispose();
+  await w.close();
 }
 
 // 2. Time to answer with a refused / hanging primary ------------------------------------------
@@ -148,7 +131,7 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
   console.log('\n2. time to answer, sequential requests on a fresh worker (breaker closed, 3 failures open it)');
   // Refused: a port nothing listens on.
   const dead = `http://127.0.0.1:${await freePort()}/primary/token`;
-  let w = await startWorker({ regions: regionsFor(dead), keys, records: [rec], vars: defaults, logs: quiet });
+  let w = await worker(dead);
   const mfReq = async (mf) => {
     const t = performance.now();
     const res = await mf.dispatchFetch('http://localhost/oauth2/token', { method: 'POST', headers, body: form });
@@ -158,20 +141,20 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
   const refused = [];
   for (let i = 0; i < 8; i++) refused.push(await mfReq(w.mf));
   console.log(`   refused primary: ${refused.map((r) => `${r.ms.toFixed(0)}ms/${r.status}/${r.upstream}`).join('  ')}`);
-  await w.mf.dispose();
+  await w.close();
 
-  const px = await startFaultProxy({ upstream: new URL(primary.tokenEndpoint).origin, name: 'primary', mode: 'hang' });
-  w = await startWorker({ regions: regionsFor(`${px.url}/primary/token`), keys, records: [rec], vars: defaults, logs: quiet });
+  const px = await startFaultProxy({ upstream: new URL(primary.token).origin, name: 'primary', mode: 'hang' });
+  w = await worker(`${px.url}/primary/token`);
   const hung = [];
   for (let i = 0; i < 6; i++) hung.push(await mfReq(w.mf));
   console.log(`   hanging primary: ${hung.map((r) => `${r.ms.toFixed(0)}ms/${r.status}/${r.upstream}`).join('  ')}`);
-  await w.mf.dispose();
+  await w.close();
   await px.close();
 }
 
 // 3. Proxy overhead ----------------------------------------------------------------------------
 {
-  const w = await startWorker({ regions: regionsFor(primary.tokenEndpoint), keys, records: [rec], vars: defaults, port: 0, logs: quiet });
+  const w = await worker(primary.token, { port: 0 });
   const direct = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(primary.client.clientId, primary.client.clientSecret) };
   // Latencies from autocannon's per-response timings (float ms; its histogram rounds to whole ms).
   const run = async (url, h) => {
@@ -181,16 +164,16 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
     const r = await inst;
     return { n: r.requests.total, non2xx: r.non2xx, p50: pct(lat, 50), p99: pct(lat, 99) };
   };
-  await run(primary.tokenEndpoint, direct); // warm both
-  const d = await run(primary.tokenEndpoint, direct);
+  await run(primary.token, direct); // warm both
+  const d = await run(primary.token, direct);
   const p = await run(new URL('/oauth2/token', w.url).href, headers);
   console.log('\n3. proxy overhead, 1 connection, same request (RS256 JWT access token from oidc-provider)');
   console.log(`   direct to the primary: p50 ${fmt(d.p50)}  p99 ${fmt(d.p99)}  (${d.n} requests, non-2xx ${d.non2xx})`);
   console.log(`   through the worker:    p50 ${fmt(p.p50)}  p99 ${fmt(p.p99)}  (${p.n} requests, non-2xx ${p.non2xx})`);
   console.log(`   overhead:              p50 +${(p.p50 - d.p50).toFixed(1)} ms  p99 +${(p.p99 - d.p99).toFixed(1)} ms`);
-  await w.mf.dispose();
+  await w.close();
 }
 
-for (const c of children) c.stdin.end();
+for (const r of regionsStarted) r.stop();
 await new Promise((r) => setTimeout(r, 300));
 process.exit(0);

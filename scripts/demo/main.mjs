@@ -1,32 +1,30 @@
 #!/usr/bin/env node
 // The local development harness behind scripts/demo.sh. It starts, all on 127.0.0.1:
-//   - two OpenID providers (tests/support/op.mjs: primary and secondary region, different
-//     issuers and keys), each behind a fault proxy so a region can be switched off;
-//   - an origin for the worker's protected route (echoes the X-Auth-* headers it receives);
+//   - the two regions of tests/support/harness.mjs (real OpenID providers with their own issuers
+//     and keys, each behind a fault proxy so a region can be switched off);
+//   - an origin for the worker's protected route (echoes the identity headers it receives and
+//     whether X-Auth-Signature checks out);
 //   - the worker in workerd through `wrangler dev`, with a generated config and demo secrets in
 //     a temporary directory, and its local KV seeded with one demo client by the provisioning
-//     code (scripts/client-add.mjs);
-//   - its own control server: serves www/ and pkg/, and the demo controls (a token through the
-//     worker with the demo client, switch the primary off/on, verify at the worker).
+//     code (scripts/lib/provision.mjs, written with `wrangler kv bulk put --local`);
+//   - its own control server (./control.mjs guards it): serves www/ and pkg/, and the demo
+//     controls (a token through the worker with the demo client, switch the primary off/on,
+//     verify at the worker).
 // The demo secret and the switches live here only, never in the worker.
 // Ctrl-C (SIGINT) or SIGTERM stops everything it started.
 //
-//   node scripts/demo/main.mjs [--worker-port N] [--control-port N] [--worker-build DIR] [--json]
-//   (--worker-build: a worker-build output directory; default worker/build)
+//   node scripts/demo/main.mjs [--worker-port N] [--control-port N] [--worker-build DIR]
+//   (--worker-build: a scripts/build-worker.sh output directory; default worker/build)
 import { execFileSync, spawn } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startProvider, decodeJwt } from '../../tests/support/op.mjs';
-import { startFaultProxy } from '../../tests/support/faults.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SCOPE = 'api:read api:write';
-const AUDIENCE = 'https://api.example.test';
+import {
+  AUDIENCE, BUILD, COMPATIBILITY_DATE, ROOT, SCOPES as SCOPE, basic, decodeJwt, newSecrets, provision, startOrigin,
+  startRegions, tmpdir, workerVars,
+} from '../../tests/support/harness.mjs';
+import { guard, serveStatic } from './control.mjs';
 
 function args(argv) {
   const out = { 'worker-port': '8787', 'control-port': '8790' };
@@ -88,26 +86,6 @@ function toml(s) {
   return JSON.stringify(String(s));
 }
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.cjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.ts': 'text/plain; charset=utf-8',
-};
-
-function serveStatic(res, urlPath) {
-  // Only www/ and pkg/ are served.
-  const m = /^\/(www|pkg)(\/.*)?$/.exec(urlPath);
-  if (!m) return false;
-  const base = path.join(ROOT, m[1]);
-  let file = path.normalize(path.join(base, decodeURIComponent(m[2] ?? '/')));
-  if (!file.startsWith(base)) return false;
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-  if (!fs.existsSync(file)) return false;
-  res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-  fs.createReadStream(file).pipe(res);
-  return true;
-}
-
 function json(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body, null, 2) + '\n');
@@ -121,76 +99,42 @@ async function readBody(req) {
 }
 
 async function main() {
-  started.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-demo-'));
+  started.tmp = tmpdir('oidc-edge-demo-');
   const tmp = started.tmp;
-  const build = path.resolve(opts['worker-build'] ?? path.join(ROOT, 'worker', 'build'));
+  const build = path.resolve(opts['worker-build'] ?? BUILD);
   if (!fs.existsSync(path.join(build, 'index.js'))) {
     throw new Error(`${build}/index.js is missing: run scripts/demo.sh (it builds the worker), or pass --worker-build`);
   }
 
   // 1. Two regions, each behind a fault proxy (the switch for "primary down").
   log('starting the providers');
-  const primary = await startProvider({ name: 'primary', issuerPath: '/primary' });
-  started.servers.push(() => primary.close());
-  const secondary = await startProvider({ name: 'secondary', issuerPath: '/secondary' });
-  started.servers.push(() => secondary.close());
-  const pxPrimary = await startFaultProxy({ upstream: primary.origin, name: 'primary' });
-  started.servers.push(() => pxPrimary.close());
-  const pxSecondary = await startFaultProxy({ upstream: secondary.origin, name: 'secondary' });
-  started.servers.push(() => pxSecondary.close());
+  const regions = await startRegions();
+  started.servers.push(() => regions.close());
+  const { primary, secondary } = regions;
+  const pxPrimary = primary.px;
 
-  // 2. The origin behind the protected route.
-  const origin = http.createServer((req, res) => {
-    const auth = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-auth-')));
-    json(res, 200, { origin: 'demo origin', path: req.url, received: auth });
-  });
-  await new Promise((r) => origin.listen(0, '127.0.0.1', r));
-  const originUrl = `http://127.0.0.1:${origin.address().port}`;
-  started.servers.push(() => new Promise((r) => { origin.closeAllConnections(); origin.close(() => r()); }));
+  // 2. Demo secrets (only in the temporary directory), and the origin behind the protected
+  //    route, which checks the worker's proof with the shared key.
+  const secrets = newSecrets();
+  fs.writeFileSync(path.join(tmp, '.dev.vars'), Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  const origin = await startOrigin({ keys: [Buffer.from(secrets.ORIGIN_SIGNING_KEY, 'base64url')] });
+  started.servers.push(() => origin.close());
+  const originUrl = origin.url;
 
-  // 3. Demo secrets (only in the temporary directory) and the demo client, provisioned by the
-  //    provisioning code into a bulk file, then written to the local KV through wrangler.
-  const keys = {
-    CLIENT_ENC_KEY: crypto.randomBytes(32).toString('base64'),
-    CLIENT_HASH_KEY: crypto.randomBytes(32).toString('base64'),
-  };
-  fs.writeFileSync(path.join(tmp, '.dev.vars'), Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-  const p = primary.clients.clientCredentials;
-  const s = secondary.clients.clientCredentials;
-  const kvFile = path.join(tmp, 'kv.json');
-  const created = JSON.parse(execFileSync(process.execPath, [
-    path.join(ROOT, 'scripts', 'client-add.mjs'),
-    '--primary-id', p.clientId, '--primary-secret', p.clientSecret,
-    '--secondary-id', s.clientId, '--secondary-secret', s.clientSecret,
-    '--kv-json', kvFile, '--json',
-  ], { env: { ...process.env, ...keys }, encoding: 'utf8' }).trim().split('\n').pop());
+  // 3. The demo client, made by the provisioning code, written to the worker's local KV.
+  const { clients: [created], entries } = await provision(regions, secrets);
   const demo = { id: created.client_id, secret: created.client_secret };
+  const kvFile = path.join(tmp, 'kv.json');
+  fs.writeFileSync(kvFile, JSON.stringify(entries), { mode: 0o600 });
 
   const workerPort = await freePort(opts['worker-port']);
-  const vars = {
-    OAUTH_HOST_PRIMARY: `${pxPrimary.url}/primary/token`,
-    OAUTH_HOST_SECONDARY: `${pxSecondary.url}/secondary/token`,
-    UPSTREAM_AUTH: 'basic',
-    FORCE_UPSTREAM: 'auto',
-    UPSTREAM_TIMEOUT_MS: '3000',
-    TOTAL_DEADLINE_MS: '8000',
-    REGION_MODE: 'separate',
-    ISSUER_PRIMARY: primary.issuer,
-    ISSUER_SECONDARY: secondary.issuer,
-    JWKS_URL_PRIMARY: `${pxPrimary.url}/primary/jwks`,
-    JWKS_URL_SECONDARY: `${pxSecondary.url}/secondary/jwks`,
-    VERIFY_PROFILE: 'at_jwt',
-    VERIFY_AUDIENCE: AUDIENCE,
-    PROTECT_ORIGIN: originUrl,
-    PROTECT_PREFIX: '/api/',
-    REQUIRED_SCOPES: 'api:read',
-  };
+  const vars = workerVars(regions, { JWKS_COOLDOWN_S: '30', PROTECT_ORIGIN: originUrl, PROTECT_PREFIX: '/api/', REQUIRED_SCOPES: 'api:read' });
   const config = path.join(tmp, 'wrangler.toml');
   fs.writeFileSync(config, [
     '# Generated by scripts/demo/main.mjs for this run only.',
     'name = "oidc-edge-demo"',
     `main = ${toml(path.join(build, 'index.js'))}`,
-    'compatibility_date = "2026-04-20"',
+    `compatibility_date = ${toml(COMPATIBILITY_DATE)}`,
     '',
     '[vars]',
     ...Object.entries(vars).map(([k, v]) => `${k} = ${toml(v)}`),
@@ -236,7 +180,7 @@ async function main() {
   }
 
   // 5. The control server: the page, the package, the demo controls.
-  const basic = 'Basic ' + Buffer.from(`${encodeURIComponent(demo.id)}:${encodeURIComponent(demo.secret)}`).toString('base64');
+  const demoAuth = basic(demo.id, demo.secret);
   let primaryDown = false;
   const info = () => ({
     worker,
@@ -246,8 +190,8 @@ async function main() {
     client_id: demo.id,
     audience: AUDIENCE,
     regions: {
-      primary: { issuer: primary.issuer, proxy: pxPrimary.url },
-      secondary: { issuer: secondary.issuer, proxy: pxSecondary.url },
+      primary: { issuer: primary.issuer, proxy: primary.px.url },
+      secondary: { issuer: secondary.issuer, proxy: secondary.px.url },
     },
   });
   const setPrimary = async (down) => {
@@ -257,6 +201,9 @@ async function main() {
   };
   const control = http.createServer(async (req, res) => {
     try {
+      // Only this page may drive the controls: no other Host (DNS rebinding), no other Origin (CSRF).
+      const refused = guard(req, controlPort);
+      if (refused) return json(res, 403, { error: 'forbidden', error_description: refused });
       const url = new URL(req.url, 'http://x');
       const route = `${req.method} ${url.pathname}`;
       if (route === 'GET /' || route === 'GET /www') {
@@ -270,7 +217,7 @@ async function main() {
         case 'POST /demo/token': {
           const r = await fetch(`${worker}/oauth2/token`, {
             method: 'POST',
-            headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+            headers: { authorization: demoAuth, 'content-type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE }),
           });
           const body = await r.json();
@@ -325,7 +272,7 @@ async function main() {
   say(`  page (worker panel at the bottom): ${controlUrl}/www/`);
   say(`  worker (wrangler dev, workerd):    ${worker}`);
   say(`  primary region:   ${primary.issuer}  (switchable proxy ${pxPrimary.url})`);
-  say(`  secondary region: ${secondary.issuer}  (switchable proxy ${pxSecondary.url})`);
+  say(`  secondary region: ${secondary.issuer}  (switchable proxy ${secondary.px.url})`);
   say(`  demo client (local only): ${demo.id} / ${demo.secret}`);
   say('');
   say('# 1. get a token through the worker (X-Oidc-Edge-Upstream: which region answered)');
@@ -339,7 +286,7 @@ async function main() {
   say(`curl -si -u '${demo.id}:${demo.secret}' -d grant_type=client_credentials -d scope='${SCOPE}' ${worker}/oauth2/token`);
   say(`TOKEN=$(${tokenCmd} | ${pickToken})`);
   say(`curl -s -X POST -H "Authorization: Bearer $TOKEN" ${worker}/verify`);
-  say('# 5. the protected route: the origin receives X-Auth-Subject / X-Auth-Client / X-Auth-Region');
+  say('# 5. the protected route: the origin receives X-Auth-Subject / X-Auth-Client / X-Auth-Region, signed (proof ok)');
   say(`curl -s -H "Authorization: Bearer $TOKEN" -H "X-Auth-Client: spoofed" ${worker}/api/hello`);
   say('# 6. each issuer\'s own keys, mirrored by the worker');
   say(`curl -s ${worker}/.well-known/jwks/primary.json`);

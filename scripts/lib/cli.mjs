@@ -1,136 +1,121 @@
-// Shared command-line plumbing of scripts/client-*.mjs: arguments, keys, and KV through wrangler.
-import { spawnSync } from 'node:child_process';
+// The command-line plumbing shared by scripts/client-*.mjs: Node's own argument parser with
+// the options every command takes, the explicit choice of store, secrets from the environment
+// or a file (never from arguments), and the report of what changed.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decodeKey, parseDevVars } from './clients.mjs';
+import { parseArgs } from 'node:util';
+import { fileKv, ROOT, wranglerKv } from './kv.mjs';
+import { decodeKey, keyring, parseDevVars } from './records.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BINDING = 'CLIENTS';
+/** Options of every command: where the records are, where the secrets are, how to report. */
+const COMMON = {
+  local: { type: 'boolean' },
+  remote: { type: 'boolean' },
+  'kv-json': { type: 'string' },
+  'persist-to': { type: 'string' },
+  env: { type: 'string' },
+  config: { type: 'string' },
+  preview: { type: 'boolean' },
+  'secrets-file': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
 
-/** --name value / --flag parsing; repeated names are an error. */
-export function parseArgs(argv, { flags = [], options = [] }) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (name in out) throw new Error(`--${name} given twice`);
-    if (flags.includes(name)) out[name] = true;
-    else if (options.includes(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`--${name} needs a value`);
-      out[name] = v;
-    } else throw new Error(`unknown option --${name}`);
-  }
-  return out;
-}
-
-export const KV_FLAGS = ['local', 'remote', 'preview', 'help'];
-export const KV_OPTIONS = ['persist-to', 'env', 'config', 'dev-vars', 'kv-json'];
+const STORE_HELP = `
+Where the records are (exactly one):
+  --local [--persist-to DIR]   wrangler's local KV (what \`wrangler dev\` reads)
+  --remote                     the deployed namespace (with --env production for that environment)
+  --kv-json FILE               a \`wrangler kv bulk put\` file, to review before uploading
+Other options: --env NAME, --config wrangler.toml, --preview, --json (one JSON object on stdout).
+Secrets come from the environment, or from --secrets-file FILE (KEY=value lines; - reads stdin),
+never from arguments. With --local and no --secrets-file, .dev.vars supplies missing keys.
+`;
 
 /**
- * The keys: CLIENT_ENC_KEY / CLIENT_HASH_KEY from the environment, else from --dev-vars FILE
- * (default: .dev.vars at the repository root, for local development).
+ * Parses argv. `options` are the command's own (util.parseArgs format). A secret given as an
+ * argument, a missing or ambiguous store, or an unknown option is an error.
  */
-export function loadKeys(args) {
-  const fromEnv = (name) => (process.env[name] ? process.env[name] : undefined);
-  let enc = fromEnv('CLIENT_ENC_KEY');
-  let hash = fromEnv('CLIENT_HASH_KEY');
-  const file = args['dev-vars'] ?? (args.remote ? undefined : path.join(ROOT, '.dev.vars'));
-  if ((!enc || !hash) && file && fs.existsSync(file)) {
-    const vars = parseDevVars(fs.readFileSync(file, 'utf8'));
-    enc ??= vars.CLIENT_ENC_KEY;
-    hash ??= vars.CLIENT_HASH_KEY;
+export function commandLine(argv, { options = {}, usage, positionals = false }) {
+  const secretArg = argv.find((a) => /^--[a-z-]*secret[a-z-]*(=|$)/.test(a) && !a.startsWith('--secrets-file'));
+  if (secretArg) {
+    throw new Error(`${secretArg.split('=')[0]}: secrets are never taken as arguments (they would stay in the shell history and the process list); `
+      + 'set them in the environment or in --secrets-file');
   }
+  const { values, positionals: rest } = parseArgs({ args: argv, options: { ...COMMON, ...options }, strict: true, allowPositionals: positionals });
+  if (values.help) {
+    process.stdout.write(`${usage.trim()}\n${STORE_HELP}`);
+    process.exit(0);
+  }
+  const stores = ['local', 'remote', 'kv-json'].filter((s) => values[s]);
+  if (stores.length !== 1) {
+    throw new Error(stores.length ? `choose one of --${stores.join(', --')}` : 'choose where the records are: --local, --remote or --kv-json FILE (there is no default)');
+  }
+  if (values['persist-to'] && !values.local) throw new Error('--persist-to goes with --local');
+  return { values, positionals: rest };
+}
+
+/** The store the options name. */
+export function openKv(values) {
+  if (values['kv-json']) return fileKv(values['kv-json']);
+  return wranglerKv({
+    local: values.local,
+    remote: values.remote,
+    persistTo: values['persist-to'],
+    env: values.env,
+    config: values.config,
+    preview: values.preview,
+  });
+}
+
+let stdinText;
+/**
+ * A secret by name: the environment first, then --secrets-file (`-`: stdin); with --local and
+ * no --secrets-file, `.dev.vars` (only for the worker's own keys, `fallback`).
+ */
+export function secret(values, name, { fallback = false } = {}) {
+  if (process.env[name]) return process.env[name];
+  const file = values['secrets-file'];
+  if (file) {
+    if (file === '-') stdinText ??= fs.readFileSync(0, 'utf8');
+    return parseDevVars(file === '-' ? stdinText : fs.readFileSync(file, 'utf8'))[name] || undefined;
+  }
+  const devVars = path.join(ROOT, '.dev.vars');
+  if (fallback && values.local && fs.existsSync(devVars)) return parseDevVars(fs.readFileSync(devVars, 'utf8'))[name] || undefined;
+  return undefined;
+}
+
+/** A required secret. */
+export function requireSecret(values, name, why) {
+  const v = secret(values, name);
+  if (!v) throw new Error(`${name} is not set (${why}): set it in the environment or in --secrets-file`);
+  return v;
+}
+
+/** The worker's record keys, as keyrings (current and, when set, previous). */
+export function loadKeys(values) {
+  const get = (name) => secret(values, name, { fallback: true });
+  const opt = (name, o) => (get(name) ? decodeKey(get(name), name, o) : undefined);
   return {
-    enc: decodeKey(enc, 'CLIENT_ENC_KEY', { exact: 32 }),
-    hash: decodeKey(hash, 'CLIENT_HASH_KEY'),
+    enc: keyring(decodeKey(get('CLIENT_ENC_KEY'), 'CLIENT_ENC_KEY', { exact: 32 }), opt('CLIENT_ENC_KEY_PREVIOUS', { exact: 32 })),
+    hash: keyring(decodeKey(get('CLIENT_HASH_KEY'), 'CLIENT_HASH_KEY'), opt('CLIENT_HASH_KEY_PREVIOUS')),
   };
 }
 
-function wranglerArgs(args) {
-  const out = ['--binding', BINDING, '--config', args.config ?? path.join(ROOT, 'wrangler.toml')];
-  if (args.remote && args.local) throw new Error('--local or --remote, not both');
-  out.push(args.remote ? '--remote' : '--local');
-  if (args.preview) out.push('--preview');
-  if (args.env) out.push('--env', args.env);
-  if (args['persist-to']) out.push('--persist-to', path.resolve(args['persist-to']));
-  return out;
-}
-
-function wrangler(argv) {
-  const bin = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
-  const r = spawnSync(fs.existsSync(bin) ? bin : 'npx', fs.existsSync(bin) ? argv : ['wrangler', ...argv], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (r.status !== 0) throw new Error(`wrangler ${argv.slice(0, 3).join(' ')} failed:\n${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-
-/**
- * Writes entries ([{key, value}], values JSON-serialised) in one go: one `wrangler kv bulk put`
- * (one wrangler start, a few seconds), or, with --kv-json FILE, merged into that bulk file.
- */
-export function kvPutMany(args, entries) {
-  const list = entries.map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) }));
-  if (args['kv-json']) {
-    const file = path.resolve(args['kv-json']);
-    const existing = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
-    const keys = new Set(list.map((e) => e.key));
-    fs.writeFileSync(file, JSON.stringify([...existing.filter((e) => !keys.has(e.key)), ...list], null, 2) + '\n', { mode: 0o600 });
+/** Prints what changed (one line per KV key), or the JSON result with --json. */
+export function report(values, kvDescribe, result, extra = []) {
+  if (values.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-kv-'));
-  const file = path.join(dir, 'bulk.json');
+  const lines = [`${kvDescribe}:`];
+  for (const c of result.changes) lines.push(`  ${c.action.padEnd(9)} ${c.key}${c.detail ? `  (${c.detail})` : ''}`);
+  process.stdout.write([...lines, ...extra].join('\n') + '\n');
+}
+
+/** Runs a command: any error is one line on stderr and exit status 1. */
+export async function main(fn) {
   try {
-    fs.writeFileSync(file, JSON.stringify(list), { mode: 0o600 });
-    wrangler(['kv', 'bulk', 'put', file, ...wranglerArgs(args)]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Writes one record. */
-export function kvPut(args, key, record) {
-  kvPutMany(args, [{ key, value: record }]);
-}
-
-/** Reads a record; null when absent. */
-export function kvGet(args, key) {
-  if (args['kv-json']) {
-    const file = path.resolve(args['kv-json']);
-    const list = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
-    const e = list.find((x) => x.key === key);
-    return e ? JSON.parse(e.value) : null;
-  }
-  const bin = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
-  const argv = ['kv', 'key', 'get', key, '--text', ...wranglerArgs(args)];
-  const r = spawnSync(bin, argv, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
-  const out = (r.stdout || '').trim();
-  if (r.status !== 0 || out === '' || out === 'Value not found') return null;
-  const start = out.indexOf('{');
-  return start < 0 ? null : JSON.parse(out.slice(start));
-}
-
-/** Deletes a record. */
-export function kvDelete(args, key) {
-  if (args['kv-json']) {
-    const file = path.resolve(args['kv-json']);
-    const list = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
-    fs.writeFileSync(file, JSON.stringify(list.filter((e) => e.key !== key), null, 2) + '\n', { mode: 0o600 });
-    return;
-  }
-  wrangler(['kv', 'key', 'delete', key, ...wranglerArgs(args)]);
-}
-
-export function run(main) {
-  try {
-    main(process.argv.slice(2));
+    await fn(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`error: ${e.message}\n`);
     process.exit(1);

@@ -1,7 +1,8 @@
 // The demo harness (scripts/demo/main.mjs) as a user runs it: it starts, prints its URLs and
 // commands, answers a token request through the worker (wrangler dev), and the demo page's
-// worker panel works in chromium (screenshot: artifacts/demo-panel.png). Ctrl-C (SIGINT) stops
-// everything it started.
+// worker panel works in chromium (screenshot: artifacts/demo-panel.png). Its control server
+// answers only its own page (Host, Origin) and serves nothing outside www/ and pkg/. Ctrl-C
+// (SIGINT) stops everything it started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -9,7 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, BUILD } from './harness.mjs';
+import http from 'node:http';
+import { ROOT, BUILD } from '../support/harness.mjs';
+import { guard, staticFile } from '../../scripts/demo/control.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 let demo, ready, out = '', err = '';
@@ -117,6 +120,56 @@ test("the demo page's worker panel in chromium (screenshot artifacts/demo-panel.
   }
 });
 
+/** A raw GET/POST to the control server with chosen Host and Origin headers. */
+function raw(url, { method = 'GET', host, origin, path: p }) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers = { host: host ?? u.host };
+    if (origin) headers.origin = origin;
+    const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the control server answers only its own page: Host (DNS rebinding) and Origin (CSRF)', async () => {
+  const port = new URL(ready.control).port;
+  assert.equal((await raw(ready.control, { path: '/demo/info' })).status, 200);
+  assert.equal((await raw(ready.control, { path: '/demo/info', host: `localhost:${port}` })).status, 200);
+  const rebinding = await raw(ready.control, { path: '/demo/info', host: `evil.example:${port}` });
+  assert.equal(rebinding.status, 403);
+  assert.ok(!rebinding.body.includes(ready.client_id));
+  for (const p of ['/demo/primary/down', '/demo/token']) {
+    const csrf = await raw(ready.control, { method: 'POST', path: p, origin: 'http://evil.example' });
+    assert.equal(csrf.status, 403, p);
+  }
+  const info = await (await fetch(`${ready.control}/demo/info`)).json();
+  assert.equal(info.primaryDown, false, 'the refused POST changed nothing');
+  assert.equal((await raw(ready.control, { method: 'POST', path: '/demo/primary/up', origin: ready.control })).status, 200);
+  // The guard itself, for the cases a live server cannot be sent.
+  assert.equal(guard({ headers: { host: '127.0.0.1:1' } }, 1), null);
+  assert.match(guard({ headers: {} }, 1), /Host/);
+  assert.match(guard({ headers: { host: '127.0.0.1:1', origin: 'null' } }, 1), /Origin/);
+});
+
+test("the control server's static files cannot escape www/ and pkg/", async () => {
+  for (const p of [
+    '/www/../package.json', '/www/..%2f..%2fetc%2fpasswd', '/www/%2e%2e/wrangler.toml', '/www/..%5c..%5cwrangler.toml',
+    '/www-evil/x', '/www/%00', '/www/%E0%A4%A', '/pkg/../.dev.vars', '/scripts/demo/main.mjs',
+  ]) {
+    const r = await raw(ready.control, { path: p });
+    assert.equal(r.status, 404, `${p}: ${r.body.slice(0, 80)}`);
+  }
+  assert.equal(staticFile('/www/../package.json'), null);
+  assert.equal(staticFile('/www/%2e%2e/package.json'), null);
+  assert.equal(staticFile('/www/'), path.join(ROOT, 'www', 'index.html'));
+  assert.equal((await raw(ready.control, { path: '/www/index.html' })).status, 200);
+});
+
 test('the printed commands work: token through the worker, verify, primary down, token from the secondary, verify', async () => {
   const lines = out.split('\n');
   const tokenCmd = lines.find((l) => l.startsWith('TOKEN=$('));
@@ -135,6 +188,7 @@ test('the printed commands work: token through the worker, verify, primary down,
   const origin = JSON.parse(run(`${tokenCmd}\n${lines.find((l) => l.includes('/api/hello'))}`));
   assert.equal(origin.received['x-auth-client'], ready.client_id);
   assert.equal(origin.received['x-auth-region'], 'secondary');
+  assert.deepEqual(origin.proof, { ok: true });
   run(lines.find((l) => l.includes('/demo/primary/up')));
   const info = await (await fetch(`${ready.control}/demo/info`)).json();
   assert.equal(info.primaryDown, false);

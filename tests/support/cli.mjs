@@ -13,6 +13,7 @@
 // everything listens; all logging goes to stderr. See tests/support/README.md.
 
 import * as http from 'node:http';
+import { sendJson as sendJsonWith } from './http.mjs';
 import { readFile } from 'node:fs/promises';
 
 // oidc-provider prints notices with console.info (stdout); stdout carries only our JSON line.
@@ -49,16 +50,9 @@ function usage(code = 2) {
   process.exit(code);
 }
 
-function sendJson(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    connection: 'close',
-  });
-  res.end(text);
-}
+
+/** The control API closes every connection after its answer (clients are one-shot). */
+const sendJson = (res, status, body) => sendJsonWith(res, status, body, { connection: 'close' });
 
 async function readJson(req) {
   const chunks = [];

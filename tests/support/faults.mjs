@@ -3,6 +3,7 @@
 // See tests/support/README.md.
 
 import * as http from 'node:http';
+import { sendJson as json } from './http.mjs';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -48,17 +49,6 @@ export function parseMode(mode) {
     default:
   }
   throw new TypeError(`unknown fault mode ${JSON.stringify(mode)}; one of: ${MODE_HELP.join(', ')}`);
-}
-
-function json(res, status, body, headers = {}) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
 }
 
 function reset(socket) {

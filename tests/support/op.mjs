@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import { promisify } from 'node:util';
+import { sendJson } from './http.mjs';
 
 // oidc-provider prints two known warnings (Node 20 is "unsupported" by its policy, and the
 // in-memory adapter is for development): both are expected here, hide only those two.
@@ -115,16 +116,6 @@ const ACCOUNTS_DEFAULT = {
   },
 };
 
-function sendJson(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
-}
 
 /**
  * Start one real OpenID provider on 127.0.0.1.

@@ -1,14 +1,14 @@
-// End to end in real workerd (miniflare) against two real oidc-provider regions behind fault
-// proxies. Build the worker first: tests/worker/run.sh does both.
+// The token proxy end to end: the built worker in workerd (miniflare) against two real
+// oidc-provider regions behind fault proxies (tests/support/harness.mjs).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { rotateAdd, rotateFinish, kvKey } from '../../scripts/lib/clients.mjs';
+import { recordKey, rotateAdd, rotateFinish } from '../../scripts/lib/records.mjs';
 import {
-  assertCommonHeaders, basic, jwtClaims, makeClients, newKeys, startRegions, startWorker, tokenRequest, workerBuilt,
-} from './helpers.mjs';
+  assertCommonHeaders, basic, decodeJwt, keysOf, newSecrets, provision, startRegions, startWorker, workerBuilt, workerVars,
+} from '../support/harness.mjs';
 
 const T = { timeout: 60_000 };
-if (!workerBuilt()) throw new Error('worker/build is missing: run tests/worker/run.sh (it builds the worker first)');
+if (!workerBuilt()) throw new Error('the worker is not built: run tests/worker/run.sh (bash scripts/build-worker.sh)');
 
 // Everything a test ever sent or received that must never show up in a log line.
 const forbidden = new Set();
@@ -18,34 +18,32 @@ function remember(res, ...more) {
   for (const m of more) if (m) forbidden.add(m);
   return res;
 }
+const jwtClaims = (t) => decodeJwt(t).claims;
 
-let regions, keys, clients, worker;
+let regions, secrets, concealed, passthrough, worker, pproxy, sproxy;
 
 before(async () => {
   regions = await startRegions();
-  keys = newKeys();
-  clients = makeClients(regions, keys);
-  for (const v of [clients.pair.primary.clientSecret, clients.pair.secondary.clientSecret, clients.concealed.clientSecret]) forbidden.add(v);
-  worker = await startWorker({ regions, keys, records: [clients.concealed, clients.passthrough], logs: allLogs });
+  ({ primary: { px: pproxy }, secondary: { px: sproxy } } = regions);
+  secrets = newSecrets();
+  const { clients, entries } = await provision(regions, secrets, [{ mode: 'concealed' }, { mode: 'passthrough', shareUpstream: true }]);
+  [concealed, passthrough] = clients;
+  for (const v of [regions.primary.client.clientSecret, regions.secondary.client.clientSecret, concealed.client_secret, ...Object.values(secrets)]) forbidden.add(v);
+  worker = await startWorker({
+    vars: workerVars(regions, { UPSTREAM_TIMEOUT_MS: '1500', TOTAL_DEADLINE_MS: '6000', BREAKER_FAILURES: '1000' }),
+    secrets,
+    entries,
+    logs: allLogs,
+  });
 });
 
 after(async () => {
-  await worker?.mf.dispose();
+  await worker?.close();
   await regions?.close();
 });
 
-/** The worker's log line of one request (workerd flushes stdout asynchronously). */
-async function logFor(requestId) {
-  for (let i = 0; i < 40; i++) {
-    const line = allLogs.find((l) => l.includes(`"request_id":"${requestId}"`));
-    if (line) return JSON.parse(line);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no log line for ${requestId}`);
-}
-
-const app = () => ({ id: clients.concealed.clientId, secret: clients.concealed.clientSecret });
-const pass = () => ({ id: clients.pair.primary.clientId, secret: clients.pair.primary.clientSecret });
+const app = () => ({ id: concealed.client_id, secret: concealed.client_secret });
+const pass = () => ({ id: passthrough.client_id, secret: passthrough.client_secret });
 
 function assertUpstreamCall(proxy, pair, { scope } = {}) {
   const calls = proxy.requestsTo('/token');
@@ -66,24 +64,24 @@ describe('token proxy (failover)', () => {
   beforeEach(async () => regions.reset());
 
   test('concealed client: token from the primary with the real primary pair', T, async () => {
-    const r = remember(await tokenRequest(worker.mf, { ...app(), scope: 'api:read', headers: { 'x-caller': 'leak?' } }));
+    const r = remember(await worker.token({ ...app(), scope: 'api:read', headers: { 'x-caller': 'leak?' } }));
     assertCommonHeaders(assert, r);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-oidc-edge-upstream'), 'primary');
     assert.equal(jwtClaims(r.json.access_token).iss, regions.primary.issuer);
-    assert.equal(jwtClaims(r.json.access_token).client_id, clients.pair.primary.clientId);
+    assert.equal(jwtClaims(r.json.access_token).client_id, regions.primary.client.clientId);
     assert.equal(r.json.token_type, 'Bearer');
-    assertUpstreamCall(regions.pproxy, clients.pair.primary, { scope: 'api:read' });
-    assert.equal(regions.sproxy.requests.length, 0);
+    assertUpstreamCall(pproxy, regions.primary.client, { scope: 'api:read' });
+    assert.equal(sproxy.requests.length, 0);
   });
 
   test('pass-through client (client_secret_post): token from the primary', T, async () => {
-    const r = remember(await tokenRequest(worker.mf, { ...pass(), auth: 'post' }));
+    const r = remember(await worker.token({ ...pass(), auth: 'post' }));
     assertCommonHeaders(assert, r);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('x-oidc-edge-upstream'), 'primary');
-    assertUpstreamCall(regions.pproxy, clients.pair.primary);
-    assert.equal(regions.sproxy.requests.length, 0);
+    assertUpstreamCall(pproxy, regions.primary.client);
+    assert.equal(sproxy.requests.length, 0);
   });
 
   const expected = { refuse: 'network', reset: 'network', hang: 'timeout', delay: 'timeout', status: 'server_error', 429: 'too_many_requests', malformed200: 'malformed' };
@@ -94,20 +92,20 @@ describe('token proxy (failover)', () => {
   for (const mode of failoverModes) {
     for (const [label, who] of [['concealed', app], ['pass-through', pass]]) {
       test(`primary ${mode} -> the secondary answers with the secondary pair (${label})`, T, async () => {
-        await regions.pproxy.setMode(mode);
+        await pproxy.setMode(mode);
         const started = Date.now();
-        const r = remember(await tokenRequest(worker.mf, { ...who(), scope: 'api:write' }));
+        const r = remember(await worker.token({ ...who(), scope: 'api:write' }));
         const elapsed = Date.now() - started;
         assertCommonHeaders(assert, r);
         assert.equal(r.status, 200, r.text);
         assert.equal(r.headers.get('x-oidc-edge-upstream'), 'secondary');
         assert.equal(jwtClaims(r.json.access_token).iss, regions.secondary.issuer);
-        assertUpstreamCall(regions.sproxy, clients.pair.secondary, { scope: 'api:write' });
-        if (mode === 'refuse') assert.equal(regions.pproxy.requests.length, 0);
-        else assertUpstreamCall(regions.pproxy, clients.pair.primary, { scope: 'api:write' });
+        assertUpstreamCall(sproxy, regions.secondary.client, { scope: 'api:write' });
+        if (mode === 'refuse') assert.equal(pproxy.requests.length, 0);
+        else assertUpstreamCall(pproxy, regions.primary.client, { scope: 'api:write' });
         if (mode === 'hang' || mode.startsWith('delay')) assert.ok(elapsed >= 1400, `per-try timeout honoured (${elapsed} ms)`);
         // The worker's own log line says how the primary attempt was classified.
-        const line = await logFor(r.headers.get('x-request-id'));
+        const line = await worker.logFor(r.headers.get('x-request-id'));
         assert.deepEqual(line.attempts.map((a) => [a.upstream, a.result]), [['primary', expected[mode.split(':')[0]]], ['secondary', 'token']]);
         assert.equal(line.outcome, 'token');
       });
@@ -115,11 +113,11 @@ describe('token proxy (failover)', () => {
   }
 
   test('a slow primary within the per-try timeout still answers', T, async () => {
-    await regions.pproxy.setMode('delay:300');
-    const r = remember(await tokenRequest(worker.mf, app()));
+    await pproxy.setMode('delay:300');
+    const r = remember(await worker.token(app()));
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('x-oidc-edge-upstream'), 'primary');
-    assert.equal(regions.sproxy.requests.length, 0);
+    assert.equal(sproxy.requests.length, 0);
   });
 
   for (const [mode, status, error] of [
@@ -128,38 +126,38 @@ describe('token proxy (failover)', () => {
     ['invalid_scope', 400, 'invalid_scope'],
   ]) {
     test(`primary ${mode}: returned unchanged, no secondary call`, T, async () => {
-      await regions.pproxy.setMode(mode);
-      const r = await tokenRequest(worker.mf, app());
+      await pproxy.setMode(mode);
+      const r = await worker.token(app());
       assertCommonHeaders(assert, r);
       assert.equal(r.status, status);
       assert.equal(r.json.error, error);
       assert.equal(r.headers.get('x-oidc-edge-upstream'), 'primary');
       if (status === 401) assert.match(r.headers.get('www-authenticate'), /^Basic /);
-      assert.equal(regions.pproxy.requests.length, 1);
-      assert.equal(regions.sproxy.requests.length, 0);
+      assert.equal(pproxy.requests.length, 1);
+      assert.equal(sproxy.requests.length, 0);
     });
   }
 
   test("the real provider's invalid_scope passes through with its description", T, async () => {
-    const r = await tokenRequest(worker.mf, { ...app(), scope: 'openid' });
+    const r = await worker.token({ ...app(), scope: 'openid' });
     assertCommonHeaders(assert, r);
     assert.equal(r.status, 400);
     assert.equal(r.json.error, 'invalid_scope');
     assert.equal(typeof r.json.error_description, 'string');
     assert.deepEqual(Object.keys(r.json).filter((k) => !['error', 'error_description', 'error_uri'].includes(k)), []);
-    assert.equal(regions.sproxy.requests.length, 0);
+    assert.equal(sproxy.requests.length, 0);
   });
 
   test('wrong secret and unknown client: 401 invalid_client + WWW-Authenticate, no upstream call', T, async () => {
     const cases = [
-      { id: clients.concealed.clientId, secret: 'not-the-secret' },
+      { id: concealed.client_id, secret: 'not-the-secret' },
       { id: 'oe_unknown', secret: 'whatever' },
-      { id: clients.pair.primary.clientId, secret: 'guess' }, // pass-through: a known public id is not enough
-      { id: clients.pair.secondary.clientId, secret: clients.pair.secondary.clientSecret }, // no record for it
+      { id: regions.primary.client.clientId, secret: 'guess' }, // pass-through: a known public id is not enough
+      { id: regions.secondary.client.clientId, secret: regions.secondary.client.clientSecret }, // no record for it
     ];
     const bodies = new Set();
     for (const c of cases) {
-      const r = await tokenRequest(worker.mf, c);
+      const r = await worker.token(c);
       assertCommonHeaders(assert, r);
       assert.equal(r.status, 401);
       assert.equal(r.json.error, 'invalid_client');
@@ -168,29 +166,29 @@ describe('token proxy (failover)', () => {
       remember(null, basic(c.id, c.secret), c.secret);
     }
     assert.equal(bodies.size, 1, 'same body for unknown client and wrong secret');
-    const r = await tokenRequest(worker.mf, { id: clients.concealed.clientId, secret: 'nope', auth: 'post' });
+    const r = await worker.token({ id: concealed.client_id, secret: 'nope', auth: 'post' });
     assert.equal(r.status, 401);
-    assert.equal(regions.pproxy.requests.length + regions.sproxy.requests.length, 0);
+    assert.equal(pproxy.requests.length + sproxy.requests.length, 0);
   });
 
   test('both regions down: 503 temporarily_unavailable + Retry-After', T, async () => {
-    await regions.pproxy.setMode('status:503');
-    await regions.sproxy.setMode('reset');
-    const r = await tokenRequest(worker.mf, app());
+    await pproxy.setMode('status:503');
+    await sproxy.setMode('reset');
+    const r = await worker.token(app());
     assertCommonHeaders(assert, r);
     assert.equal(r.status, 503);
     assert.equal(r.json.error, 'temporarily_unavailable');
     assert.match(r.headers.get('retry-after'), /^[1-9][0-9]*$/);
     assert.equal(r.headers.get('x-oidc-edge-upstream'), 'none');
-    assert.equal(regions.pproxy.requests.length, 1);
-    assert.equal(regions.sproxy.requests.length, 1);
+    assert.equal(pproxy.requests.length, 1);
+    assert.equal(sproxy.requests.length, 1);
   });
 
   test('the total deadline bounds a request when both hang', T, async () => {
-    await regions.pproxy.setMode('hang');
-    await regions.sproxy.setMode('hang');
+    await pproxy.setMode('hang');
+    await sproxy.setMode('hang');
     const started = Date.now();
-    const r = await tokenRequest(worker.mf, app());
+    const r = await worker.token(app());
     const elapsed = Date.now() - started;
     assert.equal(r.status, 503);
     // Two tries of 1500 ms each, well inside the 6000 ms deadline.
@@ -198,21 +196,22 @@ describe('token proxy (failover)', () => {
   });
 
   test('rotation: two secrets during a rotation, then only the new one; revocation', T, async () => {
-    const id = clients.concealed.clientId;
-    const { record, clientSecret: next } = rotateAdd(clients.concealed.record, keys);
-    await worker.kv.put(kvKey(id), JSON.stringify(record));
-    for (const secret of [clients.concealed.clientSecret, next]) {
-      const r = remember(await tokenRequest(worker.mf, { id, secret }), next);
+    const id = concealed.client_id;
+    const original = await worker.kv.get(recordKey(id));
+    const { record, clientSecret: next } = rotateAdd(JSON.parse(original), keysOf(secrets));
+    await worker.kv.put(recordKey(id), JSON.stringify(record));
+    for (const secret of [concealed.client_secret, next]) {
+      const r = remember(await worker.token({ id, secret }), next);
       assert.equal(r.status, 200, 'both secrets work during the rotation');
     }
-    await worker.kv.put(kvKey(id), JSON.stringify(rotateFinish(record)));
-    assert.equal((await tokenRequest(worker.mf, { id, secret: clients.concealed.clientSecret })).status, 401);
-    assert.equal(remember(await tokenRequest(worker.mf, { id, secret: next })).status, 200);
-    await worker.kv.delete(kvKey(id));
-    const r = await tokenRequest(worker.mf, { id, secret: next });
+    await worker.kv.put(recordKey(id), JSON.stringify(rotateFinish(record)));
+    assert.equal((await worker.token({ id, secret: concealed.client_secret })).status, 401);
+    assert.equal(remember(await worker.token({ id, secret: next })).status, 200);
+    await worker.kv.delete(recordKey(id));
+    const r = await worker.token({ id, secret: next });
     assert.equal(r.status, 401, 'revoked at once');
-    assert.equal(regions.pproxy.requests.length, 3);
-    await worker.kv.put(kvKey(id), JSON.stringify(clients.concealed.record)); // restore for later tests
+    assert.equal(pproxy.requests.length, 3);
+    await worker.kv.put(recordKey(id), original); // restore for later tests
   });
 
   test('validation errors, methods, paths and the body limit', T, async () => {
@@ -231,7 +230,7 @@ describe('token proxy (failover)', () => {
       [{ method: 'POST', headers: { 'content-type': form['content-type'] }, body: 'grant_type=client_credentials' }, 401, 'invalid_client'],
     ];
     for (const [c, status, error, allow] of cases) {
-      const res = await worker.mf.dispatchFetch(`http://localhost${c.path ?? '/oauth2/token'}`, { method: c.method, headers: c.headers, body: c.body });
+      const res = await worker.fetch(c.path ?? '/oauth2/token', { method: c.method, headers: c.headers, body: c.body });
       const text = await res.text();
       const r = { status: res.status, headers: res.headers, json: JSON.parse(text) };
       assertCommonHeaders(assert, r);
@@ -240,7 +239,7 @@ describe('token proxy (failover)', () => {
       if (allow) assert.equal(r.headers.get('allow'), allow);
       if (status === 401) assert.match(r.headers.get('www-authenticate'), /^Basic /);
     }
-    assert.equal(regions.pproxy.requests.length + regions.sproxy.requests.length, 0);
+    assert.equal(pproxy.requests.length + sproxy.requests.length, 0);
   });
 
   test('a chunked body (no Content-Length) is cut off at 8 KiB: 413; a small chunked body works', T, async () => {
@@ -251,7 +250,7 @@ describe('token proxy (failover)', () => {
           else c.close();
         },
       });
-      return worker.mf.dispatchFetch('http://localhost/oauth2/token', {
+      return worker.fetch('/oauth2/token', {
         method: 'POST',
         duplex: 'half',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(app().id, app().secret) },
@@ -264,23 +263,38 @@ describe('token proxy (failover)', () => {
     const small = await send(['grant_type=client_', 'credentials&scope=api:read']);
     assert.equal(small.status, 200);
     remember({ json: await small.json() });
-    assert.equal(regions.pproxy.requests.length, 1);
+    assert.equal(pproxy.requests.length, 1);
   });
 
-  test('GET /healthz: config and breaker states, no secrets, no upstream call', T, async () => {
-    const res = await worker.mf.dispatchFetch('http://localhost/healthz');
-    const text = await res.text();
-    const r = { status: res.status, headers: res.headers, json: JSON.parse(text) };
+  test('GET /healthz: the status for anyone; hosts and breakers only with HEALTH_TOKEN; no secrets, no upstream call', T, async () => {
+    for (const token of [undefined, 'not-the-token', secrets.HEALTH_TOKEN.slice(1)]) {
+      const r = await worker.health(token);
+      assertCommonHeaders(assert, r);
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.json, { status: 'ok' }, `token ${token}`);
+    }
+    const r = await worker.health(secrets.HEALTH_TOKEN);
     assertCommonHeaders(assert, r);
     assert.equal(r.status, 200);
     assert.equal(r.json.config.ok, true);
+    assert.equal(r.json.config.primary, new URL(regions.primary.token).host);
     assert.deepEqual(Object.keys(r.json.breakers).sort(), ['primary', 'secondary']);
-    for (const k of [keys.enc, keys.hash, keys.cache]) assert.ok(!text.includes(k.toString('base64url')));
-    for (const s of forbidden) assert.ok(!text.includes(s));
-    const head = await worker.mf.dispatchFetch('http://localhost/healthz', { method: 'HEAD' });
+    for (const s of forbidden) assert.ok(!r.text.includes(s));
+    const head = await worker.fetch('/healthz', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(await head.text(), '');
-    assert.equal(regions.pproxy.requests.length + regions.sproxy.requests.length, 0);
+    assert.equal(pproxy.requests.length + sproxy.requests.length, 0);
+  });
+
+  test('an over-long client id is an unknown client (401), never a store error', T, async () => {
+    const id = 'a'.repeat(600);
+    const r = await worker.token({ id, secret: 'x' });
+    assertCommonHeaders(assert, r);
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error, 'invalid_client');
+    const line = await worker.logFor(r.headers.get('x-request-id'));
+    assert.equal(line.outcome, 'unauthorized');
+    assert.equal(pproxy.requests.length + sproxy.requests.length, 0);
   });
 
   test('log capture: one JSON line per request, never a secret, Basic header or token', T, async () => {

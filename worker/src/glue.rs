@@ -1,4 +1,6 @@
-//! The `worker` glue (wasm32 only): type conversion and I/O, no decisions.
+//! The `worker` glue (wasm32 only): the one `#[event(fetch)]`, [`Io`] over `worker`, request
+//! and response conversion, and forwarding to the origin. Type conversion and I/O only; every
+//! decision is in [`crate::app`] and below.
 
 use core::cell::RefCell;
 use core::time::Duration;
@@ -7,155 +9,203 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use futures_util::future::{select, Either};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
+use wasm_bindgen::JsValue;
 use worker::{
-    console_log, event, AbortController, Context, Date, Delay, Env, Fetch, Headers, Method,
-    Request, RequestInit, RequestRedirect, Response, ResponseBuilder,
+    console_log, event, AbortController, AbortSignal, Cache, Context, Date, Delay, Env, Fetch,
+    Headers, Method as WMethod, Request, RequestInit, RequestRedirect, Response, ResponseBuilder,
 };
 
-use crate::app;
+use crate::app::{App, Outcome};
 use crate::codec::hex_encode;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::proxy::config::{Config, Secrets};
-use crate::proxy::request::MAX_BODY_BYTES;
-use crate::proxy::token::{ClientStore, Ctx, Loaded, RateLimit, Shared};
-use crate::proxy::upstream::{Transport, Upstream, UpstreamReply, UpstreamRequest};
-use crate::time::Clock;
+use crate::edge::origin::Forward;
+use crate::http::{HttpRequest, HttpResponse, Served};
+use crate::io::{Io, Limiter, Method, Outbound, Reply, StoreError, Transport};
+use crate::routes::BodyLimit;
 
-/// KV namespace binding with the client records.
+/// KV namespace binding with the client records and index entries.
 const KV_BINDING: &str = "CLIENTS";
-/// Optional Workers Rate Limiting binding.
-const RATE_LIMIT_BINDING: &str = "CLIENT_RATE_LIMITER";
-
-struct Isolate {
-    loaded: Loaded,
-    shared: Shared,
-}
+/// The Cache API cache holding fetched key sets (public data). The Cache API works on custom
+/// domains only (on `*.workers.dev` its operations do nothing: every new isolate refetches).
+const CACHE_NAME: &str = "oidc-edge-jwks";
 
 thread_local! {
-    static ISOLATE: RefCell<Option<Rc<Isolate>>> = const { RefCell::new(None) };
+    static APP: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
 }
 
-fn env_string(env: &Env, name: &str) -> Option<String> {
-    env.var(name).ok().map(|v| v.to_string())
-}
-
-fn load(env: &Env) -> Rc<Isolate> {
-    if let Some(i) = ISOLATE.with(|s| s.borrow().clone()) {
-        return i;
+/// The isolate's application, configured from `env` on first use.
+fn app(env: &Env) -> Rc<App> {
+    if let Some(a) = APP.with(|s| s.borrow().clone()) {
+        return a;
     }
-    let get = |name: &str| env_string(env, name);
-    let config = Config::from_env(&get);
-    let cache_on = config.as_ref().is_ok_and(|c| c.cache.is_some());
-    let secrets = Secrets::from_env(&get, cache_on);
-    let mut problems = Vec::new();
+    let get = |name: &str| env.var(name).ok().map(|v| v.to_string());
+    let mut app = App::from_env(&get);
     if env.kv(KV_BINDING).is_err() {
-        problems.push(std::format!("KV binding {KV_BINDING} is missing"));
+        app = app.with_problem(format!("KV binding {KV_BINDING} is missing"));
     }
-    let loaded = match (config, secrets) {
-        (Ok(c), Ok(s)) if problems.is_empty() => Ok((c, s)),
-        (c, s) => {
-            problems.extend(c.err().unwrap_or_default());
-            problems.extend(s.err().unwrap_or_default());
-            Err(problems)
+    let a = Rc::new(app);
+    APP.with(|s| *s.borrow_mut() = Some(a.clone()));
+    a
+}
+
+/// Why a capped read stopped.
+enum Capped {
+    TooLarge,
+    Failed,
+}
+
+/// Reads a body stream, but never more than `cap` octets: it stops as soon as it is larger.
+async fn read_capped<S>(mut stream: S, cap: usize) -> Result<Vec<u8>, Capped>
+where
+    S: Stream<Item = worker::Result<Vec<u8>>> + Unpin,
+{
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Capped::Failed)?;
+        if buf.len() + chunk.len() > cap {
+            return Err(Capped::TooLarge);
         }
-    };
-    let shared = match &loaded {
-        Ok((c, _)) => Shared::new(c),
-        Err(_) => Shared::new(&fallback_config()),
-    };
-    let isolate = Rc::new(Isolate { loaded, shared });
-    ISOLATE.with(|s| *s.borrow_mut() = Some(isolate.clone()));
-    isolate
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
 }
 
-fn fallback_config() -> Config {
-    let get = |name: &str| match name {
-        "OAUTH_HOST_PRIMARY" | "OAUTH_HOST_SECONDARY" => {
-            Some("https://invalid.example/".to_string())
-        }
-        _ => None,
+/// The request body under the route's limit: `None` when it is larger (a declared
+/// `Content-Length` above the limit is refused without reading).
+async fn read_body(req: &mut Request, limit: BodyLimit) -> Option<Vec<u8>> {
+    let BodyLimit::Read(cap) = limit else {
+        return Some(Vec::new());
     };
-    Config::from_env(&get).unwrap_or_else(|_| unreachable!())
-}
-
-struct DateClock;
-
-impl Clock for DateClock {
-    fn now_ms(&self) -> u64 {
-        Date::now().as_millis()
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cap as u64) {
+        return None;
+    }
+    let Ok(stream) = req.stream() else {
+        return Some(Vec::new()); // no body
+    };
+    match read_capped(stream, cap).await {
+        Ok(b) => Some(b),
+        Err(Capped::TooLarge) => None,
+        // A body that broke off is an unreadable request, not an oversized one.
+        Err(Capped::Failed) => Some(Vec::new()),
     }
 }
 
-struct Kv<'a>(&'a Env);
-
-impl ClientStore for Kv<'_> {
-    async fn get(&self, key: &str) -> Result<Option<String>, ()> {
-        let kv = self.0.kv(KV_BINDING).map_err(|_| ())?;
-        kv.get(key).text().await.map_err(|_| ())
-    }
+struct WorkerIo<'a> {
+    env: &'a Env,
 }
-
-struct Limiter<'a>(&'a Env);
-
-impl RateLimit for Limiter<'_> {
-    async fn allow(&self, key: &str) -> bool {
-        match self.0.rate_limiter(RATE_LIMIT_BINDING) {
-            // Fail open: a rate-limit outage must not become a token outage.
-            Ok(limiter) => limiter
-                .limit(key.to_string())
-                .await
-                .map_or(true, |o| o.success),
-            Err(_) => true,
-        }
-    }
-}
-
-struct FetchUpstream;
 
 async fn fetch_once(
-    request: &UpstreamRequest,
-    signal: &worker::AbortSignal,
-) -> worker::Result<UpstreamReply> {
+    request: &Outbound,
+    signal: &AbortSignal,
+    max_body: usize,
+) -> Result<Reply, Transport> {
     let headers = Headers::new();
     for (name, value) in &request.headers {
-        headers.set(name, value)?;
+        headers.set(name, value).map_err(|_| Transport::Network)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(request.body.as_str().into()));
-    let req = Request::new_with_init(&request.url, &init)?;
-    let mut resp = Fetch::Request(req).send_with_signal(signal).await?;
-    let status = resp.status_code();
-    let retry_after = resp.headers().get("retry-after").ok().flatten();
-    let body = resp.bytes().await?;
-    Ok(UpstreamReply {
-        status,
+    init.with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    match request.method {
+        Method::Get => init.with_method(WMethod::Get),
+        Method::Post => init
+            .with_method(WMethod::Post)
+            .with_body(Some(request.body.as_str().into())),
+    };
+    let req = Request::new_with_init(&request.url, &init).map_err(|_| Transport::Network)?;
+    let mut resp = Fetch::Request(req)
+        .send_with_signal(signal)
+        .await
+        .map_err(|_| Transport::Network)?;
+    let header = |name: &str| resp.headers().get(name).ok().flatten();
+    let (retry_after, cache_control) = (header("retry-after"), header("cache-control"));
+    let body = match resp.stream() {
+        Ok(stream) => read_capped(stream, max_body).await.map_err(|e| match e {
+            Capped::TooLarge => Transport::TooLarge,
+            Capped::Failed => Transport::Network,
+        })?,
+        Err(_) => Vec::new(),
+    };
+    Ok(Reply {
+        status: resp.status_code(),
         retry_after,
+        cache_control,
         body,
     })
 }
 
-impl Upstream for FetchUpstream {
-    async fn send(
+impl Io for WorkerIo<'_> {
+    fn now_ms(&self) -> u64 {
+        Date::now().as_millis()
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        Delay::from(Duration::from_millis(ms)).await;
+    }
+
+    async fn fetch(
         &self,
-        request: &UpstreamRequest,
+        request: &Outbound,
         timeout_ms: u64,
-    ) -> Result<UpstreamReply, Transport> {
+        max_body: usize,
+    ) -> Result<Reply, Transport> {
+        // The time limit covers headers and body; on expiry the fetch is aborted.
         let controller = AbortController::default();
         let signal = controller.signal();
-        let attempt = core::pin::pin!(fetch_once(request, &signal));
+        let attempt = core::pin::pin!(fetch_once(request, &signal, max_body));
         let timer = core::pin::pin!(Delay::from(Duration::from_millis(timeout_ms)));
         match select(attempt, timer).await {
-            Either::Left((Ok(reply), _)) => Ok(reply),
-            Either::Left((Err(_), _)) => Err(Transport::Network),
+            Either::Left((result, _)) => result,
             Either::Right(((), _)) => {
                 controller.abort();
                 Err(Transport::Timeout)
             }
         }
+    }
+
+    async fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let kv = self.env.kv(KV_BINDING).map_err(|_| StoreError)?;
+        kv.get(key).text().await.map_err(|_| StoreError)
+    }
+
+    async fn kv_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let kv = self.env.kv(KV_BINDING).map_err(|_| StoreError)?;
+        kv.put(key, value)
+            .map_err(|_| StoreError)?
+            .execute()
+            .await
+            .map_err(|_| StoreError)
+    }
+
+    async fn cache_load(&self, key: &str) -> Option<String> {
+        let mut resp = Cache::open(CACHE_NAME.into())
+            .await
+            .get(key, false)
+            .await
+            .ok()??;
+        resp.text().await.ok()
+    }
+
+    async fn cache_save(&self, key: &str, doc: &str, ttl_s: u64) {
+        let headers = Headers::new();
+        let _ = headers.set("Content-Type", "application/json");
+        let _ = headers.set("Cache-Control", &format!("public, max-age={ttl_s}"));
+        let resp = ResponseBuilder::new()
+            .with_status(200)
+            .with_headers(headers)
+            .fixed(doc.as_bytes().to_vec());
+        let _ = Cache::open(CACHE_NAME.into()).await.put(key, resp).await;
+    }
+
+    async fn rate_limit(&self, limiter: Limiter, key: &str) -> Option<bool> {
+        let binding = self.env.rate_limiter(limiter.binding()).ok()?;
+        binding.limit(key.to_string()).await.ok().map(|o| o.success)
     }
 }
 
@@ -165,50 +215,6 @@ fn request_id() -> String {
         bytes[..8].copy_from_slice(&Date::now().as_millis().to_be_bytes());
     }
     hex_encode(&bytes)
-}
-
-/// Reads the body, but never more than `limit` bytes (a chunked body has no Content-Length):
-/// `None` as soon as it is larger.
-async fn read_limited(req: &mut Request, limit: usize) -> Option<Vec<u8>> {
-    let Ok(mut stream) = req.stream() else {
-        return Some(Vec::new()); // no body
-    };
-    let mut buf = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.ok()?;
-        if buf.len() + chunk.len() > limit {
-            return None;
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Some(buf)
-}
-
-async fn to_http(mut req: Request) -> worker::Result<HttpRequest> {
-    let url = req.url()?;
-    let mut headers = Vec::new();
-    for (name, value) in req.headers().entries() {
-        headers.push((name.to_ascii_lowercase(), value));
-    }
-    let method = req.method().to_string();
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = if method != "POST" {
-        Some(Vec::new())
-    } else if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        None // refused as too large without reading it
-    } else {
-        read_limited(&mut req, MAX_BODY_BYTES).await
-    };
-    Ok(HttpRequest {
-        method,
-        path: url.path().to_string(),
-        query: url.query().unwrap_or("").to_string(),
-        headers,
-        body,
-    })
 }
 
 fn to_worker(resp: HttpResponse, head: bool) -> worker::Result<Response> {
@@ -226,27 +232,68 @@ fn to_worker(resp: HttpResponse, head: bool) -> worker::Result<Response> {
     })
 }
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    // Edge verification (/verify, key mirrors, the protected route): worker/src/edge.
-    if let Some(route) = crate::edge::glue::route(&req, &env) {
-        return crate::edge::glue::handle(req, &env, route).await;
+/// Sends the caller's request to the origin: its method and body stream, the headers the
+/// pipeline chose. The origin's answer goes back as it is; no answer is a 502.
+async fn forward(req: &Request, f: Forward, request_id: &str) -> worker::Result<(Response, u16)> {
+    let headers = Headers::new();
+    for (name, value) in &f.headers {
+        headers.append(name, value)?;
     }
-    let isolate = load(&env);
-    let head = req.method() == Method::Head;
-    let request = to_http(req).await?;
+    let method = req.method();
+    let mut init = RequestInit::new();
+    init.with_method(method.clone())
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    if method != WMethod::Get && method != WMethod::Head {
+        init.with_body(req.inner().body().map(JsValue::from));
+    }
+    let out = Request::new_with_init(&f.url, &init)?;
+    match Fetch::Request(out).send().await {
+        Ok(r) => {
+            let status = r.status_code();
+            Ok((r, status))
+        }
+        Err(_) => {
+            let r = HttpResponse::oauth_error(
+                502,
+                "bad_gateway",
+                Some("the origin did not answer"),
+                request_id,
+            );
+            Ok((to_worker(r, false)?, 502))
+        }
+    }
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let app = app(&env);
     let id = request_id();
-    let (store, limiter) = (Kv(&env), Limiter(&env));
-    let ctx = Ctx {
-        loaded: &isolate.loaded,
-        shared: &isolate.shared,
-        store: &store,
-        upstream: &FetchUpstream,
-        limiter: &limiter,
-        clock: &DateClock,
-        request_id: &id,
+    let url = req.url()?;
+    let method = req.method().to_string();
+    let route = app.route(&method, url.path());
+    let body = read_body(&mut req, route.body_limit()).await;
+    let http = HttpRequest {
+        method,
+        path: url.path().to_string(),
+        query: url.query().unwrap_or("").to_string(),
+        headers: req
+            .headers()
+            .entries()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v))
+            .collect(),
+        body,
     };
-    let (resp, log) = app::handle(&ctx, &request).await;
+    let io = WorkerIo { env: &env };
+    let (outcome, mut log) = app.handle(&io, route, &http, &id).await;
+    let resp = match outcome {
+        Outcome::Respond(r) => to_worker(r, http.method == "HEAD")?,
+        Outcome::Forward(f) => {
+            let (r, status) = forward(&req, f, &id).await?;
+            log.finish(status, Served::None, io.now_ms());
+            r
+        }
+    };
     console_log!("{}", log.to_json());
-    to_worker(resp, head)
+    Ok(resp)
 }

@@ -1,31 +1,40 @@
-//! Plain HTTP request/response values shared by the pure handlers and the `worker` glue.
-//! No `worker` types here, so every handler can run natively under `cargo test`.
+//! Plain HTTP values shared by the pure handlers and the glue, and the one response builder.
+//! No `worker` types here, so every handler runs natively under `cargo test`.
 
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-/// An incoming request, already read into memory by the glue.
+use serde_json::Value;
+
+/// The first header with this name (case-insensitive) in a list of `(name, value)` pairs.
+pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// An incoming request, as the glue hands it over.
 #[derive(Clone, Debug, Default)]
 pub struct HttpRequest {
     /// Upper-case method (`POST`).
     pub method: String,
-    /// The URL path (`/oauth2/token`).
+    /// The URL path as received, percent-encoding kept (`/oauth2/token`).
     pub path: String,
     /// The raw query string without `?`, empty when absent.
     pub query: String,
-    /// Header names lower-cased.
+    /// Header names lower-cased, in the order received.
     pub headers: Vec<(String, String)>,
-    /// The body; `None` when the glue refused to read it because it was too large.
+    /// The body, read under the route's limit (see [`crate::routes`]). `None` when it was
+    /// larger than the limit (reading stopped there). Routes that do not read bodies get an
+    /// empty one.
     pub body: Option<Vec<u8>>,
 }
 
 impl HttpRequest {
-    /// The first header with this (lower-case) name.
+    /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// How many headers carry this name.
@@ -37,28 +46,16 @@ impl HttpRequest {
     }
 }
 
-/// An outgoing response. Every response the worker builds goes through [`HttpResponse::json`]
-/// so the fixed headers cannot be forgotten.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HttpResponse {
-    /// Status code.
-    pub status: u16,
-    /// Header names as sent.
-    pub headers: Vec<(String, String)>,
-    /// JSON body.
-    pub body: Vec<u8>,
-}
-
-/// Value of `X-Oidc-Edge-Upstream` on a response.
+/// Value of `X-Oidc-Edge-Upstream`: who produced the answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Served {
-    /// Answered by the primary token endpoint.
+    /// The primary token endpoint.
     Primary,
-    /// Answered by the secondary token endpoint.
+    /// The secondary token endpoint.
     Secondary,
-    /// Answered from the isolate's token cache.
+    /// The isolate's token cache.
     Cache,
-    /// Answered by the worker itself (validation, authentication, 503, 404, ...).
+    /// The worker itself (validation, authentication, verification, 503, 404, ...).
     None,
 }
 
@@ -74,28 +71,47 @@ impl Served {
     }
 }
 
+/// A response the worker builds. Every one starts in [`HttpResponse::new`], so the fixed
+/// headers cannot be forgotten on any route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header names as sent.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+/// The header naming who answered.
+pub const UPSTREAM_HEADER: &str = "X-Oidc-Edge-Upstream";
+
 impl HttpResponse {
-    /// A JSON response with `Content-Type`, `Cache-Control: no-store`, `Pragma: no-cache`,
-    /// `X-Request-Id` and `X-Oidc-Edge-Upstream` already set.
-    pub fn json(status: u16, body: Vec<u8>, request_id: &str, served: Served) -> Self {
+    /// An empty JSON response with the headers every response carries: `Content-Type`
+    /// (JSON), `Cache-Control: no-store`, `Pragma: no-cache`, `X-Content-Type-Options:
+    /// nosniff`, `X-Request-Id` and `X-Oidc-Edge-Upstream: none`.
+    pub fn new(status: u16, request_id: &str) -> Self {
+        let fixed = [
+            ("Content-Type", "application/json;charset=UTF-8"),
+            ("Cache-Control", "no-store"),
+            ("Pragma", "no-cache"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Request-Id", request_id),
+            (UPSTREAM_HEADER, Served::None.as_str()),
+        ];
         HttpResponse {
             status,
-            headers: std::vec![
-                (
-                    "Content-Type".to_string(),
-                    "application/json;charset=UTF-8".to_string()
-                ),
-                ("Cache-Control".to_string(), "no-store".to_string()),
-                ("Pragma".to_string(), "no-cache".to_string()),
-                ("X-Content-Type-Options".to_string(), "nosniff".to_string()),
-                ("X-Request-Id".to_string(), request_id.to_string()),
-                (
-                    "X-Oidc-Edge-Upstream".to_string(),
-                    served.as_str().to_string()
-                ),
-            ],
-            body,
+            headers: fixed
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: Vec::new(),
         }
+    }
+
+    /// A JSON response.
+    pub fn json(status: u16, body: &Value, request_id: &str) -> Self {
+        Self::new(status, request_id).with_body(serde_json::to_vec(body).unwrap_or_default())
     }
 
     /// An OAuth 2.0 error response (RFC 6749 section 5.2).
@@ -104,15 +120,24 @@ impl HttpResponse {
         error: &str,
         description: Option<&str>,
         request_id: &str,
-        served: Served,
     ) -> Self {
         let mut map = serde_json::Map::new();
         map.insert("error".into(), error.into());
         if let Some(d) = description {
             map.insert("error_description".into(), d.into());
         }
-        let body = serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default();
-        Self::json(status, body, request_id, served)
+        Self::json(status, &Value::Object(map), request_id)
+    }
+
+    /// Replaces the body.
+    pub fn with_body(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Says who answered.
+    pub fn served(self, served: Served) -> Self {
+        self.set_header(UPSTREAM_HEADER, served.as_str())
     }
 
     /// Adds a header.
@@ -121,16 +146,60 @@ impl HttpResponse {
         self
     }
 
-    /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    /// Sets a header, replacing any with the same name.
+    pub fn set_header(self, name: &str, value: &str) -> Self {
+        self.without_header(name).with_header(name, value)
     }
 
-    /// The body parsed as JSON (tests and cache use it).
-    pub fn json_body(&self) -> Option<serde_json::Value> {
+    /// Removes every header with this name.
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self
+    }
+
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// Who answered, read back from the header.
+    pub fn served_by(&self) -> Served {
+        match self.header(UPSTREAM_HEADER) {
+            Some("primary") => Served::Primary,
+            Some("secondary") => Served::Secondary,
+            Some("cache") => Served::Cache,
+            _ => Served::None,
+        }
+    }
+
+    /// The body parsed as JSON (tests, and the token cache).
+    pub fn json_body(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_response_starts_with_the_fixed_headers() {
+        let r = HttpResponse::oauth_error(400, "invalid_request", Some("x"), "rid")
+            .served(Served::Secondary)
+            .set_header("Cache-Control", "public, max-age=5");
+        assert_eq!(r.header("x-request-id"), Some("rid"));
+        assert_eq!(r.header("pragma"), Some("no-cache"));
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.served_by(), Served::Secondary);
+        assert_eq!(r.header("cache-control"), Some("public, max-age=5"));
+        assert_eq!(
+            r.headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("cache-control"))
+                .count(),
+            1
+        );
+        assert_eq!(r.json_body().unwrap()["error_description"], "x");
+        assert_eq!(HttpResponse::new(204, "r").served_by(), Served::None);
     }
 }

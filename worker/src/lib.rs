@@ -1,26 +1,41 @@
-//! `oidc-edge-worker`: the oidc-edge Cloudflare Worker.
+//! `oidc-edge-worker`: the oidc-edge Cloudflare Worker, one application with two features.
 //!
-//! Today it is the `client_credentials` token proxy with primary/secondary failover
-//! (`POST /oauth2/token`, `GET /healthz`); edge verification of bearer tokens joins later.
+//! - The `client_credentials` token proxy (`POST /oauth2/token`) with primary/secondary
+//!   failover, a breaker per upstream, optional token cache and rate limits ([`proxy`]).
+//! - Edge verification of bearer tokens from either region (`POST /verify`, key mirrors, a
+//!   protected route to an origin with signed identity headers) ([`edge`]).
 //!
-//! Layout: everything that decides something is plain Rust with no `worker` types and runs
-//! natively under `cargo test` (`routes`, `http`, `proxy::*`). The `glue` module, compiled only
-//! for wasm32, converts `worker::Request` to [`http::HttpRequest`], implements the I/O traits
-//! (`Upstream` over `Fetch`, `ClientStore` over KV, `RateLimit` over the rate-limit binding,
-//! `Clock` over `Date.now()`) and converts [`http::HttpResponse`] back.
+//! One pipeline serves both ([`app`]): one route table with a body limit per route
+//! ([`routes`]), one validated configuration ([`config`]), one response builder ([`http`]),
+//! one log-line format ([`log`]), one I/O trait ([`io`]) and `GET /healthz` ([`health`]).
+//! Both features share the regions ([`regions`]), the client records and index entries in KV
+//! ([`records`]) and the rotating record keys ([`keyring`]).
+//!
+//! Everything that decides is plain Rust with no `worker` types and runs natively under
+//! `cargo test` against one set of fakes. The glue (`glue`, wasm32 only) has the one
+//! `#[event(fetch)]`: it builds the [`app::App`] once per isolate, implements [`io::Io`] over
+//! `worker` (Fetch with time limits and streaming size caps, KV, the Cache API, rate-limit
+//! bindings), reads request bodies under each route's limit, and forwards the protected
+//! route's requests to the origin.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod app;
 pub mod codec;
+pub mod config;
 pub mod edge;
+pub mod health;
 pub mod http;
+pub mod io;
+pub mod keyring;
+pub mod log;
 pub mod proxy;
+pub mod records;
+pub mod regions;
 pub mod routes;
-pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;
 
 #[cfg(test)]
-pub(crate) mod testutil;
+pub(crate) mod testing;

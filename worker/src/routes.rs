@@ -1,5 +1,8 @@
-//! The route table. Adding an endpoint (e.g. `/verify` for edge verification) is one line
-//! here plus one arm in the glue's dispatch.
+//! The route table: every path the worker answers, the methods each allows, and how much of
+//! a request body each may read. The glue reads the body under the route's limit (streaming,
+//! before anything is buffered), then the pipeline ([`crate::app`]) dispatches on [`Route`].
+
+use crate::regions::Region;
 
 /// What the router decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -8,30 +11,129 @@ pub enum Route {
     Token,
     /// `GET /healthz`.
     Health,
+    /// `POST /verify`: edge verification.
+    Verify,
+    /// `GET /.well-known/jwks/{primary,secondary}.json`: a key mirror.
+    Mirror(Region),
+    /// Any method under `PROTECT_PREFIX`: verify, apply the policy, forward to the origin.
+    Protected,
     /// Known path, wrong method: 405 with this `Allow` value.
     MethodNotAllowed(&'static str),
     /// Unknown path: 404.
     NotFound,
 }
 
-/// (path, allowed methods as sent in `Allow`, route).
-const ROUTES: &[(&str, &str, Route)] = &[
-    ("/oauth2/token", "POST", Route::Token),
-    ("/healthz", "GET, HEAD", Route::Health),
+/// How much of a request body a route reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyLimit {
+    /// Nothing: the body is not read.
+    Ignore,
+    /// At most this many octets, counted while streaming (a declared `Content-Length` above
+    /// it is refused without reading).
+    Read(usize),
+    /// Not read by the worker: streamed to the origin untouched.
+    PassThrough,
+}
+
+/// Largest token request body (a form with an id, a secret and a scope).
+pub const TOKEN_BODY_LIMIT: usize = 8 * 1024;
+/// Largest `/verify` body (a 16 KiB token in JSON, with room).
+pub const VERIFY_BODY_LIMIT: usize = 20 * 1024;
+
+/// Path of the primary key mirror.
+pub const MIRROR_PRIMARY: &str = "/.well-known/jwks/primary.json";
+/// Path of the secondary key mirror.
+pub const MIRROR_SECONDARY: &str = "/.well-known/jwks/secondary.json";
+
+/// One fixed route.
+struct Entry {
+    path: &'static str,
+    allow: &'static str,
+    route: Route,
+    edge: bool,
+}
+
+/// The fixed routes; the protected prefix comes from configuration.
+const TABLE: &[Entry] = &[
+    Entry {
+        path: "/oauth2/token",
+        allow: "POST",
+        route: Route::Token,
+        edge: false,
+    },
+    Entry {
+        path: "/healthz",
+        allow: "GET, HEAD",
+        route: Route::Health,
+        edge: false,
+    },
+    Entry {
+        path: "/verify",
+        allow: "POST",
+        route: Route::Verify,
+        edge: true,
+    },
+    Entry {
+        path: MIRROR_PRIMARY,
+        allow: "GET, HEAD",
+        route: Route::Mirror(Region::Primary),
+        edge: true,
+    },
+    Entry {
+        path: MIRROR_SECONDARY,
+        allow: "GET, HEAD",
+        route: Route::Mirror(Region::Secondary),
+        edge: true,
+    },
 ];
 
-/// Chooses the route for a method and path. Paths match exactly (no trailing slash variants).
-pub fn route(method: &str, path: &str) -> Route {
-    for &(p, allow, r) in ROUTES {
-        if p == path {
-            return if allow.split(", ").any(|m| m == method) {
-                r
-            } else {
-                Route::MethodNotAllowed(allow)
-            };
+/// Every fixed path (the protected prefix may not overlap them; deployments route them all).
+pub fn fixed_paths() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|e| e.path)
+}
+
+/// Chooses the route. Paths match exactly (no trailing-slash variants). Edge routes exist only
+/// when edge verification is on; `protect_prefix` is the protected route's prefix, if any.
+pub fn route(method: &str, path: &str, edge_on: bool, protect_prefix: Option<&str>) -> Route {
+    if let Some(e) = TABLE
+        .iter()
+        .find(|e| e.path == path && (edge_on || !e.edge))
+    {
+        return if e.allow.split(", ").any(|m| m == method) {
+            e.route
+        } else {
+            Route::MethodNotAllowed(e.allow)
+        };
+    }
+    match protect_prefix {
+        Some(prefix) if edge_on && path.starts_with(prefix) => Route::Protected,
+        _ => Route::NotFound,
+    }
+}
+
+impl Route {
+    /// How much of the body this route reads.
+    pub fn body_limit(self) -> BodyLimit {
+        match self {
+            Route::Token => BodyLimit::Read(TOKEN_BODY_LIMIT),
+            Route::Verify => BodyLimit::Read(VERIFY_BODY_LIMIT),
+            Route::Protected => BodyLimit::PassThrough,
+            _ => BodyLimit::Ignore,
         }
     }
-    Route::NotFound
+
+    /// The route's name in log lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Token => "token",
+            Route::Health => "health",
+            Route::Verify => "verify",
+            Route::Mirror(_) => "mirror",
+            Route::Protected => "protected",
+            Route::MethodNotAllowed(_) => "method_not_allowed",
+            Route::NotFound => "not_found",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -40,26 +142,45 @@ mod tests {
 
     #[test]
     fn table() {
-        assert_eq!(route("POST", "/oauth2/token"), Route::Token);
+        let r = |m, p| route(m, p, true, Some("/api/"));
+        assert_eq!(r("POST", "/oauth2/token"), Route::Token);
+        assert_eq!(r("GET", "/oauth2/token"), Route::MethodNotAllowed("POST"));
+        assert_eq!(r("post", "/oauth2/token"), Route::MethodNotAllowed("POST"));
+        assert_eq!(r("GET", "/healthz"), Route::Health);
+        assert_eq!(r("HEAD", "/healthz"), Route::Health);
+        assert_eq!(r("POST", "/healthz"), Route::MethodNotAllowed("GET, HEAD"));
+        assert_eq!(r("POST", "/verify"), Route::Verify);
+        assert_eq!(r("GET", "/verify"), Route::MethodNotAllowed("POST"));
+        assert_eq!(r("GET", MIRROR_PRIMARY), Route::Mirror(Region::Primary));
         assert_eq!(
-            route("GET", "/oauth2/token"),
-            Route::MethodNotAllowed("POST")
+            r("HEAD", MIRROR_SECONDARY),
+            Route::Mirror(Region::Secondary)
         );
+        assert_eq!(r("DELETE", "/api/x"), Route::Protected);
+        assert_eq!(r("POST", "/oauth2/token/"), Route::NotFound);
+        assert_eq!(r("GET", "/apix"), Route::NotFound);
+        assert_eq!(r("GET", "/"), Route::NotFound);
+        // Edge verification off: its paths are unknown, the token proxy's stay.
+        assert_eq!(route("POST", "/verify", false, None), Route::NotFound);
         assert_eq!(
-            route("OPTIONS", "/oauth2/token"),
-            Route::MethodNotAllowed("POST")
+            route("GET", "/api/x", false, Some("/api/")),
+            Route::NotFound
         );
-        assert_eq!(route("GET", "/healthz"), Route::Health);
-        assert_eq!(route("HEAD", "/healthz"), Route::Health);
-        assert_eq!(
-            route("POST", "/healthz"),
-            Route::MethodNotAllowed("GET, HEAD")
-        );
-        assert_eq!(route("POST", "/oauth2/token/"), Route::NotFound);
-        assert_eq!(route("GET", "/"), Route::NotFound);
-        assert_eq!(
-            route("post", "/oauth2/token"),
-            Route::MethodNotAllowed("POST")
-        );
+        assert_eq!(route("POST", "/oauth2/token", false, None), Route::Token);
+    }
+
+    #[test]
+    fn body_limits() {
+        assert_eq!(Route::Token.body_limit(), BodyLimit::Read(8192));
+        assert_eq!(Route::Verify.body_limit(), BodyLimit::Read(20480));
+        assert_eq!(Route::Protected.body_limit(), BodyLimit::PassThrough);
+        for r in [
+            Route::Health,
+            Route::Mirror(Region::Primary),
+            Route::NotFound,
+            Route::MethodNotAllowed("GET"),
+        ] {
+            assert_eq!(r.body_limit(), BodyLimit::Ignore, "{r:?}");
+        }
     }
 }

@@ -1,68 +1,16 @@
-//! Logical clients: which application a token belongs to, whichever region minted it.
-//!
-//! A token carries its region's upstream client id (`client_id`). The client records (KV,
-//! `client:<application id>`, see [`crate::proxy::clients`]) hold both regions' upstream ids;
-//! the provisioning command also writes one index entry per region:
-//!
-//! ```text
-//! upstream:<region>:<upstream client id>  ->  {"v":1,"client":"<application id>"}
-//! ```
-//!
-//! The index only points; the record decides. A token maps to application `A` for region `R`
-//! only when the record `client:A` exists and its `R` upstream id equals the token's
-//! `client_id`. So a deleted record stops mapping at once (up to the memo lifetime below), a
-//! stale or forged index entry maps nothing, and a token mixing one region's issuer with the
-//! other region's client id maps nothing (the index is per region).
+//! Logical clients: which application a verified token belongs to, whichever region minted
+//! it. A token carries its region's upstream client id (`client_id`); the index entry
+//! `upstream:<region>:<id>` names the application, and that application's record must confirm
+//! it ([`crate::records`]). A token mixing one region's issuer with the other region's client
+//! id maps nothing (the index is per region).
 
 use std::collections::BTreeMap;
 
 use oidc_edge::{Error, ErrorKind};
 
-use super::config::RegionMode;
-use crate::proxy::clients::{kv_key, Record};
-use crate::proxy::upstream::Region;
-
-/// KV prefix of the per-region index.
-pub const INDEX_PREFIX: &str = "upstream:";
-
-/// The index key of a region's upstream client id.
-pub fn index_key(region: Region, upstream_id: &str) -> String {
-    format!("{INDEX_PREFIX}{}:{upstream_id}", region.as_str())
-}
-
-/// The application id an index entry points to.
-pub fn parse_index(json: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    if v.get("v").and_then(|x| x.as_u64()) != Some(1) {
-        return None;
-    }
-    v.get("client")
-        .and_then(|c| c.as_str())
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
-}
-
-/// The KV key of an application's record.
-pub fn record_key(application: &str) -> String {
-    kv_key(application)
-}
-
-/// Whether `record` (stored under `client:<application>`) really holds `upstream_id` for `region`.
-pub fn record_confirms(
-    application: &str,
-    record_json: &str,
-    region: Region,
-    upstream_id: &str,
-) -> bool {
-    let Ok(record) = Record::parse(record_json) else {
-        return false;
-    };
-    let id = match region {
-        Region::Primary => &record.primary.client_id,
-        Region::Secondary => &record.secondary.client_id,
-    };
-    record.client_id == application && id == upstream_id
-}
+use crate::io::{Io, StoreError};
+use crate::records::{index_key, parse_index, record_key, Record};
+use crate::regions::{Region, RegionMode};
 
 /// A token's logical client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,36 +21,56 @@ pub struct LogicalClient {
     pub region: &'static str,
 }
 
-/// The regions whose index to consult for a token, in order.
-/// `separate`: the region of the token's issuer only. `shared`: both (one issuer, the client
-/// id tells the region).
+/// The regions whose index to consult for a token, in order. `separate`: the region of the
+/// token's issuer only. `shared`: both (one issuer; the client id tells the region).
 pub fn regions_to_try(mode: RegionMode, issuer_region: Region) -> &'static [Region] {
     match (mode, issuer_region) {
         (RegionMode::Separate, Region::Primary) => &[Region::Primary],
         (RegionMode::Separate, Region::Secondary) => &[Region::Secondary],
-        (RegionMode::Shared, _) => &[Region::Primary, Region::Secondary],
+        (RegionMode::Shared, _) => &Region::BOTH,
     }
 }
 
 /// The region label for a confirmed match.
-pub fn region_label(mode: RegionMode, matched: Region, record_json: &str) -> &'static str {
-    if mode == RegionMode::Shared {
-        if let Ok(r) = Record::parse(record_json) {
-            if r.primary.client_id == r.secondary.client_id {
-                return "shared";
-            }
-        }
+fn region_label(mode: RegionMode, matched: Region, record: &Record) -> &'static str {
+    if mode == RegionMode::Shared && record.primary.client_id == record.secondary.client_id {
+        return "shared";
     }
     matched.as_str()
 }
 
 /// The error for a token whose `client_id` maps to no application of its issuer's region
-/// (unknown client, or a mixed-region token): the core's own kind for a client id outside
-/// the allowed set.
+/// (unknown client, or a mixed-region token): the core's kind for a client id outside the
+/// allowed set.
 pub fn unknown_client() -> Error {
     Error::new(ErrorKind::AudMismatch)
         .with_claim("client_id")
         .with_message("client_id is not a known client of this issuer")
+}
+
+/// Looks one region's upstream id up in KV: index entry, then the record that must confirm it.
+async fn lookup<I: Io>(
+    mode: RegionMode,
+    region: Region,
+    upstream_id: &str,
+    io: &I,
+) -> Result<Option<LogicalClient>, StoreError> {
+    let Some(index) = io.kv_get(&index_key(region, upstream_id)).await? else {
+        return Ok(None);
+    };
+    let Some(app) = parse_index(&index) else {
+        return Ok(None);
+    };
+    let Some(record) = io.kv_get(&record_key(&app)).await? else {
+        return Ok(None);
+    };
+    Ok(Record::parse(&record)
+        .ok()
+        .filter(|r| r.confirms(&app, region, upstream_id))
+        .map(|r| LogicalClient {
+            region: region_label(mode, region, &r),
+            id: app,
+        }))
 }
 
 /// Isolate-memory memo of lookups, so a warm isolate does not read KV per request.
@@ -110,7 +78,7 @@ pub fn unknown_client() -> Error {
 #[derive(Debug)]
 pub struct ClientMemo {
     entries: BTreeMap<(Region, String), (Option<LogicalClient>, i64)>,
-    /// Lifetime of a found mapping (seconds).
+    /// Lifetime of a found mapping (seconds): how long a revoked client may still map here.
     pub ttl_s: i64,
     /// Lifetime of a "no such client" answer (seconds).
     pub negative_ttl_s: i64,
@@ -167,84 +135,120 @@ impl ClientMemo {
     }
 }
 
+/// Maps a verified token's issuer region and `client_id` to its application.
+/// `Err(None)`: no application (401); `Err(Some(StoreError))`: KV did not answer (503).
+pub async fn logical_client<I: Io>(
+    memo: &core::cell::RefCell<ClientMemo>,
+    mode: RegionMode,
+    issuer_region: Region,
+    client_id: &str,
+    io: &I,
+) -> Result<LogicalClient, Option<StoreError>> {
+    if client_id.is_empty() || client_id.len() > crate::records::MAX_CLIENT_ID_LEN {
+        return Err(None);
+    }
+    for &region in regions_to_try(mode, issuer_region) {
+        let remembered = memo.borrow().get(io.now_s(), region, client_id);
+        let found = match remembered {
+            Some(answer) => answer,
+            None => {
+                let found = lookup(mode, region, client_id, io).await.map_err(Some)?;
+                memo.borrow_mut()
+                    .put(io.now_s(), region, client_id, found.clone());
+                found
+            }
+        };
+        if let Some(c) = found {
+            return Ok(c);
+        }
+    }
+    Err(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::testing::{block_on, FakeIo};
+    use core::cell::RefCell;
 
     fn record(app: &str, p: &str, s: &str) -> String {
-        json!({
-            "v": 1, "mode": "concealed", "client_id": app,
-            "secret_hashes": ["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
-            "primary": {"client_id": p, "secret": "v1.x.y"},
-            "secondary": {"client_id": s, "secret": "v1.x.y"},
+        serde_json::json!({
+            "v": 2, "mode": "concealed", "client_id": app,
+            "secret_hashes": ["k.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+            "primary": {"client_id": p, "secret": "k.x.y"},
+            "secondary": {"client_id": s, "secret": "k.x.y"},
         })
         .to_string()
     }
 
-    #[test]
-    fn index_entries() {
-        assert_eq!(
-            index_key(Region::Primary, "app-primary-id"),
-            "upstream:primary:app-primary-id"
-        );
-        assert_eq!(index_key(Region::Secondary, "x"), "upstream:secondary:x");
-        assert_eq!(
-            parse_index(r#"{"v":1,"client":"oe_a"}"#),
-            Some("oe_a".into())
-        );
-        for bad in [
-            r#"{"v":2,"client":"oe_a"}"#,
-            r#"{"v":1,"client":""}"#,
-            r#"{"v":1}"#,
-            "oe_a",
-            "",
-        ] {
-            assert_eq!(parse_index(bad), None, "{bad}");
-        }
-        assert_eq!(record_key("oe_a"), "client:oe_a");
+    fn io() -> FakeIo {
+        let io = FakeIo::at_s(1_000);
+        io.kv_put("client:oe_a", &record("oe_a", "p-id", "s-id"));
+        io.kv_put("upstream:primary:p-id", r#"{"v":1,"client":"oe_a"}"#);
+        io.kv_put("upstream:secondary:s-id", r#"{"v":1,"client":"oe_a"}"#);
+        io
+    }
+
+    fn map(
+        io: &FakeIo,
+        mode: RegionMode,
+        region: Region,
+        id: &str,
+    ) -> Result<LogicalClient, Option<StoreError>> {
+        block_on(logical_client(
+            &RefCell::new(ClientMemo::default()),
+            mode,
+            region,
+            id,
+            io,
+        ))
     }
 
     #[test]
     fn the_record_decides() {
-        let r = record("oe_a", "p-id", "s-id");
-        assert!(record_confirms("oe_a", &r, Region::Primary, "p-id"));
-        assert!(record_confirms("oe_a", &r, Region::Secondary, "s-id"));
-        // Mixed region: the other region's id does not confirm.
-        assert!(!record_confirms("oe_a", &r, Region::Primary, "s-id"));
-        assert!(!record_confirms("oe_a", &r, Region::Secondary, "p-id"));
-        // A record stored under another key, or a broken one, confirms nothing.
-        assert!(!record_confirms("oe_b", &r, Region::Primary, "p-id"));
-        assert!(!record_confirms("oe_a", "{}", Region::Primary, "p-id"));
+        let io = io();
+        let sep = RegionMode::Separate;
+        assert_eq!(map(&io, sep, Region::Primary, "p-id").unwrap().id, "oe_a");
+        assert_eq!(
+            map(&io, sep, Region::Secondary, "s-id").unwrap().region,
+            "secondary"
+        );
+        // Mixed region: the other region's id maps nothing.
+        assert_eq!(map(&io, sep, Region::Primary, "s-id"), Err(None));
+        // A forged index entry pointing at a record that does not confirm it.
+        io.kv_put("upstream:primary:evil", r#"{"v":1,"client":"oe_a"}"#);
+        assert_eq!(map(&io, sep, Region::Primary, "evil"), Err(None));
+        // A deleted record maps nothing.
+        io.kv.borrow_mut().remove("client:oe_a");
+        assert_eq!(map(&io, sep, Region::Primary, "p-id"), Err(None));
+        // Over-long ids are not looked up.
+        let long = "x".repeat(300);
+        let reads = io.kv_reads.borrow().len();
+        assert_eq!(map(&io, sep, Region::Primary, &long), Err(None));
+        assert_eq!(io.kv_reads.borrow().len(), reads);
+        io.kv_down.set(true);
+        assert_eq!(
+            map(&io, sep, Region::Secondary, "s-id"),
+            Err(Some(StoreError))
+        );
     }
 
     #[test]
-    fn regions_by_mode() {
+    fn shared_mode_tries_both_regions() {
+        let io = io();
         assert_eq!(
-            regions_to_try(RegionMode::Separate, Region::Primary),
-            &[Region::Primary]
-        );
-        assert_eq!(
-            regions_to_try(RegionMode::Separate, Region::Secondary),
-            &[Region::Secondary]
-        );
-        assert_eq!(
-            regions_to_try(RegionMode::Shared, Region::Primary),
-            &[Region::Primary, Region::Secondary]
-        );
-        let same = record("oe_a", "id", "id");
-        let diff = record("oe_a", "p", "s");
-        assert_eq!(
-            region_label(RegionMode::Shared, Region::Primary, &same),
-            "shared"
-        );
-        assert_eq!(
-            region_label(RegionMode::Shared, Region::Secondary, &diff),
+            map(&io, RegionMode::Shared, Region::Primary, "s-id")
+                .unwrap()
+                .region,
             "secondary"
         );
+        io.kv_put("client:oe_b", &record("oe_b", "same", "same"));
+        io.kv_put("upstream:primary:same", r#"{"v":1,"client":"oe_b"}"#);
         assert_eq!(
-            region_label(RegionMode::Separate, Region::Primary, &same),
-            "primary"
+            map(&io, RegionMode::Shared, Region::Primary, "same")
+                .unwrap()
+                .region,
+            "shared"
         );
     }
 

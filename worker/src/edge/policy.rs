@@ -2,7 +2,7 @@
 
 use oidc_edge::{Claims, Error, ErrorKind};
 
-use super::config::Protect;
+use crate::config::Protect;
 
 /// Refuses tokens bound to a key (RFC 9449 DPoP `cnf.jkt`, RFC 8705 mTLS `cnf.x5t#S256`, or
 /// any other confirmation method): presented as a plain Bearer token, the proof of possession
@@ -64,7 +64,9 @@ mod tests {
     fn protect(scopes: &[&str], clients: &[&str]) -> Protect {
         Protect {
             origin: "http://127.0.0.1:1".into(),
+            origin_host: "127.0.0.1:1".into(),
             prefix: "/api/".into(),
+            forward_token: false,
             required_scopes: scopes.iter().map(|s| s.to_string()).collect(),
             allowed_clients: clients.iter().map(|s| s.to_string()).collect(),
         }

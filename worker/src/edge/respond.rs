@@ -1,17 +1,16 @@
-//! Errors and results to HTTP (DESIGN.md sections 4 and 6b; RFC 6750 section 3).
+//! Edge verification's answers (RFC 6750 section 3), all made by the one response builder.
 //!
 //! | outcome | status | `WWW-Authenticate` | body |
 //! | --- | --- | --- | --- |
 //! | no token | 401 | `Bearer realm="oidc-edge"` | `{kind:"token_missing"}` |
-//! | unusable request (two tokens, bad body) | 400 | `Bearer error="invalid_request"` | `{kind:"invalid_request"}` |
-//! | token error | 401 | `Bearer error="invalid_token"` | `{kind, code, claim?, message}` |
-//! | `jwks_timeout` / `jwks_unavailable` | 503 + `Retry-After` | - | `{kind, code, message}` |
+//! | unusable request (two tokens, bad body, refused path) | 400 | `Bearer error="invalid_request"` | `{kind:"invalid_request"}` |
+//! | body over the route's limit | 413 | - | `{kind:"invalid_request"}` |
+//! | a core error kind | the kind's status in the core's table: 401 (`Bearer error="invalid_token"`), or 503 + `Retry-After` when the keys could not be had | see left | `{kind, code, claim?, message}` |
 //! | client directory (KV) unreachable | 503 + `Retry-After` | - | `{kind:"directory_unavailable"}` |
 //! | route policy: scope | 403 | `Bearer error="insufficient_scope", scope="..."` | `{kind:"insufficient_scope", claim:"scope", missing}` |
 //! | route policy: client | 403 | `Bearer error="insufficient_scope"` | `{kind:"client_not_allowed", claim:"client_id"}` |
-//! | not configured | 500 | - | `{error:"server_error", problems}` |
 //!
-//! Every response: JSON, `Cache-Control: no-store`, `X-Request-Id`. Bodies never echo the token.
+//! Bodies never echo the token.
 
 use oidc_edge::{Error, ErrorKind};
 use serde_json::{json, Map, Value};
@@ -20,29 +19,10 @@ use super::bearer::BearerError;
 use super::policy::Denied;
 use crate::http::HttpResponse;
 
-/// A JSON response with the fixed headers.
-pub fn json_response(status: u16, body: &Value, request_id: &str) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![
-            (
-                "Content-Type".into(),
-                "application/json;charset=UTF-8".into(),
-            ),
-            ("Cache-Control".into(), "no-store".into()),
-            ("X-Content-Type-Options".into(), "nosniff".into()),
-            ("X-Request-Id".into(), request_id.into()),
-        ],
-        body: serde_json::to_vec(body).unwrap_or_default(),
-    }
-}
-
-/// Whether an error means "we could not check" rather than "the token is bad".
-pub fn is_unavailable(kind: ErrorKind) -> bool {
-    matches!(kind, ErrorKind::JwksTimeout | ErrorKind::JwksUnavailable)
-}
-
-/// A core error: 401 `invalid_token`, or 503 with `Retry-After` for key fetch failures.
+/// A core error: the status its kind has in the core's table ([`ErrorKind::http_status`]: 401
+/// when the token is bad, 403 when it lacks a scope, 503 when the keys to check it could not
+/// be had), with `Retry-After` (503) or the challenge (`DPoP` for a DPoP-bound token presented
+/// as a bearer token, else `Bearer`; `insufficient_scope` for 403, else `invalid_token`).
 pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpResponse {
     let mut body = Map::new();
     body.insert("kind".into(), e.kind().as_str().into());
@@ -51,26 +31,34 @@ pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpRespo
         body.insert("claim".into(), c.into());
     }
     body.insert("message".into(), e.message().into());
-    let body = Value::Object(body);
-    if is_unavailable(e.kind()) {
-        json_response(503, &body, request_id)
-            .with_header("Retry-After", &retry_after_s.max(1).to_string())
-    } else {
-        json_response(401, &body, request_id)
-            .with_header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
+    let status = e.kind().http_status();
+    let r = HttpResponse::json(status, &Value::Object(body), request_id);
+    if status == 503 {
+        return r.with_header("Retry-After", &retry_after_s.max(1).to_string());
     }
+    let scheme = if e.kind() == ErrorKind::DpopRequired {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    let error = if status == 403 {
+        "insufficient_scope"
+    } else {
+        "invalid_token"
+    };
+    r.with_header("WWW-Authenticate", &format!(r#"{scheme} error="{error}""#))
 }
 
 /// No token, or an unusable request.
 pub fn bearer_error(e: BearerError, request_id: &str) -> HttpResponse {
     match e {
-        BearerError::Missing => json_response(
+        BearerError::Missing => HttpResponse::json(
             401,
             &json!({"kind": "token_missing", "code": "ERR_JWS_INVALID", "message": "no bearer token"}),
             request_id,
         )
         .with_header("WWW-Authenticate", r#"Bearer realm="oidc-edge""#),
-        BearerError::Invalid(why) => json_response(
+        BearerError::Invalid(why) => HttpResponse::json(
             400,
             &json!({"kind": "invalid_request", "code": "ERR_JWS_INVALID", "message": why}),
             request_id,
@@ -79,9 +67,18 @@ pub fn bearer_error(e: BearerError, request_id: &str) -> HttpResponse {
     }
 }
 
+/// A body over the route's limit.
+pub fn too_large(request_id: &str) -> HttpResponse {
+    HttpResponse::json(
+        413,
+        &json!({"kind": "invalid_request", "code": "ERR_JWS_INVALID", "message": "request body too large"}),
+        request_id,
+    )
+}
+
 /// The client directory (KV) did not answer: like a key fetch failure, we could not check.
 pub fn directory_unavailable(retry_after_s: u64, request_id: &str) -> HttpResponse {
-    json_response(
+    HttpResponse::json(
         503,
         &json!({"kind": "directory_unavailable", "code": "ERR_CLIENT_DIRECTORY_UNAVAILABLE", "message": "client records unreachable"}),
         request_id,
@@ -94,15 +91,18 @@ pub fn denied(d: &Denied, request_id: &str) -> HttpResponse {
     match d {
         Denied::InsufficientScope(missing) => {
             let scope = missing.join(" ");
-            json_response(
+            HttpResponse::json(
                 403,
                 &json!({"kind": "insufficient_scope", "code": "ERR_JWT_CLAIM_VALIDATION_FAILED", "claim": "scope",
                         "message": "the token lacks a required scope", "missing": missing}),
                 request_id,
             )
-            .with_header("WWW-Authenticate", &format!(r#"Bearer error="insufficient_scope", scope="{scope}""#))
+            .with_header(
+                "WWW-Authenticate",
+                &format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
+            )
         }
-        Denied::ClientNotAllowed => json_response(
+        Denied::ClientNotAllowed => HttpResponse::json(
             403,
             &json!({"kind": "client_not_allowed", "code": "ERR_JWT_CLAIM_VALIDATION_FAILED", "claim": "client_id",
                     "message": "this client may not use this route"}),
@@ -110,15 +110,6 @@ pub fn denied(d: &Denied, request_id: &str) -> HttpResponse {
         )
         .with_header("WWW-Authenticate", r#"Bearer error="insufficient_scope""#),
     }
-}
-
-/// Edge verification is not (correctly) configured.
-pub fn not_configured(problems: &[String], request_id: &str) -> HttpResponse {
-    json_response(
-        500,
-        &json!({"error": "server_error", "error_description": "edge verification is not configured", "problems": problems}),
-        request_id,
-    )
 }
 
 /// `POST /verify` success: the verified claims, the logical client and the region.
@@ -135,39 +126,22 @@ pub fn verified(
             h.insert(name.into(), v.clone());
         }
     }
-    json_response(
+    HttpResponse::json(
         200,
         &json!({"active": true, "region": region, "client": client, "header": h, "claims": claims}),
         request_id,
     )
 }
 
-/// A key mirror: the issuer's own set as fetched, cacheable by others for its remaining freshness.
-pub fn mirror(raw: &str, fresh_for_s: u64, request_id: &str) -> HttpResponse {
-    HttpResponse {
-        status: 200,
-        headers: vec![
-            ("Content-Type".into(), "application/jwk-set+json".into()),
-            (
-                "Cache-Control".into(),
-                format!("public, max-age={fresh_for_s}"),
-            ),
-            ("X-Content-Type-Options".into(), "nosniff".into()),
-            ("Access-Control-Allow-Origin".into(), "*".into()),
-            ("X-Request-Id".into(), request_id.into()),
-        ],
-        body: raw.as_bytes().to_vec(),
-    }
-}
-
-/// 405 for a known edge path.
-pub fn method_not_allowed(allow: &'static str, request_id: &str) -> HttpResponse {
-    json_response(
-        405,
-        &json!({"error": "invalid_request", "error_description": "method not allowed"}),
-        request_id,
-    )
-    .with_header("Allow", allow)
+/// A key mirror: the issuer's set in its public form, cacheable by anyone for its remaining
+/// freshness.
+pub fn mirror(doc: &str, fresh_for_s: u64, request_id: &str) -> HttpResponse {
+    HttpResponse::new(200, request_id)
+        .with_body(doc.as_bytes().to_vec())
+        .set_header("Content-Type", "application/jwk-set+json")
+        .set_header("Cache-Control", &format!("public, max-age={fresh_for_s}"))
+        .without_header("Pragma")
+        .with_header("Access-Control-Allow-Origin", "*")
 }
 
 #[cfg(test)]
@@ -176,8 +150,7 @@ mod tests {
 
     #[test]
     fn token_errors_are_401_with_the_challenge() {
-        let e = Error::new(ErrorKind::Expired);
-        let r = token_error(&e, 5, "rid");
+        let r = token_error(&Error::new(ErrorKind::Expired), 5, "rid");
         assert_eq!(r.status, 401);
         assert_eq!(
             r.header("WWW-Authenticate"),
@@ -190,6 +163,40 @@ mod tests {
         assert_eq!(b["claim"], "exp");
         let r = token_error(&Error::new(ErrorKind::BadSignature), 5, "rid");
         assert!(r.json_body().unwrap().get("claim").is_none());
+    }
+
+    /// Every kind of the core's table, answered with the table's status: nothing here to drift.
+    #[test]
+    fn every_kind_gets_the_status_of_the_cores_table() {
+        for kind in ErrorKind::ALL {
+            let r = token_error(&Error::new(kind), 9, "rid");
+            assert_eq!(r.status, kind.http_status(), "{kind:?}");
+            assert!(
+                matches!(r.status, 401 | 403 | 503),
+                "{kind:?}: {}",
+                r.status
+            );
+            assert_eq!(
+                r.header("Retry-After").is_some(),
+                r.status == 503,
+                "{kind:?}"
+            );
+            let challenge = r.header("WWW-Authenticate");
+            assert_eq!(challenge.is_some(), r.status != 503, "{kind:?}");
+            if r.status == 403 {
+                assert_eq!(challenge, Some(r#"Bearer error="insufficient_scope""#));
+            }
+            assert_eq!(r.json_body().unwrap()["kind"], kind.as_str());
+        }
+    }
+
+    #[test]
+    fn a_dpop_bound_token_is_challenged_with_the_dpop_scheme() {
+        let r = token_error(&Error::new(ErrorKind::DpopRequired), 9, "r");
+        assert_eq!(
+            (r.status, r.header("WWW-Authenticate")),
+            (401, Some(r#"DPoP error="invalid_token""#))
+        );
     }
 
     #[test]
@@ -238,6 +245,7 @@ mod tests {
             (r.status, r.json_body().unwrap()["kind"].clone()),
             (403, json!("client_not_allowed"))
         );
+        assert_eq!(too_large("r").status, 413);
     }
 
     #[test]
@@ -245,6 +253,8 @@ mod tests {
         let r = mirror(r#"{"keys":[]}"#, 42, "r");
         assert_eq!(r.header("Cache-Control"), Some("public, max-age=42"));
         assert_eq!(r.header("Content-Type"), Some("application/jwk-set+json"));
+        assert_eq!(r.header("Pragma"), None);
+        assert_eq!(r.header("X-Request-Id"), Some("r"));
         assert_eq!(r.body, br#"{"keys":[]}"#);
     }
 }

@@ -12,7 +12,7 @@
 //! OAuth 4xx answers are not failures: the upstream is up and answered. Callers report them as
 //! successes.
 
-use super::config::BreakerConfig;
+use crate::config::proxy::BreakerConfig;
 
 /// The breaker's state (observable for `/healthz` and tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +174,17 @@ mod tests {
         max_open_ms: 5000,
     };
 
+    /// A breaker that opens on the first failure.
+    fn opens_at_once() -> Breaker {
+        Breaker::new(
+            BreakerConfig {
+                failure_threshold: 1,
+                ..CFG
+            },
+            8000,
+        )
+    }
+
     #[test]
     fn opens_after_threshold_consecutive_failures() {
         let mut b = Breaker::new(CFG, 8000);
@@ -198,13 +209,7 @@ mod tests {
 
     #[test]
     fn half_open_lets_exactly_one_probe_through() {
-        let mut b = Breaker::new(
-            BreakerConfig {
-                failure_threshold: 1,
-                ..CFG
-            },
-            8000,
-        );
+        let mut b = opens_at_once();
         b.on_failure(Permit::Allowed, 0);
         assert_eq!(b.acquire(999), Permit::Rejected);
         assert_eq!(
@@ -230,13 +235,7 @@ mod tests {
 
     #[test]
     fn open_period_grows_and_is_capped() {
-        let mut b = Breaker::new(
-            BreakerConfig {
-                failure_threshold: 1,
-                ..CFG
-            },
-            8000,
-        );
+        let mut b = opens_at_once();
         let mut now = 0;
         b.on_failure(Permit::Allowed, now);
         let mut periods = std::vec::Vec::new();
@@ -267,13 +266,7 @@ mod tests {
 
     #[test]
     fn non_probe_failures_do_not_extend_an_open_breaker() {
-        let mut b = Breaker::new(
-            BreakerConfig {
-                failure_threshold: 1,
-                ..CFG
-            },
-            8000,
-        );
+        let mut b = opens_at_once();
         b.on_failure(Permit::Allowed, 0);
         b.on_failure(Permit::Rejected, 500); // last-resort attempt while open
         assert_eq!(b.state(500), State::Open { until_ms: 1000 });

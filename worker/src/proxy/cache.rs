@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 use std::vec::Vec;
 
-use super::clients::hmac_sha256;
-use super::config::CacheConfig;
+use crate::config::proxy::CacheConfig;
+use crate::records::hmac_sha256;
 
 /// A cache key.
 pub type CacheKey = [u8; 32];

@@ -9,8 +9,14 @@
 //! | per-try timeout (headers or body)                        | `Timeout`    | try the other      |
 //! | 5xx                                                      | `ServerError`| try the other      |
 //! | 429                                                      | `TooManyRequests` | try the other |
-//! | 2xx without a string `access_token` (or not JSON)        | `Malformed`  | try the other      |
-//! | anything else (1xx, 3xx: redirects are not followed, 408, 4xx without an OAuth error body) | `Unexpected` | try the other |
+//! | 2xx without a string `access_token` (or not JSON), or a body over 64 KiB | `Malformed` | try the other |
+//! | 4xx (not 408/429) without an OAuth error body            | `ClientError`| try the other      |
+//! | anything else (1xx, 3xx: redirects are not followed, 408) | `Unexpected` | try the other     |
+//!
+//! The breaker of an upstream counts only failures that say the upstream is unwell. A 4xx
+//! (with or without an OAuth body) answers one client's request: it never counts against the
+//! upstream, so one client with bad upstream credentials cannot open the breaker every other
+//! client shares.
 //!
 //! Each upstream is tried at most once per request. Order: the upstreams whose breaker admits
 //! the request, primary first; then, as a last resort, the ones whose breaker is open (so if
@@ -22,9 +28,11 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::breaker::{Breaker, Permit};
-use super::config::{Config, Force};
-use super::upstream::{Region, Transport, Upstream, UpstreamReply, UpstreamRequest};
-use crate::time::Clock;
+use super::upstream::MAX_TOKEN_RESPONSE;
+use crate::config::proxy::{Force, ProxyConfig};
+use crate::io::{Io, Outbound, Reply, Transport};
+use crate::records::Credentials;
+use crate::regions::Region;
 
 /// Why an attempt did not produce an answer worth returning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,15 +45,22 @@ pub enum Failure {
     ServerError,
     /// 429.
     TooManyRequests,
-    /// 2xx without a string `access_token`.
+    /// 2xx without a string `access_token`, or an oversized body.
     Malformed,
-    /// 1xx, 3xx, 408, or a 4xx without an OAuth error body.
+    /// A 4xx (not 408/429) without an OAuth error body: about this request, not the upstream.
+    ClientError,
+    /// 1xx, 3xx, 408.
     Unexpected,
     /// The record's credentials for this upstream could not be decrypted.
     BadRecord,
 }
 
 impl Failure {
+    /// Whether the failure says the upstream is unwell (counts toward its breaker).
+    pub fn counts_against_upstream(self) -> bool {
+        !matches!(self, Failure::ClientError | Failure::BadRecord)
+    }
+
     /// Name used in logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,6 +69,7 @@ impl Failure {
             Failure::ServerError => "server_error",
             Failure::TooManyRequests => "too_many_requests",
             Failure::Malformed => "malformed",
+            Failure::ClientError => "client_error",
             Failure::Unexpected => "unexpected_status",
             Failure::BadRecord => "bad_record",
         }
@@ -79,10 +95,11 @@ fn is_error_code(s: &str) -> bool {
 }
 
 /// Classifies one attempt.
-pub fn classify(outcome: &Result<UpstreamReply, Transport>) -> Class {
+pub fn classify(outcome: &Result<Reply, Transport>) -> Class {
     let reply = match outcome {
         Err(Transport::Network) => return Class::Fail(Failure::Network),
         Err(Transport::Timeout) => return Class::Fail(Failure::Timeout),
+        Err(Transport::TooLarge) => return Class::Fail(Failure::Malformed),
         Ok(r) => r,
     };
     let object = || match serde_json::from_slice::<serde_json::Value>(&reply.body) {
@@ -116,7 +133,7 @@ pub fn classify(outcome: &Result<UpstreamReply, Transport>) -> Class {
                 }
                 Class::OAuthError(out)
             }
-            _ => Class::Fail(Failure::Unexpected),
+            _ => Class::Fail(Failure::ClientError),
         },
         _ => Class::Fail(Failure::Unexpected),
     }
@@ -174,14 +191,6 @@ pub struct Outcome {
     pub attempts: Vec<Attempt>,
 }
 
-/// Real credentials for one upstream.
-pub struct Credentials {
-    /// Upstream client id.
-    pub client_id: String,
-    /// Upstream client secret (decrypted).
-    pub client_secret: String,
-}
-
 /// Bounds on `Retry-After` of a 503.
 pub const RETRY_AFTER_MIN_S: u64 = 1;
 /// Upper bound on `Retry-After`.
@@ -196,11 +205,10 @@ fn parse_retry_after(v: Option<&str>) -> Option<u64> {
 /// `credentials` is asked lazily, once per upstream actually tried; `None` means the record's
 /// secret for that upstream could not be decrypted (counted as a failed attempt, not a breaker
 /// failure: the upstream is not at fault).
-pub async fn run<U: Upstream, C: Clock>(
-    cfg: &Config,
+pub async fn run<I: Io>(
+    cfg: &ProxyConfig,
     breakers: &RefCell<[Breaker; 2]>,
-    upstream: &U,
-    clock: &C,
+    io: &I,
     scope: Option<&str>,
     credentials: &dyn Fn(Region) -> Option<Credentials>,
 ) -> Outcome {
@@ -212,11 +220,10 @@ pub async fn run<U: Upstream, C: Clock>(
     let mut run = Run {
         cfg,
         breakers,
-        upstream,
-        clock,
+        io,
         scope,
         credentials,
-        deadline: clock.now_ms().saturating_add(cfg.deadline_ms),
+        deadline: io.now_ms().saturating_add(cfg.deadline_ms),
         attempts: Vec::new(),
         hints_ms: [0; 2],
     };
@@ -226,7 +233,7 @@ pub async fn run<U: Upstream, C: Clock>(
         let permit = if cfg.force != Force::Auto {
             Permit::Allowed
         } else {
-            breakers.borrow_mut()[region.index()].acquire(clock.now_ms())
+            breakers.borrow_mut()[region.index()].acquire(io.now_ms())
         };
         if permit == Permit::Rejected {
             deferred.push(region);
@@ -265,11 +272,10 @@ enum Step {
     OutOfTime,
 }
 
-struct Run<'a, U, C> {
-    cfg: &'a Config,
+struct Run<'a, I> {
+    cfg: &'a ProxyConfig,
     breakers: &'a RefCell<[Breaker; 2]>,
-    upstream: &'a U,
-    clock: &'a C,
+    io: &'a I,
     scope: Option<&'a str>,
     credentials: &'a dyn Fn(Region) -> Option<Credentials>,
     deadline: u64,
@@ -277,34 +283,42 @@ struct Run<'a, U, C> {
     hints_ms: [u64; 2],
 }
 
-impl<U: Upstream, C: Clock> Run<'_, U, C> {
+impl<I: Io> Run<'_, I> {
+    /// Records an attempt for the log line.
+    fn note(
+        &mut self,
+        region: Region,
+        result: &'static str,
+        status: Option<u16>,
+        ms: u64,
+        probe: bool,
+    ) {
+        self.attempts.push(Attempt {
+            region,
+            result,
+            status,
+            ms,
+            probe,
+        });
+    }
+
     async fn attempt(&mut self, region: Region, permit: Permit) -> Step {
-        let start = self.clock.now_ms();
+        let start = self.io.now_ms();
         let remaining = self.deadline.saturating_sub(start);
         if remaining == 0 {
             return Step::OutOfTime;
         }
         let probe = permit == Permit::Probe;
         let Some(creds) = (self.credentials)(region) else {
-            self.attempts.push(Attempt {
-                region,
-                result: Failure::BadRecord.as_str(),
-                status: None,
-                ms: 0,
-                probe,
-            });
+            self.note(region, Failure::BadRecord.as_str(), None, 0, probe);
             if probe {
                 // Nothing was learned about the upstream: let the next request probe.
                 self.breakers.borrow_mut()[region.index()].release_probe();
             }
             return Step::Next;
         };
-        let url = match region {
-            Region::Primary => &self.cfg.primary_url,
-            Region::Secondary => &self.cfg.secondary_url,
-        };
-        let request = UpstreamRequest::client_credentials(
-            url,
+        let request = Outbound::client_credentials(
+            self.cfg.url(region),
             self.cfg.upstream_auth,
             &creds.client_id,
             &creds.client_secret,
@@ -312,25 +326,18 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
         );
         drop(creds);
         let timeout = self.cfg.try_timeout_ms.min(remaining);
-        let result = self.upstream.send(&request, timeout).await;
+        let result = self.io.fetch(&request, timeout, MAX_TOKEN_RESPONSE).await;
         drop(request);
-        let end = self.clock.now_ms();
+        let end = self.io.now_ms();
         let ms = end.saturating_sub(start);
         let status = result.as_ref().ok().map(|r| r.status);
         match classify(&result) {
             Class::Token => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.attempts.push(Attempt {
-                    region,
-                    result: "token",
-                    status,
-                    ms,
-                    probe,
-                });
-                let reply = result.unwrap_or_else(|_| UpstreamReply {
+                self.note(region, "token", status, ms, probe);
+                let reply = result.unwrap_or_else(|_| Reply {
                     status: 502,
-                    retry_after: None,
-                    body: Vec::new(),
+                    ..Reply::default()
                 });
                 Step::Done(Decision::Token {
                     region,
@@ -340,13 +347,7 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
             }
             Class::OAuthError(body) => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.attempts.push(Attempt {
-                    region,
-                    result: "oauth_error",
-                    status,
-                    ms,
-                    probe,
-                });
+                self.note(region, "oauth_error", status, ms, probe);
                 Step::Done(Decision::OAuthError {
                     region,
                     status: status.unwrap_or(400),
@@ -354,7 +355,14 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
                 })
             }
             Class::Fail(failure) => {
-                self.breakers.borrow_mut()[region.index()].on_failure(permit, end);
+                let mut breakers = self.breakers.borrow_mut();
+                if failure.counts_against_upstream() {
+                    breakers[region.index()].on_failure(permit, end);
+                } else if probe {
+                    // A verdict about this request only: let the next request probe.
+                    breakers[region.index()].release_probe();
+                }
+                drop(breakers);
                 if failure == Failure::TooManyRequests {
                     let hint = result
                         .as_ref()
@@ -365,13 +373,7 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
                         .min(RETRY_AFTER_MAX_S)
                         .saturating_mul(1000);
                 }
-                self.attempts.push(Attempt {
-                    region,
-                    result: failure.as_str(),
-                    status,
-                    ms,
-                    probe,
-                });
+                self.note(region, failure.as_str(), status, ms, probe);
                 Step::Next
             }
         }
@@ -380,7 +382,7 @@ impl<U: Upstream, C: Clock> Run<'_, U, C> {
     /// 503, with `Retry-After` = the soonest moment one of the planned upstreams may be tried
     /// again (open breaker period left, or a 429's own `Retry-After`), clamped to 1..=300 s.
     fn unavailable(self, candidates: &[Region]) -> Outcome {
-        let now = self.clock.now_ms();
+        let now = self.io.now_ms();
         let wait_ms = {
             let b = self.breakers.borrow();
             candidates

@@ -5,18 +5,19 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::breaker::{Breaker, State};
-use super::config::{BreakerConfig, Config, Force, UpstreamAuth};
-use super::failover::{classify, run, Class, Credentials, Decision, Failure, Outcome};
-use super::upstream::{Region, Transport, UpstreamReply};
+use super::failover::{classify, run, Class, Decision, Failure, Outcome};
 use crate::codec::base64_decode;
-use crate::testutil::*;
-use crate::time::Clock;
+use crate::config::proxy::{BreakerConfig, Force, ProxyConfig, UpstreamAuth};
+use crate::io::{Io, Reply, Transport};
+use crate::records::Credentials;
+use crate::regions::Region;
+use crate::testing::*;
 
 const P: &str = "https://primary.example/oauth2/token";
 const S: &str = "https://secondary.example/oauth2/token";
 
-fn cfg() -> Config {
-    Config {
+fn cfg() -> ProxyConfig {
+    ProxyConfig {
         primary_url: P.into(),
         secondary_url: S.into(),
         upstream_auth: UpstreamAuth::Basic,
@@ -30,10 +31,11 @@ fn cfg() -> Config {
         },
         cache: None,
         rate_limit_retry_after_s: 60,
+        auth_lockout_s: 60,
     }
 }
 
-fn breakers(c: &Config) -> RefCell<[Breaker; 2]> {
+fn breakers(c: &ProxyConfig) -> RefCell<[Breaker; 2]> {
     RefCell::new([
         Breaker::new(c.breaker, c.deadline_ms),
         Breaker::new(c.breaker, c.deadline_ms),
@@ -54,20 +56,16 @@ fn creds(region: Region) -> Option<Credentials> {
 }
 
 struct World {
-    clock: FakeClock,
-    up: FakeUpstream,
-    cfg: Config,
+    io: FakeIo,
+    cfg: ProxyConfig,
     breakers: RefCell<[Breaker; 2]>,
 }
 
 impl World {
-    fn new(cfg: Config) -> Self {
-        let clock = FakeClock::at(1_000_000);
-        let up = FakeUpstream::new(&clock);
+    fn new(cfg: ProxyConfig) -> Self {
         let breakers = breakers(&cfg);
         World {
-            clock,
-            up,
+            io: FakeIo::at_ms(1_000_000),
             cfg,
             breakers,
         }
@@ -76,17 +74,16 @@ impl World {
         block_on(run(
             &self.cfg,
             &self.breakers,
-            &self.up,
-            &self.clock,
+            &self.io,
             Some("read write"),
             &creds,
         ))
     }
     fn primary_calls(&self) -> usize {
-        self.up.calls_to(P).len()
+        self.io.calls_to(P).len()
     }
     fn secondary_calls(&self) -> usize {
-        self.up.calls_to(S).len()
+        self.io.calls_to(S).len()
     }
 }
 
@@ -99,10 +96,10 @@ fn basic_user(call: &Call) -> String {
 #[test]
 fn classify_every_outcome() {
     let r = |status: u16, body: &str| {
-        Ok(UpstreamReply {
+        Ok(Reply {
             status,
-            retry_after: None,
             body: body.as_bytes().to_vec(),
+            ..Reply::default()
         })
     };
     let oauth = |e: &str| {
@@ -110,7 +107,7 @@ fn classify_every_outcome() {
         m.insert("error".into(), e.into());
         Class::OAuthError(m)
     };
-    let table: Vec<(&str, Result<UpstreamReply, Transport>, Class)> = std::vec![
+    let table: Vec<(&str, Result<Reply, Transport>, Class)> = std::vec![
         (
             "token",
             r(200, r#"{"access_token":"x","expires_in":5}"#),
@@ -126,6 +123,11 @@ fn classify_every_outcome() {
             "timeout",
             Err(Transport::Timeout),
             Class::Fail(Failure::Timeout)
+        ),
+        (
+            "body over the cap",
+            Err(Transport::TooLarge),
+            Class::Fail(Failure::Malformed)
         ),
         ("500", r(500, "oops"), Class::Fail(Failure::ServerError)),
         ("502", r(502, ""), Class::Fail(Failure::ServerError)),
@@ -188,18 +190,18 @@ fn classify_every_outcome() {
         (
             "400 html",
             r(400, "<html>bad</html>"),
-            Class::Fail(Failure::Unexpected)
+            Class::Fail(Failure::ClientError)
         ),
-        ("404 no body", r(404, ""), Class::Fail(Failure::Unexpected)),
+        ("404 no body", r(404, ""), Class::Fail(Failure::ClientError)),
         (
             "403 error not string",
             r(403, r#"{"error":1}"#),
-            Class::Fail(Failure::Unexpected)
+            Class::Fail(Failure::ClientError)
         ),
         (
             "400 bad error code",
             r(400, "{\"error\":\"a\\\"b\"}"),
-            Class::Fail(Failure::Unexpected)
+            Class::Fail(Failure::ClientError)
         ),
         (
             "408",
@@ -362,19 +364,19 @@ fn primary_outcomes_table() {
     ];
     for row in rows {
         let w = World::new(cfg());
-        w.up.script(P, core::slice::from_ref(&row.primary));
-        w.up.script(S, &[token(30, "s")]);
+        w.io.script(P, core::slice::from_ref(&row.primary));
+        w.io.script(S, &[token(30, "s")]);
         let out = w.go();
         let name = row.name;
         assert_eq!(w.primary_calls(), 1, "{name}");
         assert_eq!(out.attempts[0].result, row.attempt, "{name}");
         assert_eq!(out.attempts[0].ms, row.elapsed_ms, "{name}");
         assert_eq!(
-            w.up.calls_to(P)[0].timeout_ms,
+            w.io.calls_to(P)[0].timeout_ms,
             3000,
             "{name}: per-try timeout"
         );
-        assert_eq!(basic_user(&w.up.calls_to(P)[0]), "p-id:p-secret", "{name}");
+        assert_eq!(basic_user(&w.io.calls_to(P)[0]), "p-id:p-secret", "{name}");
         match row.answered_by {
             Some(Region::Primary) => {
                 assert_eq!(w.secondary_calls(), 0, "{name}");
@@ -396,7 +398,7 @@ fn primary_outcomes_table() {
                     1,
                     "{name}: at most one attempt per upstream"
                 );
-                let s = &w.up.calls_to(S)[0];
+                let s = &w.io.calls_to(S)[0];
                 assert_eq!(
                     basic_user(s),
                     "s-id:s-secret",
@@ -438,16 +440,13 @@ fn primary_outcomes_table() {
                 );
             }
         }
-        // OAuth errors and successes count as healthy; everything else as one failure.
-        let healthy = matches!(row.attempt, "token" | "oauth_error");
+        // OAuth errors and successes count as healthy; a 4xx about the request does not count;
+        // everything else is one failure.
+        let healthy = matches!(row.attempt, "token" | "oauth_error" | "client_error");
         let want = State::Closed {
             failures: if healthy { 0 } else { 1 },
         };
-        assert_eq!(
-            w.breakers.borrow()[0].state(w.clock.now_ms()),
-            want,
-            "{name}"
-        );
+        assert_eq!(w.breakers.borrow()[0].state(w.io.now_ms()), want, "{name}");
     }
 }
 
@@ -464,8 +463,8 @@ fn both_fail_is_503_with_retry_after() {
     for p in &outcomes {
         for s in &outcomes {
             let w = World::new(cfg());
-            w.up.script(P, core::slice::from_ref(p));
-            w.up.script(S, core::slice::from_ref(s));
+            w.io.script(P, core::slice::from_ref(p));
+            w.io.script(S, core::slice::from_ref(s));
             let out = w.go();
             assert_eq!(
                 out.decision,
@@ -484,25 +483,25 @@ fn retry_after_follows_breakers_and_429_hints() {
     let mut c = cfg();
     c.breaker.failure_threshold = 1;
     let w = World::new(c.clone());
-    w.up.script(P, &[network(0)]);
-    w.up.script(S, &[network(0)]);
+    w.io.script(P, &[network(0)]);
+    w.io.script(S, &[network(0)]);
     assert_eq!(w.go().decision, Decision::Unavailable { retry_after_s: 5 });
     // 429 with Retry-After on both, breakers still closed: the smaller hint.
     let w = World::new(cfg());
-    w.up.script(P, &[reply_retry_after(0, 429, "30")]);
-    w.up.script(S, &[reply_retry_after(0, 429, "12")]);
+    w.io.script(P, &[reply_retry_after(0, 429, "30")]);
+    w.io.script(S, &[reply_retry_after(0, 429, "12")]);
     assert_eq!(w.go().decision, Decision::Unavailable { retry_after_s: 12 });
     // An HTTP-date Retry-After is ignored; hints are capped at 300 s.
     let w = World::new(cfg());
-    w.up.script(
+    w.io.script(
         P,
         &[reply_retry_after(0, 429, "Wed, 21 Oct 2026 07:28:00 GMT")],
     );
-    w.up.script(S, &[reply_retry_after(0, 429, "99999")]);
+    w.io.script(S, &[reply_retry_after(0, 429, "99999")]);
     assert_eq!(w.go().decision, Decision::Unavailable { retry_after_s: 1 });
     let w = World::new(cfg());
-    w.up.script(P, &[reply_retry_after(0, 429, "99999")]);
-    w.up.script(S, &[reply_retry_after(0, 429, "99999")]);
+    w.io.script(P, &[reply_retry_after(0, 429, "99999")]);
+    w.io.script(S, &[reply_retry_after(0, 429, "99999")]);
     assert_eq!(
         w.go().decision,
         Decision::Unavailable { retry_after_s: 300 }
@@ -515,8 +514,8 @@ fn deadline_bounds_the_whole_request() {
     let mut c = cfg();
     c.deadline_ms = 4000;
     let w = World::new(c.clone());
-    w.up.script(P, &[hang()]);
-    w.up.script(S, &[token(999, "s")]);
+    w.io.script(P, &[hang()]);
+    w.io.script(S, &[token(999, "s")]);
     let out = w.go();
     assert!(matches!(
         out.decision,
@@ -525,29 +524,29 @@ fn deadline_bounds_the_whole_request() {
             ..
         }
     ));
-    assert_eq!(w.up.calls_to(S)[0].timeout_ms, 1000);
-    assert_eq!(w.clock.now_ms(), 1_000_000 + 3999);
+    assert_eq!(w.io.calls_to(S)[0].timeout_ms, 1000);
+    assert_eq!(w.io.now_ms(), 1_000_000 + 3999);
 
     // The secondary needs longer than what is left: 503 exactly at the deadline.
     let w = World::new(c.clone());
-    w.up.script(P, &[hang()]);
-    w.up.script(S, &[token(1001, "s")]);
+    w.io.script(P, &[hang()]);
+    w.io.script(S, &[token(1001, "s")]);
     let out = w.go();
     assert_eq!(out.decision, Decision::Unavailable { retry_after_s: 1 });
-    assert_eq!(w.clock.now_ms(), 1_000_000 + 4000);
+    assert_eq!(w.io.now_ms(), 1_000_000 + 4000);
     assert_eq!(out.attempts[1].result, "timeout");
 
     // Deadline shorter than one try: the primary itself is cut to the deadline and the
     // secondary is not called at all.
     c.deadline_ms = 2000;
     let w = World::new(c);
-    w.up.script(P, &[hang()]);
-    w.up.script(S, &[token(1, "s")]);
+    w.io.script(P, &[hang()]);
+    w.io.script(S, &[token(1, "s")]);
     let out = w.go();
-    assert_eq!(w.up.calls_to(P)[0].timeout_ms, 2000);
+    assert_eq!(w.io.calls_to(P)[0].timeout_ms, 2000);
     assert_eq!(w.secondary_calls(), 0);
     assert_eq!(out.decision, Decision::Unavailable { retry_after_s: 1 });
-    assert_eq!(w.clock.now_ms(), 1_000_000 + 2000);
+    assert_eq!(w.io.now_ms(), 1_000_000 + 2000);
 }
 
 #[test]
@@ -559,14 +558,14 @@ fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
         max_open_ms: 4000,
     };
     let w = World::new(c);
-    w.up.script(P, &[network(10)]);
-    w.up.script(S, &[token(20, "s")]);
+    w.io.script(P, &[network(10)]);
+    w.io.script(S, &[token(20, "s")]);
     w.go();
     w.go(); // second consecutive failure opens the primary breaker
     assert_eq!(w.primary_calls(), 2);
-    let t_open = w.clock.now_ms() - 20; // opened when the 2nd primary attempt ended
+    let t_open = w.io.now_ms() - 20; // opened when the 2nd primary attempt ended
     assert_eq!(
-        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        w.breakers.borrow()[0].state(w.io.now_ms()),
         State::Open {
             until_ms: t_open + 1000
         }
@@ -588,23 +587,23 @@ fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
         "no primary call while its breaker is open"
     );
     // After the open period: one probe; it fails -> open again for 2000 ms.
-    w.clock.0.set(t_open + 1000);
+    w.io.set_now_ms(t_open + 1000);
     let out = w.go();
     assert!(out.attempts[0].probe);
     assert_eq!(w.primary_calls(), 3);
     let t_reopen = t_open + 1000 + 10;
     assert_eq!(
-        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        w.breakers.borrow()[0].state(w.io.now_ms()),
         State::Open {
             until_ms: t_reopen + 2000
         }
     );
-    w.clock.0.set(t_reopen + 1999);
+    w.io.set_now_ms(t_reopen + 1999);
     w.go();
     assert_eq!(w.primary_calls(), 3);
     // The primary is back: the next probe closes the breaker.
-    w.up.script(P, &[token(5, "p")]);
-    w.clock.0.set(t_reopen + 2000);
+    w.io.script(P, &[token(5, "p")]);
+    w.io.set_now_ms(t_reopen + 2000);
     let out = w.go();
     assert!(matches!(
         out.decision,
@@ -615,7 +614,7 @@ fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
     ));
     assert!(out.attempts[0].probe);
     assert_eq!(
-        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        w.breakers.borrow()[0].state(w.io.now_ms()),
         State::Closed { failures: 0 }
     );
 }
@@ -625,15 +624,15 @@ fn open_breakers_are_a_last_resort_not_a_wall() {
     let mut c = cfg();
     c.breaker.failure_threshold = 1;
     let w = World::new(c);
-    w.up.script(P, &[network(1), token(1, "p")]);
-    w.up.script(S, &[network(1)]);
+    w.io.script(P, &[network(1), token(1, "p")]);
+    w.io.script(S, &[network(1)]);
     w.go(); // both open now
     assert!(matches!(
-        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        w.breakers.borrow()[0].state(w.io.now_ms()),
         State::Open { .. }
     ));
     assert!(matches!(
-        w.breakers.borrow()[1].state(w.clock.now_ms()),
+        w.breakers.borrow()[1].state(w.io.now_ms()),
         State::Open { .. }
     ));
     // Both open: both are still tried, primary first; the primary answers and closes its breaker.
@@ -646,18 +645,18 @@ fn open_breakers_are_a_last_resort_not_a_wall() {
         }
     ));
     assert_eq!(
-        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        w.breakers.borrow()[0].state(w.io.now_ms()),
         State::Closed { failures: 0 }
     );
     // Primary open, secondary (closed) failing: the primary is tried after the secondary.
     let mut c = cfg();
     c.breaker.failure_threshold = 1;
     let w = World::new(c);
-    w.up.script(P, &[network(1)]);
-    w.up.script(S, &[token(1, "s"), network(1)]);
+    w.io.script(P, &[network(1)]);
+    w.io.script(S, &[token(1, "s"), network(1)]);
     w.go(); // primary opens, secondary answers
     let out = w.go();
-    let order: Vec<String> = w.up.calls.borrow()[2..]
+    let order: Vec<String> = w.io.calls.borrow()[2..]
         .iter()
         .map(|c| c.url.clone())
         .collect();
@@ -673,8 +672,8 @@ fn forced_upstream_uses_only_that_one() {
         c.force = force;
         c.breaker.failure_threshold = 1;
         let w = World::new(c);
-        w.up.script(url, &[network(1), token(1, "x")]);
-        w.up.script(other, &[token(1, "other")]);
+        w.io.script(url, &[network(1), token(1, "x")]);
+        w.io.script(other, &[token(1, "other")]);
         let out = w.go();
         assert_eq!(
             out.decision,
@@ -684,9 +683,9 @@ fn forced_upstream_uses_only_that_one() {
         // Forced ignores the (now open) breaker.
         let out = w.go();
         assert!(matches!(out.decision, Decision::Token { .. }), "{force:?}");
-        assert_eq!(w.up.calls_to(url).len(), 2);
+        assert_eq!(w.io.calls_to(url).len(), 2);
         assert_eq!(
-            w.up.calls_to(other).len(),
+            w.io.calls_to(other).len(),
             0,
             "{force:?}: never the other upstream"
         );
@@ -696,17 +695,10 @@ fn forced_upstream_uses_only_that_one() {
 #[test]
 fn undecryptable_credentials_skip_that_upstream() {
     let w = World::new(cfg());
-    w.up.script(P, &[token(1, "p")]);
-    w.up.script(S, &[token(1, "s")]);
+    w.io.script(P, &[token(1, "p")]);
+    w.io.script(S, &[token(1, "s")]);
     let only_secondary = |r: Region| if r == Region::Primary { None } else { creds(r) };
-    let out = block_on(run(
-        &w.cfg,
-        &w.breakers,
-        &w.up,
-        &w.clock,
-        None,
-        &only_secondary,
-    ));
+    let out = block_on(run(&w.cfg, &w.breakers, &w.io, None, &only_secondary));
     assert!(matches!(
         out.decision,
         Decision::Token {
@@ -717,10 +709,10 @@ fn undecryptable_credentials_skip_that_upstream() {
     assert_eq!(out.attempts[0].result, "bad_record");
     assert_eq!(w.primary_calls(), 0);
     assert_eq!(
-        w.breakers.borrow()[0].state(w.clock.now_ms()),
+        w.breakers.borrow()[0].state(w.io.now_ms()),
         State::Closed { failures: 0 }
     );
-    assert_eq!(w.up.calls_to(S)[0].body, "grant_type=client_credentials");
+    assert_eq!(w.io.calls_to(S)[0].body, "grant_type=client_credentials");
 }
 
 #[test]
@@ -728,13 +720,72 @@ fn post_auth_sends_credentials_in_the_body() {
     let mut c = cfg();
     c.upstream_auth = UpstreamAuth::Post;
     let w = World::new(c);
-    w.up.script(P, &[reply(1, 503, "")]);
-    w.up.script(S, &[token(1, "s")]);
+    w.io.script(P, &[reply(1, 503, "")]);
+    w.io.script(S, &[token(1, "s")]);
     w.go();
-    let s = &w.up.calls_to(S)[0];
+    let s = &w.io.calls_to(S)[0];
     assert_eq!(s.header("authorization"), None);
     assert_eq!(
         s.body,
         "grant_type=client_credentials&scope=read+write&client_id=s-id&client_secret=s-secret"
+    );
+}
+
+/// One client whose upstream credentials are wrong keeps getting 4xx answers (an OAuth error,
+/// or a bare 401/403/404 page): the breaker every other client shares never opens.
+#[test]
+fn one_clients_4xx_never_opens_the_shared_breaker() {
+    let mut c = cfg();
+    c.breaker.failure_threshold = 2;
+    for bad in [
+        reply(1, 401, r#"{"error":"invalid_client"}"#),
+        reply(1, 400, r#"{"error":"unauthorized_client"}"#),
+        reply(1, 401, "<html>Unauthorized</html>"),
+        reply(1, 403, ""),
+        reply(1, 404, "not here"),
+    ] {
+        let w = World::new(c.clone());
+        w.io.script(P, &[bad]);
+        w.io.script(S, &[token(1, "s")]);
+        for _ in 0..10 {
+            w.go();
+        }
+        assert_eq!(
+            w.primary_calls(),
+            10,
+            "every request still tries the primary"
+        );
+        assert_eq!(
+            w.breakers.borrow()[0].state(w.io.now_ms()),
+            State::Closed { failures: 0 }
+        );
+        // Another client's request goes to the primary as usual.
+        w.io.script(P, &[token(1, "p")]);
+        assert!(matches!(
+            w.go().decision,
+            Decision::Token {
+                region: Region::Primary,
+                ..
+            }
+        ));
+    }
+    // A bare 4xx during the half-open probe hands the probe on instead of deciding it.
+    let w = World::new(c);
+    w.io.script(P, &[reply(1, 503, "")]);
+    w.io.script(S, &[token(1, "s")]);
+    w.go();
+    w.go();
+    let open_until = match w.breakers.borrow()[0].state(w.io.now_ms()) {
+        State::Open { until_ms } => until_ms,
+        s => panic!("{s:?}"),
+    };
+    w.io.set_now_ms(open_until);
+    w.io.script(P, &[reply(1, 403, "")]);
+    w.go();
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.io.now_ms()),
+        State::HalfOpen {
+            probe_since_ms: None
+        }
     );
 }

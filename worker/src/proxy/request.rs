@@ -6,9 +6,8 @@ use std::vec::Vec;
 
 use crate::codec::{base64_decode, form_decode, form_parse};
 use crate::http::HttpRequest;
-
-/// The largest request body accepted (413 above it).
-pub const MAX_BODY_BYTES: usize = 8 * 1024;
+use crate::records::MAX_CLIENT_ID_LEN;
+use crate::routes::TOKEN_BODY_LIMIT as MAX_BODY_BYTES;
 
 /// How the caller authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,7 +222,9 @@ pub fn parse(req: &HttpRequest) -> Result<TokenRequest, Rejection> {
             _ => return Err(unauthenticated),
         },
     };
-    if client_id.is_empty() || client_secret.is_empty() {
+    // An over-long id cannot be a client's: refused like an unknown one, before it could
+    // become a KV key over the store's limit (a store error, a false outage in the logs).
+    if client_id.is_empty() || client_secret.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN {
         return Err(unauthenticated);
     }
     Ok(TokenRequest {
@@ -305,6 +306,18 @@ mod tests {
         let b = basic("app", "pw");
         let (be_id, be_secret, be_escape) =
             (basic("", "pw"), basic("app", ""), basic("a%zz", "pw"));
+        let be_long = basic(&"a".repeat(MAX_CLIENT_ID_LEN + 1), "pw");
+        assert!(parse(&req(
+            &[
+                FORM,
+                (
+                    "authorization",
+                    &basic(&"a".repeat(MAX_CLIENT_ID_LEN), "pw")
+                )
+            ],
+            "grant_type=client_credentials"
+        ))
+        .is_ok());
         let big = std::format!(
             "grant_type=client_credentials&x={}",
             "a".repeat(MAX_BODY_BYTES)
@@ -470,6 +483,12 @@ mod tests {
             (
                 "basic empty secret",
                 std::vec![FORM, ("authorization", &be_secret)],
+                "grant_type=client_credentials",
+                (401, "invalid_client")
+            ),
+            (
+                "client id over the limit",
+                std::vec![FORM, ("authorization", &be_long)],
                 "grant_type=client_credentials",
                 (401, "invalid_client")
             ),

@@ -1,197 +1,180 @@
-//! `POST /oauth2/token`: validation, caller authentication, rate limit, cache, failover.
+//! `POST /oauth2/token`: validation, caller authentication (with failed-attempt lock-outs and
+//! rehashing under a rotated hash key), rate limit, cache, failover.
 
 use core::cell::RefCell;
-use std::string::{String, ToString};
-use std::vec::Vec;
+use std::string::ToString;
 
 use super::breaker::Breaker;
 use super::cache::{cache_key, TokenCache};
-use super::clients::{kv_key, secret_digest, Record};
-use super::config::{Config, Secrets};
 use super::failover::{self, Decision};
-use super::log::LogLine;
+use super::lockout::Lockouts;
 use super::request::{self, normalize_scope};
-use super::upstream::{Region, Upstream};
+use crate::config::{Config, ProxyConfig};
 use crate::http::{HttpRequest, HttpResponse, Served};
-use crate::time::Clock;
+use crate::io::{Io, Limiter};
+use crate::log::LogLine;
+use crate::records::{record_key, Record};
+use crate::regions::Region;
 
 /// `WWW-Authenticate` on every 401 (RFC 6749 5.2, RFC 7617).
 pub const BASIC_CHALLENGE: &str = "Basic realm=\"oidc-edge\", charset=\"UTF-8\"";
 
-/// Reads client records (the glue: Workers KV).
-#[allow(async_fn_in_trait)]
-pub trait ClientStore {
-    /// The value under `key`; `Err` when the store could not be read.
-    async fn get(&self, key: &str) -> Result<Option<String>, ()>;
-}
-
-/// Per-client rate limit (the glue: the Workers Rate Limiting binding).
-#[allow(async_fn_in_trait)]
-pub trait RateLimit {
-    /// Whether one more request under `key` is allowed. Implementations fail open.
-    async fn allow(&self, key: &str) -> bool;
-}
-
-/// A limiter that never limits (no binding configured).
-pub struct NoRateLimit;
-
-impl RateLimit for NoRateLimit {
-    async fn allow(&self, _key: &str) -> bool {
-        true
-    }
-}
-
-/// State that outlives a request: one per isolate.
-pub struct Shared {
+/// The token proxy's state in isolate memory.
+pub struct ProxyState {
     /// Breakers, indexed by [`Region::index`].
     pub breakers: RefCell<[Breaker; 2]>,
     /// The token cache (empty when the cache is off).
     pub cache: RefCell<TokenCache>,
+    /// Client ids locked after repeated failed authentications.
+    pub lockouts: RefCell<Lockouts>,
 }
 
-impl Shared {
+impl ProxyState {
     /// Fresh state for a configuration.
-    pub fn new(cfg: &Config) -> Self {
-        Shared {
-            breakers: RefCell::new([
-                Breaker::new(cfg.breaker, cfg.deadline_ms),
-                Breaker::new(cfg.breaker, cfg.deadline_ms),
-            ]),
+    pub fn new(cfg: &ProxyConfig) -> Self {
+        let breaker = || Breaker::new(cfg.breaker, cfg.deadline_ms);
+        ProxyState {
+            breakers: RefCell::new([breaker(), breaker()]),
             cache: RefCell::new(TokenCache::default()),
+            lockouts: RefCell::new(Lockouts::default()),
         }
     }
 }
 
-/// The validated configuration, or why there is none.
-pub type Loaded = Result<(Config, Secrets), Vec<String>>;
-
-/// Everything a handler needs besides the request.
-pub struct Ctx<'a, S, U, R, C> {
-    /// Configuration and secrets.
-    pub loaded: &'a Loaded,
-    /// Isolate state.
-    pub shared: &'a Shared,
-    /// Client records.
-    pub store: &'a S,
-    /// Upstream token endpoints.
-    pub upstream: &'a U,
-    /// Rate limit.
-    pub limiter: &'a R,
-    /// Clock.
-    pub clock: &'a C,
-    /// This request's id.
-    pub request_id: &'a str,
+/// An OAuth error answer from the worker itself, and its log fields.
+fn refuse(
+    log: &mut LogLine,
+    outcome: &'static str,
+    status: u16,
+    error: &str,
+    description: &str,
+    request_id: &str,
+) -> HttpResponse {
+    log.outcome = outcome;
+    log.error = Some(error.into());
+    let resp = HttpResponse::oauth_error(status, error, Some(description), request_id);
+    if status == 401 {
+        resp.with_header("WWW-Authenticate", BASIC_CHALLENGE)
+    } else {
+        resp
+    }
 }
 
-fn unauthorized(ctx_id: &str, log: &mut LogLine) -> HttpResponse {
-    log.outcome = "unauthorized";
-    log.error = Some("invalid_client".into());
-    HttpResponse::oauth_error(
-        401,
-        "invalid_client",
-        Some("client authentication failed"),
-        ctx_id,
-        Served::None,
+fn unauthorized(request_id: &str, log: &mut LogLine) -> HttpResponse {
+    let why = "client authentication failed";
+    refuse(log, "unauthorized", 401, "invalid_client", why, request_id)
+}
+
+/// 429 with `Retry-After` (rate limit, lock-out).
+fn too_many(
+    log: &mut LogLine,
+    outcome: &'static str,
+    description: &str,
+    retry_after_s: u64,
+    request_id: &str,
+) -> HttpResponse {
+    refuse(
+        log,
+        outcome,
+        429,
+        "temporarily_unavailable",
+        description,
+        request_id,
     )
-    .with_header("WWW-Authenticate", BASIC_CHALLENGE)
+    .with_header("Retry-After", &retry_after_s.max(1).to_string())
+}
+
+/// A failed authentication: spends one unit of the failure limiter under the presented id,
+/// and locks the id when the limiter refuses (see [`super::lockout`]).
+async fn failed<I: Io>(
+    cfg: &ProxyConfig,
+    state: &ProxyState,
+    io: &I,
+    client_id: &str,
+    request_id: &str,
+    log: &mut LogLine,
+) -> HttpResponse {
+    if io.rate_limit(Limiter::AuthFailures, client_id).await == Some(false) {
+        let now = io.now_ms();
+        let until = now.saturating_add(cfg.auth_lockout_s.saturating_mul(1000));
+        state.lockouts.borrow_mut().lock(client_id, now, until);
+    }
+    unauthorized(request_id, log)
 }
 
 /// Handles a token request. Fills `log` as it goes.
-pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
-    ctx: &Ctx<'_, S, U, R, C>,
+pub async fn handle<I: Io>(
+    config: &Config,
+    state: &ProxyState,
+    io: &I,
     req: &HttpRequest,
+    request_id: &str,
     log: &mut LogLine,
 ) -> HttpResponse {
-    let id = ctx.request_id;
+    let id = request_id;
+    let cfg = &config.proxy;
     let treq = match request::parse(req) {
         Ok(t) => t,
         Err(r) => {
-            log.outcome = if r.status == 413 {
-                "too_large"
-            } else if r.status == 401 {
-                "unauthorized"
-            } else {
-                "invalid_request"
+            let outcome = match r.status {
+                413 => "too_large",
+                401 => "unauthorized",
+                _ => "invalid_request",
             };
-            log.error = Some(r.error.into());
-            let resp =
-                HttpResponse::oauth_error(r.status, r.error, Some(r.description), id, Served::None);
-            return if r.status == 401 {
-                resp.with_header("WWW-Authenticate", BASIC_CHALLENGE)
-            } else {
-                resp
-            };
+            return refuse(log, outcome, r.status, r.error, r.description, id);
         }
     };
     log.auth = Some(treq.auth.as_str());
-    let (cfg, secrets) = match ctx.loaded {
-        Ok((c, s)) => (c, s),
-        Err(problems) => {
-            log.outcome = "misconfigured";
-            log.error = Some("server_error".into());
-            log.problems = problems.clone();
-            return HttpResponse::oauth_error(
-                500,
-                "server_error",
-                Some("token proxy is not configured"),
-                id,
-                Served::None,
-            );
-        }
-    };
+
+    let locked = state.lockouts.borrow().locked(&treq.client_id, io.now_ms());
+    if let Some(retry_after_s) = locked {
+        let why = "too many failed authentications";
+        return too_many(log, "locked_out", why, retry_after_s, id);
+    }
 
     // Authenticate the caller against its current record before anything else.
-    let digest = secret_digest(&secrets.hash_key, &treq.client_id, &treq.client_secret);
-    let stored = match ctx.store.get(&kv_key(&treq.client_id)).await {
+    let stored = match io.kv_get(&record_key(&treq.client_id)).await {
         Ok(v) => v,
-        Err(()) => {
-            log.outcome = "store_error";
-            log.error = Some("temporarily_unavailable".into());
-            return HttpResponse::oauth_error(
-                503,
-                "temporarily_unavailable",
-                Some("client store unavailable"),
-                id,
-                Served::None,
-            )
-            .with_header("Retry-After", "1");
+        Err(_) => {
+            let why = "client store unavailable";
+            return refuse(log, "store_error", 503, "temporarily_unavailable", why, id)
+                .with_header("Retry-After", "1");
         }
     };
     let Some(stored) = stored else {
-        return unauthorized(id, log);
+        return failed(cfg, state, io, &treq.client_id, id, log).await;
     };
     let record = match Record::parse(&stored) {
         Ok(r) => r,
         Err(e) => {
-            log.outcome = "bad_record";
-            log.error = Some("server_error".into());
             log.problems = std::vec![e.0.to_string()];
-            return HttpResponse::oauth_error(
-                500,
-                "server_error",
-                Some("client record unusable"),
-                id,
-                Served::None,
-            );
+            let why = "client record unusable";
+            return refuse(log, "bad_record", 500, "server_error", why, id);
         }
     };
-    if record.client_id != treq.client_id || !record.secret_matches(&digest) {
-        return unauthorized(id, log);
-    }
+    let secrets = &config.secrets;
+    let auth = if record.client_id == treq.client_id {
+        record.authenticate(&secrets.hash, &treq.client_secret)
+    } else {
+        None
+    };
+    let Some(auth) = auth else {
+        return failed(cfg, state, io, &treq.client_id, id, log).await;
+    };
     log.client = Some(record.client_id.clone());
     log.mode = Some(record.mode.as_str());
+    if auth.needs_rehash {
+        // Best effort: the next request tries again if this write fails.
+        let doc = record.rehashed(&secrets.hash, &auth);
+        log.rehashed = io
+            .kv_put(&record_key(&record.client_id), &doc)
+            .await
+            .is_ok();
+    }
 
-    if !ctx.limiter.allow(&kv_key(&record.client_id)).await {
-        log.outcome = "rate_limited";
-        log.error = Some("temporarily_unavailable".into());
-        return HttpResponse::oauth_error(
-            429,
-            "temporarily_unavailable",
-            Some("rate limit exceeded"),
-            id,
-            Served::None,
-        )
-        .with_header("Retry-After", &cfg.rate_limit_retry_after_s.to_string());
+    if io.rate_limit(Limiter::Client, &record.client_id).await == Some(false) {
+        let retry = cfg.rate_limit_retry_after_s;
+        return too_many(log, "rate_limited", "rate limit exceeded", retry, id);
     }
 
     let cache = match (&cfg.cache, &secrets.cache_key) {
@@ -200,37 +183,26 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
             cache_key(
                 k,
                 &record.client_id,
-                &digest,
+                &auth.current_digest,
                 &normalize_scope(treq.scope.as_deref()),
             ),
         )),
         _ => None,
     };
     if let Some((cc, key)) = &cache {
-        let hit = ctx
-            .shared
-            .cache
-            .borrow_mut()
-            .get(cc, key, ctx.clock.now_ms());
+        let hit = state.cache.borrow_mut().get(cc, key, io.now_ms());
         if let Some(body) = hit {
             log.outcome = "token";
             log.cache = Some("hit");
-            return HttpResponse::json(200, body, id, Served::Cache);
+            return HttpResponse::new(200, id)
+                .with_body(body)
+                .served(Served::Cache);
         }
         log.cache = Some("miss");
     }
 
-    let enc_key = secrets.enc_key;
-    let creds = |region: Region| record.credentials(&enc_key, region);
-    let out = failover::run(
-        cfg,
-        &ctx.shared.breakers,
-        ctx.upstream,
-        ctx.clock,
-        treq.scope.as_deref(),
-        &creds,
-    )
-    .await;
+    let creds = |region: Region| record.credentials(&secrets.enc, region);
+    let out = failover::run(cfg, &state.breakers, io, treq.scope.as_deref(), &creds).await;
     log.attempts = out.attempts;
     match out.decision {
         Decision::Token {
@@ -240,16 +212,13 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
         } => {
             log.outcome = "token";
             if let Some((cc, key)) = cache {
-                if ctx
-                    .shared
-                    .cache
-                    .borrow_mut()
-                    .put(cc, key, &body, ctx.clock.now_ms())
-                {
+                if state.cache.borrow_mut().put(cc, key, &body, io.now_ms()) {
                     log.cache = Some("stored");
                 }
             }
-            HttpResponse::json(status, body, id, served(region))
+            HttpResponse::new(status, id)
+                .with_body(body)
+                .served(served(region))
         }
         Decision::OAuthError {
             region,
@@ -258,8 +227,8 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
         } => {
             log.outcome = "oauth_error";
             log.error = body.get("error").and_then(|e| e.as_str()).map(Into::into);
-            let body = serde_json::to_vec(&serde_json::Value::Object(body)).unwrap_or_default();
-            let resp = HttpResponse::json(status, body, id, served(region));
+            let resp = HttpResponse::json(status, &serde_json::Value::Object(body), id)
+                .served(served(region));
             if status == 401 {
                 resp.with_header("WWW-Authenticate", BASIC_CHALLENGE)
             } else {
@@ -267,16 +236,9 @@ pub async fn handle<S: ClientStore, U: Upstream, R: RateLimit, C: Clock>(
             }
         }
         Decision::Unavailable { retry_after_s } => {
-            log.outcome = "unavailable";
-            log.error = Some("temporarily_unavailable".into());
-            HttpResponse::oauth_error(
-                503,
-                "temporarily_unavailable",
-                Some("the token endpoints are unavailable"),
-                id,
-                Served::None,
-            )
-            .with_header("Retry-After", &retry_after_s.to_string())
+            let why = "the token endpoints are unavailable";
+            refuse(log, "unavailable", 503, "temporarily_unavailable", why, id)
+                .with_header("Retry-After", &retry_after_s.to_string())
         }
     }
 }

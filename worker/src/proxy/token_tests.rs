@@ -1,142 +1,104 @@
-//! The whole pipeline (`app::handle`) natively: fake KV, fake upstreams, fake clock.
+//! The token route through the whole pipeline ([`crate::app::App`]) natively: configuration
+//! from variables, fake KV, fake upstreams, fake clock.
 
-use core::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use super::clients::{kv_key, seal, secret_digest, Mode};
-use super::config::{CacheConfig, Config, Secrets};
-use super::token::{ClientStore, Ctx, Loaded, RateLimit, Shared};
-use super::upstream::Region;
-use crate::app::handle;
+use crate::app::{App, Outcome};
 use crate::codec::{base64_decode, base64_encode, base64url_encode};
+use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::proxy::log::LogLine;
-use crate::testutil::*;
+use crate::io::Limiter;
+use crate::keyring::{Key, Keyring};
+use crate::log::LogLine;
+use crate::records::{digest_string, record_key, seal, secret_digest, Mode};
+use crate::regions::Region;
+use crate::testing::*;
 
-const P: &str = "https://primary.example/oauth2/token";
-const S: &str = "https://secondary.example/oauth2/token";
-const ENC: [u8; 32] = [0x42; 32];
-const HASH: &[u8] = b"hash key hash key hash key hash key!";
-const CACHE: &[u8] = b"cache key cache key cache key cache key";
+const P: &str = TOKEN_URL_P;
+const S: &str = TOKEN_URL_S;
+const ENC: [u8; 32] = ENC_KEY;
+const HASH: &[u8] = HASH_KEY;
+const HEALTH: &str = HEALTH_TOKEN;
 
-#[derive(Default)]
-struct FakeKv {
-    map: RefCell<BTreeMap<String, String>>,
-    reads: Cell<usize>,
-    broken: Cell<bool>,
-}
-
-impl ClientStore for FakeKv {
-    async fn get(&self, key: &str) -> Result<Option<String>, ()> {
-        self.reads.set(self.reads.get() + 1);
-        if self.broken.get() {
-            return Err(());
-        }
-        Ok(self.map.borrow().get(key).cloned())
-    }
-}
-
-struct Limiter(Cell<u32>);
-
-impl RateLimit for Limiter {
-    async fn allow(&self, _key: &str) -> bool {
-        let left = self.0.get();
-        self.0.set(left.saturating_sub(1));
-        left > 0
-    }
+fn record_with(mode: Mode, id: &str, secrets: &[&str], enc: &Key, hash: &Key) -> String {
+    let hashes: Vec<String> = secrets
+        .iter()
+        .map(|x| digest_string(hash, &secret_digest(&hash.bytes, id, x)))
+        .collect();
+    let (p, s) = match mode {
+        Mode::Concealed => (("real-p", "real-p-secret"), ("real-s", "real-s-secret")),
+        Mode::Passthrough => ((id, "real-p-secret"), ("real-s", "real-s-secret")),
+    };
+    serde_json::json!({
+        "v": 2, "mode": mode.as_str(), "client_id": id, "secret_hashes": hashes,
+        "primary": {"client_id": p.0, "secret": seal(enc, &[3; 12], id, Region::Primary, p.0, p.1)},
+        "secondary": {"client_id": s.0, "secret": seal(enc, &[4; 12], id, Region::Secondary, s.0, s.1)},
+    })
+    .to_string()
 }
 
 fn record(mode: Mode, id: &str, secrets: &[&str]) -> String {
-    let hashes: Vec<String> = secrets
-        .iter()
-        .map(|x| base64url_encode(&secret_digest(HASH, id, x)))
-        .collect();
-    serde_json::json!({
-        "v": 1, "mode": mode.as_str(), "client_id": id, "secret_hashes": hashes,
-        "primary": {"client_id": "real-p", "secret": seal(&ENC, &[3; 12], id, Region::Primary, "real-p", "real-p-secret")},
-        "secondary": {"client_id": "real-s", "secret": seal(&ENC, &[4; 12], id, Region::Secondary, "real-s", "real-s-secret")},
-    })
-    .to_string()
+    record_with(
+        mode,
+        id,
+        secrets,
+        &Key::new(ENC.to_vec()),
+        &Key::new(HASH.to_vec()),
+    )
 }
 
-fn passthrough_record() -> String {
-    let id = "real-p";
-    serde_json::json!({
-        "v": 1, "mode": "passthrough", "client_id": id,
-        "secret_hashes": [base64url_encode(&secret_digest(HASH, id, "real-p-secret"))],
-        "primary": {"client_id": "real-p", "secret": seal(&ENC, &[5; 12], id, Region::Primary, "real-p", "real-p-secret")},
-        "secondary": {"client_id": "real-s", "secret": seal(&ENC, &[6; 12], id, Region::Secondary, "real-s", "real-s-secret")},
-    })
-    .to_string()
+/// The test deployment with one failure opening a breaker, plus `extra`.
+fn getter(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let mut all = vec![("BREAKER_FAILURES", "1")];
+    all.extend_from_slice(extra);
+    deployment(&all)
+}
+
+fn env(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+    Config::from_env(&getter(extra))
 }
 
 struct World {
-    clock: FakeClock,
-    up: FakeUpstream,
-    kv: FakeKv,
-    limiter: Limiter,
-    loaded: Loaded,
-    shared: Shared,
-}
-
-fn config() -> Config {
-    let get = |k: &str| match k {
-        "OAUTH_HOST_PRIMARY" => Some(P.to_string()),
-        "OAUTH_HOST_SECONDARY" => Some(S.to_string()),
-        "BREAKER_FAILURES" => Some("1".to_string()),
-        _ => None,
-    };
-    Config::from_env(&get).unwrap()
+    io: FakeIo,
+    app: App,
 }
 
 impl World {
-    fn new(cfg: Config) -> Self {
-        let clock = FakeClock::at(1_700_000_000_000);
-        let up = FakeUpstream::new(&clock);
-        up.script(P, &[token(20, "p")]);
-        up.script(S, &[token(30, "s")]);
-        let kv = FakeKv::default();
-        kv.map.borrow_mut().insert(
-            kv_key("oe_app"),
-            record(Mode::Concealed, "oe_app", &["app-secret"]),
+    fn new(config: Result<Config, Vec<String>>) -> Self {
+        let io = FakeIo::at_ms(1_700_000_000_000);
+        io.script(P, &[token(20, "p")]);
+        io.script(S, &[token(30, "s")]);
+        io.kv_put(
+            &record_key("oe_app"),
+            &record(Mode::Concealed, "oe_app", &["app-secret"]),
         );
-        kv.map
-            .borrow_mut()
-            .insert(kv_key("real-p"), passthrough_record());
-        let secrets = Secrets {
-            enc_key: ENC,
-            hash_key: HASH.to_vec(),
-            cache_key: Some(CACHE.to_vec()),
-        };
-        let shared = Shared::new(&cfg);
+        io.kv_put(
+            &record_key("real-p"),
+            &record(Mode::Passthrough, "real-p", &["real-p-secret"]),
+        );
         World {
-            clock,
-            up,
-            kv,
-            limiter: Limiter(Cell::new(u32::MAX)),
-            loaded: Ok((cfg, secrets)),
-            shared,
+            io,
+            app: App::new(config),
         }
     }
 
     fn send(&self, req: &HttpRequest) -> (HttpResponse, LogLine) {
-        let ctx = Ctx {
-            loaded: &self.loaded,
-            shared: &self.shared,
-            store: &self.kv,
-            upstream: &self.up,
-            limiter: &self.limiter,
-            clock: &self.clock,
-            request_id: "rid-1",
-        };
-        block_on(handle(&ctx, req))
+        let route = self.app.route(&req.method, &req.path);
+        let (outcome, log) = block_on(self.app.handle(&self.io, route, req, "rid-1"));
+        match outcome {
+            Outcome::Respond(r) => (r, log),
+            Outcome::Forward(f) => panic!("forwarded: {f:?}"),
+        }
     }
 
     fn upstream_calls(&self) -> usize {
-        self.up.calls.borrow().len()
+        self.io.calls.borrow().len()
     }
+}
+
+fn config() -> Result<Config, Vec<String>> {
+    env(&[])
 }
 
 fn basic(id: &str, secret: &str) -> String {
@@ -170,10 +132,23 @@ fn app_req() -> HttpRequest {
     )
 }
 
+fn health_req(token: Option<&str>) -> HttpRequest {
+    HttpRequest {
+        method: "GET".into(),
+        path: "/healthz".into(),
+        headers: token
+            .map(|t| std::vec![("authorization".to_string(), std::format!("Bearer {t}"))])
+            .unwrap_or_default(),
+        body: Some(Vec::new()),
+        ..HttpRequest::default()
+    }
+}
+
 fn assert_common_headers(r: &HttpResponse) {
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.header("pragma"), Some("no-cache"));
     assert_eq!(r.header("x-request-id"), Some("rid-1"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     assert!(r
         .header("content-type")
         .unwrap()
@@ -198,7 +173,7 @@ fn concealed_client_gets_a_primary_token_with_the_real_primary_pair() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
     assert_eq!(r.json_body().unwrap()["access_token"], "tok-p");
-    let calls = w.up.calls_to(P);
+    let calls = w.io.calls_to(P);
     assert_eq!(calls.len(), 1);
     assert_eq!(basic_pair(&calls[0]), "real-p:real-p-secret");
     assert_eq!(calls[0].body, "grant_type=client_credentials&scope=read");
@@ -212,7 +187,7 @@ fn concealed_client_gets_a_primary_token_with_the_real_primary_pair() {
 #[test]
 fn passthrough_client_is_authenticated_then_failed_over_with_the_secondary_pair() {
     let w = World::new(config());
-    w.up.script(P, &[network(1)]);
+    w.io.script(P, &[network(1)]);
     let req = token_req(
         None,
         "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret",
@@ -220,7 +195,7 @@ fn passthrough_client_is_authenticated_then_failed_over_with_the_secondary_pair(
     let (r, log) = w.send(&req);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
-    assert_eq!(basic_pair(&w.up.calls_to(S)[0]), "real-s:real-s-secret");
+    assert_eq!(basic_pair(&w.io.calls_to(S)[0]), "real-s:real-s-secret");
     assert_eq!(log.mode, Some("passthrough"));
     assert_eq!(log.auth, Some("client_secret_post"));
     // Knowing the public primary id is not enough, even while the primary is down.
@@ -263,8 +238,8 @@ fn unknown_client_and_wrong_secret_look_the_same_and_cost_no_upstream_call() {
 #[test]
 fn rotation_and_revocation() {
     let w = World::new(config());
-    w.kv.map.borrow_mut().insert(
-        kv_key("oe_app"),
+    w.io.kv.borrow_mut().insert(
+        record_key("oe_app"),
         record(Mode::Concealed, "oe_app", &["app-secret", "next-secret"]),
     );
     for s in ["app-secret", "next-secret"] {
@@ -275,13 +250,13 @@ fn rotation_and_revocation() {
         assert_eq!(r.status, 200, "{s}");
     }
     // Rotation finished: only the next secret remains.
-    w.kv.map.borrow_mut().insert(
-        kv_key("oe_app"),
+    w.io.kv.borrow_mut().insert(
+        record_key("oe_app"),
         record(Mode::Concealed, "oe_app", &["next-secret"]),
     );
     assert_eq!(w.send(&app_req()).0.status, 401);
     // Revocation: the record is gone.
-    w.kv.map.borrow_mut().remove(&kv_key("oe_app"));
+    w.io.kv.borrow_mut().remove(&record_key("oe_app"));
     assert_eq!(
         w.send(&token_req(
             Some(&basic("oe_app", "next-secret")),
@@ -334,7 +309,7 @@ fn invalid_requests_never_reach_kv_or_upstreams() {
     let mut big = app_req();
     big.body = Some(std::vec![b'a'; 9000]);
     assert_eq!(w.send(&big).0.status, 413);
-    assert_eq!(w.kv.reads.get(), 0);
+    assert_eq!(w.io.kv_reads.borrow().len(), 0);
     assert_eq!(w.upstream_calls(), 0);
 }
 
@@ -351,10 +326,7 @@ fn routes_methods_and_health() {
     let (r, _) = w.send(&other);
     assert_common_headers(&r);
     assert_eq!(r.status, 404);
-    let mut h = app_req();
-    h.method = "GET".into();
-    h.path = "/healthz".into();
-    let (r, _) = w.send(&h);
+    let (r, _) = w.send(&health_req(Some(HEALTH)));
     assert_common_headers(&r);
     assert_eq!(r.status, 200);
     let v = r.json_body().unwrap();
@@ -362,10 +334,10 @@ fn routes_methods_and_health() {
     assert_eq!(v["breakers"]["primary"]["state"], "closed");
     assert_eq!(v["config"]["primary"], "primary.example");
     // Breaker open -> degraded; still no upstream call from /healthz.
-    w.up.script(P, &[network(1)]);
+    w.io.script(P, &[network(1)]);
     w.send(&app_req());
     let calls = w.upstream_calls();
-    let (r, _) = w.send(&h);
+    let (r, _) = w.send(&health_req(Some(HEALTH)));
     let v = r.json_body().unwrap();
     assert_eq!(v["status"], "degraded");
     assert_eq!(v["breakers"]["primary"]["state"], "open");
@@ -374,40 +346,89 @@ fn routes_methods_and_health() {
     assert_eq!(w.upstream_calls(), calls);
     let text = String::from_utf8(r.body.clone()).unwrap();
     assert!(!text.contains("secret") && !text.contains(&base64url_encode(HASH)));
+    assert!(!text.contains(HEALTH));
+}
+
+/// Hosts, breaker states and problems only for the operator's token; anyone else gets the
+/// status alone, with or without a (wrong) token.
+#[test]
+fn healthz_reveals_details_only_to_the_operator() {
+    let w = World::new(config());
+    w.io.script(P, &[network(1)]);
+    w.send(&app_req()); // primary breaker open
+    for token in [None, Some("wrong"), Some(&HEALTH[1..]), Some("")] {
+        let (r, log) = w.send(&health_req(token));
+        assert_common_headers(&r);
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.json_body().unwrap(),
+            serde_json::json!({"status": "ok"}),
+            "{token:?}"
+        );
+        assert_eq!(log.outcome, "health");
+    }
+    let (r, _) = w.send(&health_req(Some(HEALTH)));
+    assert_eq!(
+        r.json_body().unwrap()["config"]["primary"],
+        "primary.example"
+    );
+    // Without HEALTH_TOKEN configured nobody gets the details.
+    let w = World::new(env(&[("HEALTH_TOKEN", "")]));
+    let (r, _) = w.send(&health_req(Some(HEALTH)));
+    assert_eq!(r.json_body().unwrap(), serde_json::json!({"status": "ok"}));
+    // Misconfigured: 503 and the status for anyone, the problems for the operator (whose
+    // token is read even though the rest of the configuration is broken).
+    let w = World {
+        app: App::from_env(&getter(&[("OAUTH_HOST_PRIMARY", "")]))
+            .with_problem("KV binding CLIENTS is missing".into()),
+        ..World::new(config())
+    };
+    let (r, _) = w.send(&health_req(None));
+    assert_eq!(
+        (r.status, r.json_body().unwrap()),
+        (503, serde_json::json!({"status": "misconfigured"}))
+    );
+    let (r, _) = w.send(&health_req(Some(HEALTH)));
+    assert_eq!(r.status, 503);
+    assert_eq!(
+        r.json_body().unwrap()["config"]["problems"],
+        serde_json::json!([
+            "OAUTH_HOST_PRIMARY is not set",
+            "KV binding CLIENTS is missing"
+        ])
+    );
 }
 
 #[test]
-fn misconfiguration_is_500_and_visible_on_healthz() {
-    let mut w = World::new(config());
-    w.loaded = Err(std::vec!["OAUTH_HOST_PRIMARY is not set".to_string()]);
+fn misconfiguration_is_500_and_listed_in_the_log() {
+    let w = World::new(env(&[("OAUTH_HOST_PRIMARY", ""), ("UPSTREAM_AUTH", "jwt")]));
     let (r, log) = w.send(&app_req());
+    assert_common_headers(&r);
     assert_eq!(
         (r.status, r.json_body().unwrap()["error"].as_str()),
         (500, Some("server_error"))
     );
-    assert_eq!(log.problems.len(), 1);
-    let mut h = app_req();
-    h.method = "GET".into();
-    h.path = "/healthz".into();
-    let (r, _) = w.send(&h);
-    assert_eq!(r.status, 503);
     assert_eq!(
-        r.json_body().unwrap()["config"]["problems"][0],
-        "OAUTH_HOST_PRIMARY is not set"
+        log.problems,
+        [
+            "OAUTH_HOST_PRIMARY is not set",
+            "UPSTREAM_AUTH must be one of basic | post"
+        ]
     );
     assert_eq!(w.upstream_calls(), 0);
+    assert!(w.io.kv_reads.borrow().is_empty());
 }
 
 #[test]
 fn store_errors_and_bad_records() {
     let w = World::new(config());
-    w.kv.broken.set(true);
+    w.io.kv_down.set(true);
     let (r, _) = w.send(&app_req());
     assert_eq!((r.status, r.header("retry-after")), (503, Some("1")));
-    w.kv.broken.set(false);
-    w.kv.map
+    w.io.kv_down.set(false);
+    w.io.kv
         .borrow_mut()
-        .insert(kv_key("oe_app"), "{\"v\":1}".into());
+        .insert(record_key("oe_app"), "{\"v\":2}".into());
     assert_eq!(w.send(&app_req()).0.status, 500);
     assert_eq!(w.upstream_calls(), 0);
 }
@@ -415,7 +436,7 @@ fn store_errors_and_bad_records() {
 #[test]
 fn oauth_errors_pass_through_unchanged() {
     let w = World::new(config());
-    w.up.script(
+    w.io.script(
         P,
         &[reply(
             5,
@@ -431,9 +452,9 @@ fn oauth_errors_pass_through_unchanged() {
         r.json_body().unwrap(),
         serde_json::json!({"error":"invalid_scope","error_description":"unknown scope"})
     );
-    assert_eq!(w.up.calls_to(S).len(), 0);
+    assert_eq!(w.io.calls_to(S).len(), 0);
     assert_eq!(log.error.as_deref(), Some("invalid_scope"));
-    w.up.script(P, &[reply(5, 401, r#"{"error":"invalid_client"}"#)]);
+    w.io.script(P, &[reply(5, 401, r#"{"error":"invalid_client"}"#)]);
     let (r, _) = w.send(&app_req());
     assert_eq!(r.status, 401);
     assert!(r.header("www-authenticate").is_some());
@@ -442,8 +463,8 @@ fn oauth_errors_pass_through_unchanged() {
 #[test]
 fn both_down_is_503_with_retry_after() {
     let w = World::new(config());
-    w.up.script(P, &[network(1)]);
-    w.up.script(S, &[reply(1, 502, "")]);
+    w.io.script(P, &[network(1)]);
+    w.io.script(S, &[reply(1, 502, "")]);
     let (r, log) = w.send(&app_req());
     assert_common_headers(&r);
     assert_eq!(r.status, 503);
@@ -459,14 +480,18 @@ fn both_down_is_503_with_retry_after() {
 #[test]
 fn rate_limit() {
     let w = World::new(config());
-    w.limiter.0.set(1);
+    w.io.limit(Limiter::Client, 1);
     assert_eq!(w.send(&app_req()).0.status, 200);
     let (r, log) = w.send(&app_req());
     assert_eq!((r.status, r.header("retry-after")), (429, Some("60")));
     assert_eq!(log.outcome, "rate_limited");
     assert_eq!(w.upstream_calls(), 1);
+    assert_eq!(
+        w.io.limit_calls.borrow()[0],
+        (Limiter::Client, "oe_app".to_string())
+    );
     // Unauthenticated requests do not consume the budget: they are refused first.
-    w.limiter.0.set(0);
+    let asked = w.io.limit_calls.borrow().len();
     assert_eq!(
         w.send(&token_req(
             Some(&basic("oe_app", "bad")),
@@ -476,20 +501,143 @@ fn rate_limit() {
         .status,
         401
     );
+    assert!(w.io.limit_calls.borrow()[asked..]
+        .iter()
+        .all(|(l, _)| *l != Limiter::Client));
+}
+
+/// Failed authentications spend the failure limiter per presented id; once it refuses, that
+/// id is locked in the isolate: 429 for right and wrong secrets alike, no KV read, while
+/// other clients are unaffected.
+#[test]
+fn failed_authentications_lock_the_client_id() {
+    let w = World::new(env(&[("AUTH_LOCKOUT_S", "30")]));
+    w.io.limit(Limiter::AuthFailures, 3);
+    let wrong = token_req(
+        Some(&basic("oe_app", "guess")),
+        "grant_type=client_credentials",
+    );
+    for _ in 0..3 {
+        assert_eq!(w.send(&wrong).0.status, 401);
+    }
+    let (r, log) = w.send(&wrong); // the limiter refuses this one: the id is now locked
+    assert_eq!(r.status, 401);
+    assert_eq!(log.outcome, "unauthorized");
+    let reads = w.io.kv_reads.borrow().len();
+    let (r, log) = w.send(&app_req());
+    assert_common_headers(&r);
+    assert_eq!((r.status, r.header("retry-after")), (429, Some("30")));
+    assert_eq!(log.outcome, "locked_out");
+    assert_eq!(
+        w.io.kv_reads.borrow().len(),
+        reads,
+        "no KV read while locked"
+    );
+    assert_eq!(
+        w.send(&token_req(
+            None,
+            "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret"
+        ))
+        .0
+        .status,
+        200,
+        "another client is not affected"
+    );
+    w.io.advance(30_000);
+    assert_eq!(w.send(&app_req()).0.status, 200, "the lock expires");
+    assert!(w
+        .io
+        .limit_calls
+        .borrow()
+        .iter()
+        .filter(|(l, _)| *l == Limiter::AuthFailures)
+        .all(|(_, k)| k == "oe_app"));
+}
+
+/// An over-long client id is an unknown client: 401 invalid_client, no KV read (a KV key over
+/// 512 bytes would be a store error, logged as an outage).
+#[test]
+fn over_long_client_ids_are_unknown_clients() {
+    let w = World::new(config());
+    let long = "a".repeat(600);
+    for req in [
+        token_req(Some(&basic(&long, "x")), "grant_type=client_credentials"),
+        token_req(
+            None,
+            &std::format!("grant_type=client_credentials&client_id={long}&client_secret=x"),
+        ),
+    ] {
+        let (r, log) = w.send(&req);
+        assert_eq!(r.status, 401);
+        assert_eq!(r.json_body().unwrap()["error"], "invalid_client");
+        assert_eq!(log.outcome, "unauthorized");
+    }
+    assert!(w.io.kv_reads.borrow().is_empty());
+}
+
+/// Rotating CLIENT_HASH_KEY and CLIENT_ENC_KEY: records made under the previous keys keep
+/// working, and a digest under the previous hash key is rewritten under the current one on
+/// the client's next successful authentication.
+#[test]
+fn records_under_the_previous_keys_work_and_are_rehashed() {
+    let new_enc = [0x55u8; 32];
+    let new_hash = b"the new hash key, also 32 bytes or more";
+    let w = World::new(env(&[
+        ("CLIENT_ENC_KEY", &base64url_encode(&new_enc)),
+        ("CLIENT_ENC_KEY_PREVIOUS", &base64url_encode(&ENC)),
+        ("CLIENT_HASH_KEY", &base64url_encode(new_hash)),
+        ("CLIENT_HASH_KEY_PREVIOUS", &base64url_encode(HASH)),
+    ]));
+    let (r, log) = w.send(&app_req());
+    assert_eq!(r.status, 200);
+    assert_eq!(basic_pair(&w.io.calls_to(P)[0]), "real-p:real-p-secret");
+    assert!(log.rehashed);
+    let written = w.io.kv_writes.borrow().clone();
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].0, "client:oe_app");
+    let stored: serde_json::Value = serde_json::from_str(&written[0].1).unwrap();
+    let new_id = Keyring::new(new_hash.to_vec(), None).current().id.clone();
+    assert!(stored["secret_hashes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with(&std::format!("{new_id}.")));
+    assert_eq!(
+        stored["primary"],
+        serde_json::from_str::<serde_json::Value>(&record(Mode::Concealed, "oe_app", &["x"]))
+            .unwrap()["primary"],
+        "the sealed secrets are left to scripts/client-keys.mjs reencrypt"
+    );
+    // The next authentication needs no rewrite; a wrong secret rewrites nothing.
+    let (_, log) = w.send(&app_req());
+    assert!(!log.rehashed);
+    w.send(&token_req(
+        Some(&basic("oe_app", "x")),
+        "grant_type=client_credentials",
+    ));
+    assert_eq!(w.io.kv_writes.borrow().len(), 1);
+    // Once the previous hash key is gone, the rewritten record still authenticates.
+    let w2 = World::new(env(&[
+        ("CLIENT_ENC_KEY_PREVIOUS", ""),
+        ("CLIENT_HASH_KEY", &base64url_encode(new_hash)),
+    ]));
+    w2.io.kv_put("client:oe_app", &written[0].1);
+    assert_eq!(w2.send(&app_req()).0.status, 200);
+    // A record still under a key the worker no longer holds fails closed (401, no call).
+    let w3 = World::new(env(&[("CLIENT_HASH_KEY", &base64url_encode(new_hash))]));
+    assert_eq!(w3.send(&app_req()).0.status, 401);
+    assert_eq!(w3.upstream_calls(), 0);
 }
 
 #[test]
 fn token_cache() {
-    let mut cfg = config();
-    cfg.cache = Some(CacheConfig {
-        min_remaining_s: 60,
-        max_entries: 100,
-    });
-    let w = World::new(cfg);
+    let w = World::new(env(&[
+        ("TOKEN_CACHE", "on"),
+        ("TOKEN_CACHE_MAX_ENTRIES", "100"),
+    ]));
     let (r, log) = w.send(&app_req());
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
     assert_eq!(log.cache, Some("stored"));
-    w.clock.advance(100_500);
+    w.io.advance(100_500);
     let (r, log) = w.send(&app_req());
     assert_common_headers(&r);
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("cache"));
@@ -521,26 +669,21 @@ fn token_cache() {
         .status,
         401
     );
-    w.kv.map.borrow_mut().remove(&kv_key("oe_app"));
+    w.io.kv.borrow_mut().remove(&record_key("oe_app"));
     assert_eq!(w.send(&app_req()).0.status, 401);
     // Near expiry: no longer served.
-    w.kv.map.borrow_mut().insert(
-        kv_key("oe_app"),
+    w.io.kv.borrow_mut().insert(
+        record_key("oe_app"),
         record(Mode::Concealed, "oe_app", &["app-secret"]),
     );
-    w.clock.advance((3600 - 100 - 60) * 1000);
+    w.io.advance((3600 - 100 - 60) * 1000);
     let (r, _) = w.send(&app_req());
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("primary"));
 }
 
 #[test]
 fn log_lines_never_contain_secrets_or_tokens() {
-    let mut cfg = config();
-    cfg.cache = Some(CacheConfig {
-        min_remaining_s: 60,
-        max_entries: 100,
-    });
-    let w = World::new(cfg);
+    let w = World::new(env(&[("TOKEN_CACHE", "on")]));
     let mut lines = Vec::new();
     let bad = token_req(
         Some(&basic("oe_app", "wrong-secret")),
@@ -554,8 +697,8 @@ fn log_lines_never_contain_secrets_or_tokens() {
     lines.push(w.send(&app_req()).1.to_json());
     lines.push(w.send(&bad).1.to_json());
     lines.push(w.send(&post).1.to_json());
-    w.up.script(P, &[network(1)]);
-    w.up.script(S, &[hang()]);
+    w.io.script(P, &[network(1)]);
+    w.io.script(S, &[hang()]);
     let uncached = token_req(
         None,
         "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret&scope=x",
