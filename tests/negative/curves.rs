@@ -238,6 +238,27 @@ fn default_allow_list_per_key_in_mixed_sets() {
             .verify(&token_for(alg), &set, NOW)
             .unwrap();
     }
+    // A key declaring RS256 and an RS384 token: not on the key's default list; with the
+    // list naming RS384, the key's own alg refuses it.
+    let rs384 = mint(
+        Algorithm::RS384,
+        "test-a",
+        &json!({"alg": "RS384", "kid": "test-a"}),
+        &claims(),
+    );
+    let e = run(options(), &rs384).unwrap_err();
+    check(
+        &e,
+        ErrorKind::AlgNotAllowed,
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        Some("alg"),
+    );
+    let listed = VerifyOptions {
+        algorithms: vec![Algorithm::RS384],
+        ..options()
+    };
+    let e = run(listed, &rs384).unwrap_err();
+    check(&e, ErrorKind::KeyUnusable, UNUSABLE, None);
     // An explicit list always wins: ES256 alone refuses RS256 and EdDSA tokens, even with
     // keys whose default would allow them.
     let es256_only = VerifyOptions {
