@@ -24,7 +24,7 @@ use std::process::Command;
 use oidc_edge::{base64url, Algorithm, Jwk, JwkSet, Verifier};
 use p256::pkcs8::DecodePrivateKey;
 use serde_json::Value;
-use support::{cpu_seconds, id_token_claims, id_token_options, rate, NOW};
+use support::{id_token_claims, id_token_options, rate, NOW};
 
 fn key_file(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -68,15 +68,8 @@ fn sign(alg: Algorithm, message: &[u8]) -> Vec<u8> {
 }
 
 fn main() {
-    let secs: f64 = std::env::var("CURVE_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
-    let clock = if cpu_seconds().is_some() {
-        "CPU"
-    } else {
-        "wall-clock"
-    };
+    let secs = support::seconds("CURVE_BENCH_SECS");
+    let clock = support::clock();
     println!("oidc-edge ES256 / ES384 / EdDSA verify benchmark (native, {secs} {clock} s per row)");
     println!("{:<28} {:>12} {:>10}", "row", "per second", "us each");
     let row = |what: String, r: f64| println!("{what:<28} {r:>12.0} {:>10.2}", 1e6 / r);

@@ -24,7 +24,7 @@ use core::hint::black_box;
 use std::path::PathBuf;
 use std::process::Command;
 
-use support::{cpu_seconds, id_token_claims, id_token_options, rate, NOW};
+use support::{id_token_claims, id_token_options, rate, NOW};
 
 use oidc_edge::alg::Algorithm;
 use oidc_edge::jwk::JwkSet;
@@ -52,20 +52,13 @@ fn b64(data: &[u8]) -> String {
 }
 
 fn main() {
-    let secs: f64 = std::env::var("RSA_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let secs = support::seconds("RSA_BENCH_SECS");
     let target = if cfg!(target_pointer_width = "64") {
         "u64 limbs"
     } else {
         "u32 limbs"
     };
-    let clock = if cpu_seconds().is_some() {
-        "CPU"
-    } else {
-        "wall-clock"
-    };
+    let clock = support::clock();
     println!("oidc-edge RSA verify benchmark ({target} native, {secs} {clock} s per row)");
     println!("{:<28} {:>12} {:>10}", "row", "per second", "us each");
 

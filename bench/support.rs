@@ -43,6 +43,23 @@ pub fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
     }
 }
 
+/// Seconds per measurement from the environment variable `var` (default 2).
+pub fn seconds(var: &str) -> f64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0)
+}
+
+/// Which clock [`rate`] divides by: "CPU" where the process CPU time can be read.
+pub fn clock() -> &'static str {
+    if cpu_seconds().is_some() {
+        "CPU"
+    } else {
+        "wall-clock"
+    }
+}
+
 /// A fixed "now" for the benchmark tokens (2026-01-01T00:00:00Z).
 pub const NOW: i64 = 1_767_225_600;
 
