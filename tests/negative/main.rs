@@ -8,6 +8,8 @@ mod mint;
 mod access;
 mod claims;
 mod config;
+mod curves;
+mod dpop;
 mod header;
 mod issuers;
 mod keys;
@@ -23,15 +25,15 @@ mod trust;
 
 use mint::{b64, CLIENT, ISS, NOW};
 use mint::{claims, header, id_token, jwk_json, jwks, mint, mint_raw, options, verifier, with};
-use oidc_edge::rsa::RsaPublicKey;
 use oidc_edge::signature::SignatureVerifier;
+use oidc_edge::PublicKey;
 use oidc_edge::{
     Algorithm, Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
 };
 use serde_json::{json, Value};
 
 fn keys() -> JwkSet {
-    jwks(&["test-a", "test-b", "test-c", "test-weak1024"])
+    jwks(&mint::KEY_NAMES)
 }
 
 fn err_at(o: VerifyOptions, token: &str, now: i64) -> Error {
@@ -51,6 +53,17 @@ fn check(e: &Error, kind: ErrorKind, code: &str, claim: Option<&str>) {
 }
 
 const CLAIM_FAILED: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+
+/// `alg_not_allowed` with jose's code, about `alg`.
+#[track_caller]
+fn check_alg_not_allowed(e: &Error) {
+    check(
+        e,
+        ErrorKind::AlgNotAllowed,
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        Some("alg"),
+    );
+}
 
 fn ok(o: VerifyOptions, token: &str, now: i64) {
     if let Err(e) = verifier(o).verify(token, &keys(), now) {
