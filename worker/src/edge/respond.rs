@@ -7,7 +7,7 @@
 //! | body over the route's limit | 413 | - | `{kind:"invalid_request"}` |
 //! | a core error kind | the kind's status in the core's table: 401 (`Bearer error="invalid_token"`), or 503 + `Retry-After` when the keys could not be had | see left | `{kind, code, claim?, message}` |
 //! | client directory (KV) unreachable | 503 + `Retry-After` | - | `{kind:"directory_unavailable"}` |
-//! | route policy: scope | 403 | `Bearer error="insufficient_scope", scope="..."` | `{kind:"insufficient_scope", claim:"scope", missing}` |
+//! | route policy: scope or role (the core's check) | 403 | `Bearer error="insufficient_scope", scope="<the required scopes>"` (a role: no `scope`) | `{kind:"insufficient_scope", code, claim:"scope" or "roles", message}` |
 //! | route policy: client | 403 | `Bearer error="insufficient_scope"` | `{kind:"client_not_allowed", claim:"client_id"}` |
 //!
 //! Bodies never echo the token.
@@ -86,18 +86,19 @@ pub fn directory_unavailable(retry_after_s: u64, request_id: &str) -> HttpRespon
     .with_header("Retry-After", &retry_after_s.max(1).to_string())
 }
 
-/// A valid token the route policy refuses.
-pub fn denied(d: &Denied, request_id: &str) -> HttpResponse {
+/// A valid token the route policy refuses: a client outside `ALLOWED_CLIENTS`, or the core's
+/// scope check. `insufficient_scope` for a scope names every scope the route requires in the
+/// challenge (RFC 6750 3: `scope` lists what the resource needs); a missing role has no
+/// OAuth parameter, so its challenge has none.
+pub fn denied(d: &Denied, required_scopes: &[String], request_id: &str) -> HttpResponse {
     match d {
-        Denied::InsufficientScope(missing) => {
-            let scope = missing.join(" ");
-            HttpResponse::json(
-                403,
-                &json!({"kind": "insufficient_scope", "code": "ERR_JWT_CLAIM_VALIDATION_FAILED", "claim": "scope",
-                        "message": "the token lacks a required scope", "missing": missing}),
-                request_id,
-            )
-            .with_header(
+        Denied::Scope(e) => {
+            let r = token_error(e, 1, request_id);
+            if e.kind() != ErrorKind::InsufficientScope || e.claim() != Some("scope") {
+                return r;
+            }
+            let scope = required_scopes.join(" ");
+            r.set_header(
                 "WWW-Authenticate",
                 &format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
             )
@@ -230,17 +231,32 @@ mod tests {
             (r.status, r.header("WWW-Authenticate")),
             (400, Some(r#"Bearer error="invalid_request""#))
         );
-        let r = denied(
-            &Denied::InsufficientScope(vec!["a".into(), "b".into()]),
-            "r",
-        );
+        let required = ["a".to_string(), "b".to_string()];
+        let scope = Error::new(ErrorKind::InsufficientScope).with_claim("scope");
+        let r = denied(&Denied::Scope(scope), &required, "r");
         assert_eq!(r.status, 403);
         assert_eq!(
             r.header("WWW-Authenticate"),
             Some(r#"Bearer error="insufficient_scope", scope="a b""#)
         );
-        assert_eq!(r.json_body().unwrap()["missing"], json!(["a", "b"]));
-        let r = denied(&Denied::ClientNotAllowed, "r");
+        let b = r.json_body().unwrap();
+        assert_eq!(
+            (b["kind"].clone(), b["claim"].clone()),
+            (json!("insufficient_scope"), json!("scope"))
+        );
+        let role = Error::new(ErrorKind::InsufficientScope).with_claim("roles");
+        let r = denied(&Denied::Scope(role), &required, "r");
+        assert_eq!(
+            (r.status, r.header("WWW-Authenticate")),
+            (403, Some(r#"Bearer error="insufficient_scope""#))
+        );
+        let bad = Error::new(ErrorKind::ClaimInvalid).with_claim("scp");
+        let r = denied(&Denied::Scope(bad), &required, "r");
+        assert_eq!(
+            (r.status, r.header("WWW-Authenticate")),
+            (401, Some(r#"Bearer error="invalid_token""#))
+        );
+        let r = denied(&Denied::ClientNotAllowed, &required, "r");
         assert_eq!(
             (r.status, r.json_body().unwrap()["kind"].clone()),
             (403, json!("client_not_allowed"))

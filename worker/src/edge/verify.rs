@@ -12,9 +12,12 @@
 //!    key, the signature and the claims with that issuer's keys only. A `kid` the slot still
 //!    does not know while its key set cannot be fetched is "cannot check" (503), not "bad
 //!    token".
-//! 3. After the claims: no key-bound token (`cnf`), the token's `client_id` maps to one
-//!    application of its issuer's region ([`super::clients`]), and `sub` is usable as a header
-//!    value.
+//! 3. The core's claim checks include the sender constraint: the access-token profiles refuse a
+//!    key-bound token (`cnf`) presented as a bearer token. After them, the token's client (the
+//!    core's [`access::client`]: `client_id`, `azp`, `cid` or `appid`) maps to one application
+//!    of its issuer's region ([`super::clients`]), and `sub` is usable as a header value.
+//! 4. The protected route then applies its policy ([`policy`]): the logical client, then the
+//!    core's scope and role check.
 
 use core::cell::RefCell;
 use std::collections::BTreeMap;
@@ -22,7 +25,7 @@ use std::rc::Rc;
 
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 use oidc_edge::{
-    BuiltinVerifier, Error, ErrorKind, Profile, TrustSet, TrustedIssuer, VerifyOptions,
+    access, BuiltinVerifier, Error, ErrorKind, Profile, TrustSet, TrustedIssuer, VerifyOptions,
 };
 use serde_json::Value;
 
@@ -133,10 +136,10 @@ impl EdgeState {
             .collect();
         let base = VerifyOptions {
             profile: c.profile,
-            audience: if c.profile == Profile::AtJwt {
-                c.audience.clone()
-            } else {
+            audience: if c.profile == Profile::CognitoAccess {
                 Vec::new()
+            } else {
+                c.audience.clone()
             },
             algorithms: c.algorithms.clone(),
             clock_tolerance: c.clock_tolerance,
@@ -203,19 +206,17 @@ async fn check<I: Io>(
         trust.finish(pending, verdict, now).map_err(Fail::Token)?
     };
     let verified = trusted.verified;
-    policy::check_not_bound(&verified.claims).map_err(Fail::Token)?;
-    let client_id = verified
-        .claims
-        .get_str("client_id")
+    let (client_claim, client_id) = access::client(&verified.claims)
         .map_err(Fail::Token)?
-        .unwrap_or("")
-        .to_string();
+        .map_or(("client_id", String::new()), |(claim, id)| {
+            (claim, id.to_string())
+        });
     let region = state.region_of_entry(trusted.issuer_index);
     let client = logical_client(&state.clients, c.mode, region, &client_id, io)
         .await
         .map_err(|e| match e {
             Some(_) => Fail::Directory,
-            None => Fail::Token(unknown_client()),
+            None => Fail::Token(unknown_client().with_claim(client_claim)),
         })?;
     match verified.claims.sub.as_deref() {
         Some(sub) if origin::header_safe(sub) => {}
@@ -341,10 +342,12 @@ pub async fn protected_route<I: Io>(
         Err(f) => return Outcome::Respond(fail_response(c, f, request_id, log)),
     };
     note(log, &ok.client);
-    let scopes = policy::scopes(&ok.verified.claims);
-    if let Err(d) = policy::check_route(protect, &ok.client.id, &scopes) {
+    if let Err(d) = policy::check_route(protect, &ok.client.id, &ok.verified.claims) {
         log.outcome = "denied";
-        return Outcome::Respond(respond::denied(&d, request_id));
+        if let policy::Denied::Scope(e) = &d {
+            log.kind = Some(e.kind().as_str());
+        }
+        return Outcome::Respond(respond::denied(&d, &protect.required_scopes, request_id));
     }
     log.outcome = "forwarded";
     let id = Identity {

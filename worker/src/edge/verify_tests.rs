@@ -636,3 +636,97 @@ fn misconfiguration_is_reported_not_guessed() {
     );
     assert!(w.fetches().is_empty());
 }
+
+/// `VERIFY_PROFILE=jwt` (the default): access tokens shaped as Auth0, Okta and Entra ID issue
+/// them verify, their client read from `azp`, `cid` or `appid`; a `typ` naming another kind of
+/// JWT is refused.
+#[test]
+fn jwt_profile_takes_every_mainstream_shape() {
+    let w = world(&[("VERIFY_PROFILE", "")]);
+    for (name, region) in [
+        ("jwt_auth0", "primary"),
+        ("jwt_okta", "primary"),
+        ("jwt_entra_v1_roles", "secondary"),
+        ("p_ok", "primary"),
+    ] {
+        let r = w.verify(name);
+        assert_eq!(r.status, 200, "{name}: {:?}", r.json_body());
+        let b = r.json_body().unwrap();
+        assert_eq!(
+            (b["client"].clone(), b["region"].clone()),
+            (json!("oe_demo"), json!(region))
+        );
+    }
+    let r = w.verify("jwt_typ_dpop");
+    assert_eq!((r.status, kind(&r)), (401, "invalid_typ".into()));
+    // The client claim that named no application is the one reported (a fresh isolate: the
+    // mapping above is memoised).
+    let w = world(&[("VERIFY_PROFILE", "")]);
+    w.io.kv
+        .borrow_mut()
+        .remove("upstream:primary:app-primary-id");
+    let r = w.verify("jwt_okta");
+    assert_eq!(
+        (kind(&r), r.json_body().unwrap()["claim"].clone()),
+        ("aud_mismatch".into(), json!("cid"))
+    );
+}
+
+/// The protected route's scopes and roles are the core's check: `scope` and `scp` (string or
+/// array) count, `roles` for app permissions; a missing scope is 403 naming the required
+/// scopes, a malformed scope claim is 401.
+#[test]
+fn protected_route_scopes_and_roles_come_from_the_core() {
+    let w = world(&[("VERIFY_PROFILE", "jwt"), ("REQUIRED_SCOPES", "api:write")]);
+    forwarded(w.protected("jwt_okta", &[]));
+    let Outcome::Respond(r) = w.protected("jwt_auth0", &[]) else {
+        panic!("a token without api:write was forwarded")
+    };
+    assert_eq!((r.status, kind(&r)), (403, "insufficient_scope".into()));
+    assert_eq!(
+        r.header("WWW-Authenticate"),
+        Some(r#"Bearer error="insufficient_scope", scope="api:write""#)
+    );
+    assert_eq!(r.json_body().unwrap()["claim"], "scope");
+    let Outcome::Respond(r) = w.protected("jwt_scp_number", &[]) else {
+        panic!("a malformed scp was forwarded")
+    };
+    assert_eq!(
+        (r.status, kind(&r), r.json_body().unwrap()["claim"].clone()),
+        (401, "claim_invalid".into(), json!("scp"))
+    );
+    let w = world(&[("REQUIRED_SCOPES", ""), ("REQUIRED_ROLES", "Orders.Read")]);
+    let w_jwt = world(&[
+        ("VERIFY_PROFILE", "jwt"),
+        ("REQUIRED_SCOPES", ""),
+        ("REQUIRED_ROLES", "Orders.Read"),
+    ]);
+    forwarded(w_jwt.protected("jwt_entra_v1_roles", &[]));
+    let Outcome::Respond(r) = w.protected("p_ok", &[]) else {
+        panic!("a token without the role was forwarded")
+    };
+    assert_eq!(
+        (r.status, r.json_body().unwrap()["claim"].clone()),
+        (403, json!("roles"))
+    );
+    assert_eq!(
+        r.header("WWW-Authenticate"),
+        Some(r#"Bearer error="insufficient_scope""#)
+    );
+}
+
+/// The core's default clock tolerance (30 s) applies when `CLOCK_TOLERANCE_S` is unset: a
+/// token from a provider 20 s ahead verifies, and with 0 it does not.
+#[test]
+fn clock_tolerance_defaults_to_the_cores() {
+    let w = world(&[]);
+    assert_eq!(w.verify("p_clock_ahead").status, 200);
+    // 20 s past exp is inside the tolerance too.
+    let t = w.fx.now() + 600 + 20;
+    w.io.set_now_s(t);
+    assert_eq!(w.verify("p_ok").status, 200);
+    w.io.set_now_s(t + 11);
+    assert_eq!(kind(&w.verify("p_ok")), "expired");
+    let strict = world(&[("CLOCK_TOLERANCE_S", "0")]);
+    assert_eq!(kind(&strict.verify("p_clock_ahead")), "not_yet_valid");
+}
