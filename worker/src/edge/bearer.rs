@@ -58,8 +58,8 @@ pub fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Option<Strin
         .to_ascii_lowercase();
     let token = match ct.as_str() {
         "application/json" => {
-            let v: serde_json::Value =
-                serde_json::from_str(text).map_err(|_| BearerError::Invalid("body is not JSON"))?;
+            let v: serde_json::Value = serde_json::from_slice(text.as_bytes())
+                .map_err(|_| BearerError::Invalid("body is not JSON"))?;
             match v.get("token") {
                 None => return Ok(None),
                 Some(serde_json::Value::String(t)) => t.clone(),

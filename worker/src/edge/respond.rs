@@ -19,20 +19,40 @@ use super::bearer::BearerError;
 use super::policy::Denied;
 use crate::http::HttpResponse;
 
+/// Every refusal's body, `{kind, code, claim?, message}`, made in one place (one copy of the
+/// code in the wasm, whatever the route).
+fn refusal(
+    status: u16,
+    kind: &str,
+    code: &str,
+    claim: Option<&str>,
+    message: &str,
+    request_id: &str,
+) -> HttpResponse {
+    let mut body = Map::new();
+    body.insert("kind".into(), kind.into());
+    body.insert("code".into(), code.into());
+    if let Some(c) = claim {
+        body.insert("claim".into(), c.into());
+    }
+    body.insert("message".into(), message.into());
+    HttpResponse::json(status, &Value::Object(body), request_id)
+}
+
 /// A core error: the status its kind has in the core's table ([`ErrorKind::http_status`]: 401
 /// when the token is bad, 403 when it lacks a scope, 503 when the keys to check it could not
 /// be had), with `Retry-After` (503) or the challenge (`DPoP` for a DPoP-bound token presented
 /// as a bearer token, else `Bearer`; `insufficient_scope` for 403, else `invalid_token`).
 pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpResponse {
-    let mut body = Map::new();
-    body.insert("kind".into(), e.kind().as_str().into());
-    body.insert("code".into(), e.code().into());
-    if let Some(c) = e.claim() {
-        body.insert("claim".into(), c.into());
-    }
-    body.insert("message".into(), e.message().into());
     let status = e.kind().http_status();
-    let r = HttpResponse::json(status, &Value::Object(body), request_id);
+    let r = refusal(
+        status,
+        e.kind().as_str(),
+        e.code(),
+        e.claim(),
+        e.message(),
+        request_id,
+    );
     if status == 503 {
         return r.with_header("Retry-After", &retry_after_s.max(1).to_string());
     }
@@ -51,36 +71,45 @@ pub fn token_error(e: &Error, retry_after_s: u64, request_id: &str) -> HttpRespo
 
 /// No token, or an unusable request.
 pub fn bearer_error(e: BearerError, request_id: &str) -> HttpResponse {
-    match e {
-        BearerError::Missing => HttpResponse::json(
+    let (status, kind, message, challenge) = match e {
+        BearerError::Missing => (
             401,
-            &json!({"kind": "token_missing", "code": "ERR_JWS_INVALID", "message": "no bearer token"}),
-            request_id,
-        )
-        .with_header("WWW-Authenticate", r#"Bearer realm="oidc-edge""#),
-        BearerError::Invalid(why) => HttpResponse::json(
+            "token_missing",
+            "no bearer token",
+            r#"Bearer realm="oidc-edge""#,
+        ),
+        BearerError::Invalid(why) => (
             400,
-            &json!({"kind": "invalid_request", "code": "ERR_JWS_INVALID", "message": why}),
-            request_id,
-        )
-        .with_header("WWW-Authenticate", r#"Bearer error="invalid_request""#),
-    }
+            "invalid_request",
+            why,
+            r#"Bearer error="invalid_request""#,
+        ),
+    };
+    refusal(status, kind, "ERR_JWS_INVALID", None, message, request_id)
+        .with_header("WWW-Authenticate", challenge)
 }
 
 /// A body over the route's limit.
 pub fn too_large(request_id: &str) -> HttpResponse {
-    HttpResponse::json(
+    let message = "request body too large";
+    refusal(
         413,
-        &json!({"kind": "invalid_request", "code": "ERR_JWS_INVALID", "message": "request body too large"}),
+        "invalid_request",
+        "ERR_JWS_INVALID",
+        None,
+        message,
         request_id,
     )
 }
 
 /// The client directory (KV) did not answer: like a key fetch failure, we could not check.
 pub fn directory_unavailable(retry_after_s: u64, request_id: &str) -> HttpResponse {
-    HttpResponse::json(
+    refusal(
         503,
-        &json!({"kind": "directory_unavailable", "code": "ERR_CLIENT_DIRECTORY_UNAVAILABLE", "message": "client records unreachable"}),
+        "directory_unavailable",
+        "ERR_CLIENT_DIRECTORY_UNAVAILABLE",
+        None,
+        "client records unreachable",
         request_id,
     )
     .with_header("Retry-After", &retry_after_s.max(1).to_string())
@@ -103,10 +132,12 @@ pub fn denied(d: &Denied, required_scopes: &[String], request_id: &str) -> HttpR
                 &format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
             )
         }
-        Denied::ClientNotAllowed => HttpResponse::json(
+        Denied::ClientNotAllowed => refusal(
             403,
-            &json!({"kind": "client_not_allowed", "code": "ERR_JWT_CLAIM_VALIDATION_FAILED", "claim": "client_id",
-                    "message": "this client may not use this route"}),
+            "client_not_allowed",
+            "ERR_JWT_CLAIM_VALIDATION_FAILED",
+            Some("client_id"),
+            "this client may not use this route",
             request_id,
         )
         .with_header("WWW-Authenticate", r#"Bearer error="insufficient_scope""#),

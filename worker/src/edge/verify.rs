@@ -20,7 +20,6 @@
 //!    core's scope and role check.
 
 use core::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
@@ -50,7 +49,9 @@ const TRUST_MEMO_CAP: usize = 64;
 #[derive(Debug)]
 pub struct EdgeState {
     slots: Vec<RefCell<KeySlot>>,
-    trust: RefCell<BTreeMap<String, Rc<TrustSet>>>,
+    /// `(hint, set)`, at most [`TRUST_MEMO_CAP`]: a short list searched in order (a map type
+    /// of its own would cost more wasm than the search).
+    trust: RefCell<Vec<(String, Rc<TrustSet>)>>,
     clients: RefCell<ClientMemo>,
 }
 
@@ -91,7 +92,7 @@ impl EdgeState {
         };
         EdgeState {
             slots,
-            trust: RefCell::new(BTreeMap::new()),
+            trust: RefCell::new(Vec::new()),
             clients: RefCell::new(ClientMemo::default()),
         }
     }
@@ -111,7 +112,7 @@ impl EdgeState {
     /// hint is kept (bounded). Other profiles use one set.
     fn trust(&self, c: &EdgeConfig, hint: &str) -> Result<Rc<TrustSet>, Fail> {
         let mut memo = self.trust.borrow_mut();
-        if let Some(t) = memo.get(hint) {
+        if let Some((_, t)) = memo.iter().find(|(h, _)| h == hint) {
             return Ok(t.clone());
         }
         if memo.len() >= TRUST_MEMO_CAP {
@@ -148,7 +149,7 @@ impl EdgeState {
         let set = Rc::new(
             TrustSet::new(base, entries).map_err(|e| Fail::Config(e.message().to_string()))?,
         );
-        memo.insert(hint.to_string(), set.clone());
+        memo.push((hint.to_string(), set.clone()));
         Ok(set)
     }
 
