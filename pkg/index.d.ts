@@ -152,14 +152,16 @@ export type ErrorKind =
   | 'expired' | 'not_yet_valid' | 'iat_in_future' | 'too_old'
   | 'nonce_missing' | 'nonce_mismatch' | 'auth_time_missing' | 'auth_time_too_old'
   | 'acr_not_allowed' | 'at_hash_mismatch' | 'c_hash_mismatch' | 'token_use_mismatch'
-  | 'jwks_timeout' | 'jwks_unavailable' | 'insufficient_scope' | 'dpop_required';
+  | 'jwks_timeout' | 'jwks_unavailable' | 'insufficient_scope' | 'dpop_required'
+  | 'dpop_invalid';
 
-/** jose's error codes, and oidc-edge's own `ERR_DPOP_REQUIRED` (jose has no DPoP). */
+/** jose's error codes, and oidc-edge's own `ERR_DPOP_REQUIRED` and `ERR_DPOP_INVALID` (jose has no DPoP). */
 export type ErrorCode =
   | 'ERR_JWS_INVALID' | 'ERR_JWT_INVALID' | 'ERR_JOSE_ALG_NOT_ALLOWED' | 'ERR_JOSE_NOT_SUPPORTED'
   | 'ERR_JWT_CLAIM_VALIDATION_FAILED' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
   | 'ERR_JWK_INVALID' | 'ERR_JWKS_INVALID' | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
-  | 'ERR_JWT_EXPIRED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JOSE_GENERIC' | 'ERR_DPOP_REQUIRED';
+  | 'ERR_JWT_EXPIRED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JOSE_GENERIC' | 'ERR_DPOP_REQUIRED'
+  | 'ERR_DPOP_INVALID';
 
 /** The verification steps, in the order the verifier runs them (the core's `Check::ALL`). */
 export type CheckId =

@@ -10,7 +10,8 @@
 //! - **Roles** ([`roles`]): `roles`, an array of strings (Entra ID app-only tokens carry their
 //!   application permissions there, not in `scp`).
 //! - **Sender constraint** ([`check_sender`]): a token carrying `cnf` (RFC 7800) is bound to a
-//!   key; presented as a plain bearer token, its proof of possession would go unchecked.
+//!   key. A DPoP-bound one (`cnf.jkt`, RFC 9449) passes only with a verified proof of that
+//!   key; any other binding is refused, as its proof of possession would go unchecked.
 
 use alloc::vec::Vec;
 
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 use crate::claims::Claims;
 use crate::error::{Error, ErrorKind};
+use crate::verify::ct_eq;
 
 /// The claims an access token may name its client with, in the order they are read.
 pub const CLIENT_CLAIMS: [&str; 4] = ["client_id", "azp", "cid", "appid"];
@@ -97,22 +99,52 @@ fn require_all(
     }
 }
 
-/// The sender-constraint check for access tokens presented as bearer tokens: a token with
-/// `cnf.jkt` (RFC 9449 DPoP) is `dpop_required`; any other `cnf` (`x5t#S256` of RFC 8705 mTLS,
-/// an unknown method, a `cnf` that is not an object) is `claim_invalid` (`cnf`).
+/// The sender-constraint check of access tokens (RFC 9449 section 7, RFC 8705 section 3).
+/// `dpop_jkt` is the RFC 7638 thumbprint (base64url) of the key of a DPoP proof verified for
+/// this request ([`crate::dpop::verify_proof`]), `None` when the token came without a proof.
 ///
-/// DPoP proofs are not checked yet: once they are, a verified proof's key thumbprint is what a
-/// `cnf.jkt` token will be compared with here, and only a token without `cnf` passes as bearer.
-pub fn check_sender(claims: &Claims) -> Result<(), Error> {
-    match claims.get("cnf") {
-        None => Ok(()),
-        Some(Value::Object(cnf)) if cnf.contains_key("jkt") => {
-            Err(Error::new(ErrorKind::DpopRequired))
+/// - No `cnf`: a bearer token. Fine without a proof; with one, `dpop_invalid` (claim `cnf`):
+///   a proof presented with a token that is not bound to a key.
+/// - `cnf` `{"jkt": ...}` (DPoP): without a proof `dpop_required`; the thumbprint must equal
+///   `dpop_jkt` (constant-time comparison), else `dpop_invalid` (claim `cnf`).
+/// - Any other `cnf` (`x5t#S256` of RFC 8705 mTLS, a confirmation method beside `jkt`, a `jkt`
+///   that is not a string, a `cnf` that is not an object): `claim_invalid` (`cnf`), as this
+///   crate cannot check that binding.
+pub fn check_sender(claims: &Claims, dpop_jkt: Option<&str>) -> Result<(), Error> {
+    let jkt = match claims.get("cnf") {
+        None => {
+            return match dpop_jkt {
+                None => Ok(()),
+                Some(_) => Err(dpop_invalid_cnf(
+                    "a DPoP proof came with a token that is not DPoP-bound",
+                )),
+            }
         }
-        Some(_) => Err(Error::new(ErrorKind::ClaimInvalid)
-            .with_claim("cnf")
-            .with_message("a key-bound token (cnf) presented as a bearer token")),
+        Some(Value::Object(cnf)) if cnf.len() == 1 => match cnf.get("jkt") {
+            Some(Value::String(jkt)) => jkt,
+            _ => return Err(unknown_binding()),
+        },
+        Some(_) => return Err(unknown_binding()),
+    };
+    match dpop_jkt {
+        None => Err(Error::new(ErrorKind::DpopRequired)),
+        Some(proof_jkt) if ct_eq(jkt.as_bytes(), proof_jkt.as_bytes()) => Ok(()),
+        Some(_) => Err(dpop_invalid_cnf(
+            "the DPoP proof's key is not the key the token is bound to",
+        )),
     }
+}
+
+fn dpop_invalid_cnf(message: &'static str) -> Error {
+    Error::new(ErrorKind::DpopInvalid)
+        .with_claim("cnf")
+        .with_message(message)
+}
+
+fn unknown_binding() -> Error {
+    Error::new(ErrorKind::ClaimInvalid)
+        .with_claim("cnf")
+        .with_message("the token is bound to a key by a method this verifier cannot check")
 }
 
 fn wrong_type(name: &'static str) -> Error {
@@ -185,18 +217,34 @@ mod tests {
 
     #[test]
     fn sender() {
-        assert!(check_sender(&claims(json!({}))).is_ok());
-        let e = check_sender(&claims(json!({"cnf": {"jkt": "x"}}))).unwrap_err();
+        const JKT: &str = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+        assert!(check_sender(&claims(json!({})), None).is_ok());
+        let e = check_sender(&claims(json!({})), Some(JKT)).unwrap_err();
+        assert_eq!((e.kind(), e.claim()), (ErrorKind::DpopInvalid, Some("cnf")));
+        let bound = claims(json!({"cnf": {"jkt": JKT}}));
+        let e = check_sender(&bound, None).unwrap_err();
         assert_eq!(
             (e.kind(), e.claim()),
             (ErrorKind::DpopRequired, Some("cnf"))
         );
-        for cnf in [json!({"x5t#S256": "x"}), json!({}), json!("jkt")] {
-            let e = check_sender(&claims(json!({ "cnf": cnf }))).unwrap_err();
-            assert_eq!(
-                (e.kind(), e.claim()),
-                (ErrorKind::ClaimInvalid, Some("cnf"))
-            );
+        assert!(check_sender(&bound, Some(JKT)).is_ok());
+        let other = &JKT[1..];
+        let e = check_sender(&bound, Some(other)).unwrap_err();
+        assert_eq!((e.kind(), e.claim()), (ErrorKind::DpopInvalid, Some("cnf")));
+        for cnf in [
+            json!({"x5t#S256": "x"}),
+            json!({}),
+            json!("jkt"),
+            json!({"jkt": 1}),
+            json!({"jkt": JKT, "x5t#S256": "x"}),
+        ] {
+            for proof in [None, Some(JKT)] {
+                let e = check_sender(&claims(json!({ "cnf": cnf })), proof).unwrap_err();
+                assert_eq!(
+                    (e.kind(), e.claim()),
+                    (ErrorKind::ClaimInvalid, Some("cnf"))
+                );
+            }
         }
     }
 }

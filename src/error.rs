@@ -31,9 +31,11 @@ pub enum ErrorKind {
     KeyNotFound,
     /// No `kid` and several usable keys (or several keys share the `kid`).
     KeyAmbiguous,
-    /// The key's `use`, `key_ops` or `alg` forbid this verification (or it is not an RSA key).
+    /// The key's `use`, `key_ops` or `alg` forbid this verification, it is not of the kind
+    /// the `alg` needs, or its members do not encode a key (a point not on its curve, ...).
     KeyUnusable,
-    /// The key's modulus is outside 2048..=8192 bits or its exponent breaks the policy.
+    /// The key breaks the key policy: an RSA modulus outside 2048..=8192 bits or a bad
+    /// exponent, an Ed25519 point of small order.
     KeyTooWeak,
     /// The key set is not a JWK Set.
     JwksInvalid,
@@ -86,6 +88,10 @@ pub enum ErrorKind {
     InsufficientScope,
     /// The token is bound to a DPoP key (`cnf.jkt`) and no proof of possession was checked.
     DpopRequired,
+    /// A DPoP proof (RFC 9449) fails a check, or does not match its access token: the claim
+    /// names the part (`typ`, `alg`, `jwk`, `signature`, `htm`, `htu`, `iat`, `jti`, `ath`,
+    /// `nonce`, or `cnf` for the binding of the token to the proof's key).
+    DpopInvalid,
 }
 
 /// One verification step, in the order the verifier runs them; every error belongs to one
@@ -127,7 +133,8 @@ pub enum Check {
     Hashes,
     /// Required claims present (`sub`, the profile's, the caller's) and the expected `sub`.
     Required,
-    /// Sender constraint: a token bound to a key (`cnf`) is not accepted as a bearer token.
+    /// Sender constraint: a token bound to a key (`cnf`) passes only with a valid DPoP proof
+    /// of that key, never as a bearer token.
     Sender,
     /// The required scopes and roles (the last check: a 403, never before a 401).
     Scope,
@@ -304,8 +311,8 @@ const CHECKS: [CheckInfo; 19] = {
         row(
             Check::Sender,
             "cnf",
-            "RFC 9449 6.1; RFC 8705 3.1; RFC 7800",
-            "a token bound to a key (cnf) is refused as a bearer token",
+            "RFC 9449 4.3, 6.1, 7.1; RFC 8705 3.1; RFC 7800",
+            "a key-bound token (cnf) needs a valid DPoP proof of that key, never bearer use",
         ),
         row(
             Check::Scope,
@@ -343,7 +350,7 @@ pub struct KindInfo {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 34] = [
+    pub const ALL: [ErrorKind; 35] = [
         ErrorKind::Malformed,
         ErrorKind::TokenTooLarge,
         ErrorKind::AlgNotAllowed,
@@ -378,6 +385,7 @@ impl ErrorKind {
         ErrorKind::JwksUnavailable,
         ErrorKind::InsufficientScope,
         ErrorKind::DpopRequired,
+        ErrorKind::DpopInvalid,
     ];
 
     /// This kind's row of the error table.
@@ -426,6 +434,8 @@ mod code {
     pub const GENERIC: &str = "ERR_JOSE_GENERIC";
     /// oidc-edge's own: jose has no DPoP-bound token check, so no code to borrow.
     pub const DPOP_REQUIRED: &str = "ERR_DPOP_REQUIRED";
+    /// oidc-edge's own: jose verifies no DPoP proofs.
+    pub const DPOP_INVALID: &str = "ERR_DPOP_INVALID";
 }
 
 /// jose's `reason` values of a claim failure (`JWTClaimValidationFailed.reason`).
@@ -437,7 +447,7 @@ mod reason {
 
 /// The error table, in [`ErrorKind`] declaration order.
 #[rustfmt::skip]
-const KINDS: [KindInfo; 34] = {
+const KINDS: [KindInfo; 35] = {
     use code::*;
     use reason::*;
     use Check as C;
@@ -456,7 +466,7 @@ const KINDS: [KindInfo; 34] = {
         row(K::KeyNotFound, "key_not_found", NO_KEY, 401, C::Key, None, None, "no key matches the token's kid"),
         row(K::KeyAmbiguous, "key_ambiguous", MANY_KEYS, 401, C::Key, None, None, "several keys match the token"),
         row(K::KeyUnusable, "key_unusable", NO_KEY, 401, C::Key, None, None, "the selected key may not verify this token"),
-        row(K::KeyTooWeak, "key_too_weak", JWK_INVALID, 401, C::Key, None, None, "the selected key breaks the RSA key policy"),
+        row(K::KeyTooWeak, "key_too_weak", JWK_INVALID, 401, C::Key, None, None, "the selected key breaks the key policy"),
         row(K::JwksInvalid, "jwks_invalid", JWKS_INVALID, 503, C::Key, None, None, "the key set is not a JWK Set"),
         row(K::BadSignature, "bad_signature", SIGNATURE, 401, C::Signature, None, None, "signature verification failed"),
         row(K::ClaimMissing, "claim_missing", CLAIM, 401, C::Required, None, MISSING, "a required claim is missing"),
@@ -482,6 +492,7 @@ const KINDS: [KindInfo; 34] = {
         row(K::JwksUnavailable, "jwks_unavailable", GENERIC, 503, C::Key, None, None, "the key set is unavailable"),
         row(K::InsufficientScope, "insufficient_scope", CLAIM, 403, C::Scope, Some("scope"), FAILED, "a required scope or role is missing"),
         row(K::DpopRequired, "dpop_required", DPOP_REQUIRED, 401, C::Sender, Some("cnf"), FAILED, "the token is DPoP-bound; a bearer token was expected"),
+        row(K::DpopInvalid, "dpop_invalid", DPOP_INVALID, 401, C::Sender, None, FAILED, "the DPoP proof is invalid or does not match the token"),
     ]
 };
 

@@ -1,57 +1,73 @@
-//! JSON Web Keys (RFC 7517) and the RSA key policy.
+//! JSON Web Keys (RFC 7517) and the key policy.
 //!
 //! Parsing is lenient where providers are messy and strict where it matters: only a document
 //! that is not a JWK Set (not an object with a `keys` array) fails, with `jwks_invalid`. Every
-//! entry of `keys` is kept, even one that breaks the policy (a 1024-bit key, `use` `enc`, an EC
-//! key, a malformed entry): such a key is *unusable*, and says why only when a token selects it
-//! (`key_too_weak` / `key_unusable`). So one legacy key never breaks the others.
+//! entry of `keys` is kept, even one that breaks the policy (a 1024-bit key, `use` `enc`, a
+//! curve we do not verify, a malformed entry): such a key is *unusable*, and says why only
+//! when a token selects it (`key_too_weak` / `key_unusable`). So one legacy key never breaks
+//! the others.
 //!
-//! RSA policy (checked once, at parse time, by [`RsaPublicKey::from_components`]): odd modulus
-//! of 2048..=8192 bits, odd exponent with `3 <= e < 2^32`.
+//! Key policy (checked once, at parse time, see [`crate::key`]):
+//! - `kty` `RSA`: odd modulus of 2048..=8192 bits, odd exponent with `3 <= e < 2^32`;
+//! - `kty` `EC`, `crv` `P-256` / `P-384`: `x` and `y` of exactly the field length (32 / 48
+//!   octets), a point on the curve (never the identity);
+//! - `kty` `OKP`, `crv` `Ed25519`: `x` of 32 octets encoding a curve point not of small order;
+//! - no private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`): a published private key
+//!   is compromised, and a verifier needs only the public half.
+//!
+//! An algorithm only ever meets a key of its own kind ([`crate::Algorithm::key_kind`]): an
+//! RSA key never verifies an ES256 token, a P-256 key never an ES384 one.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::base64url;
 use crate::error::{Error, ErrorKind};
 use crate::json;
-use crate::rsa::{KeyError, RsaPublicKey};
+use crate::key::{KeyKind, KeyProblem, Members, PublicKey};
+#[cfg(feature = "rsa")]
+use crate::rsa::RsaPublicKey;
 
 /// Largest JWK Set document [`JwkSet::from_json`] reads (1 MiB); larger ones are `jwks_invalid`.
 pub const MAX_JWKS_SIZE: usize = 1024 * 1024;
+
+/// The members of a private (or symmetric) JWK (RFC 7518 sections 6.2.2, 6.3.2, 6.4.1): a key
+/// holding any of them is refused.
+pub const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /// Why a key cannot be used (kept until a token selects the key).
 #[derive(Clone, Debug)]
 enum Problem {
     /// The entry is not a JSON object.
     NotObject,
-    /// `kty` is absent or not `RSA`.
-    NotRsa,
-    /// `kid`, `use`, `key_ops` or `alg` has the wrong JSON type.
+    /// `kty` (with `crv`) names no kind of key this crate verifies.
+    UnknownKind,
+    /// `kid`, `use`, `key_ops`, `alg` or `crv` has the wrong JSON type.
     BadMetadata(&'static str),
-    /// `n` or `e` is absent or not strict base64url.
+    /// The entry holds private key members.
+    Private,
+    /// A required public member is absent or not strict base64url.
     BadMaterial(&'static str),
-    /// The RSA key policy refused the key.
-    Policy(KeyError),
+    /// The members do not make a key that meets the key policy.
+    Key(KeyProblem),
 }
 
-/// One key of a JWK Set: its metadata and, for a usable RSA key, the parsed public key.
+/// One key of a JWK Set: its metadata and, for a usable key, the parsed public key.
 #[derive(Clone, Debug)]
 pub struct Jwk {
     kid: Option<String>,
     kty: Option<String>,
+    crv: Option<String>,
     key_use: Option<String>,
     key_ops: Option<Vec<String>>,
     alg: Option<String>,
-    /// Modulus and exponent, big-endian without leading zero octets.
-    n: Vec<u8>,
-    e: Vec<u8>,
-    key: Result<RsaPublicKey, Problem>,
+    /// The required public members, when they decode (also for a key that breaks the policy).
+    members: Option<Members>,
+    key: Result<PublicKey, Problem>,
 }
 
 impl Jwk {
@@ -60,11 +76,11 @@ impl Jwk {
         let mut jwk = Jwk {
             kid: None,
             kty: None,
+            crv: None,
             key_use: None,
             key_ops: None,
             alg: None,
-            n: Vec::new(),
-            e: Vec::new(),
+            members: None,
             key: Err(Problem::NotObject),
         };
         let Some(obj) = value.as_object() else {
@@ -81,6 +97,7 @@ impl Jwk {
         };
         jwk.kid = string_member("kid");
         jwk.kty = string_member("kty");
+        jwk.crv = string_member("crv");
         jwk.key_use = string_member("use");
         jwk.alg = string_member("alg");
         match obj.get("key_ops") {
@@ -95,29 +112,20 @@ impl Jwk {
             }
             Some(_) => bad_meta = Some("key_ops"),
         }
-        jwk.key = if jwk.kty.as_deref() != Some("RSA") {
-            Err(Problem::NotRsa)
-        } else {
-            let material = match (component(obj.get("n")), component(obj.get("e"))) {
-                (Some(n), Some(e)) => Ok((strip_zeros(n), strip_zeros(e))),
-                (None, _) => Err(Problem::BadMaterial(
-                    "RSA modulus n is missing or malformed",
-                )),
-                (_, None) => Err(Problem::BadMaterial(
-                    "RSA exponent e is missing or malformed",
-                )),
-            };
-            match material {
-                Ok((n, e)) => {
-                    let parsed = RsaPublicKey::from_components(&n, &e).map_err(Problem::Policy);
-                    jwk.n = n;
-                    jwk.e = e;
-                    parsed
+        jwk.key = match jwk.key_kind() {
+            None => Err(Problem::UnknownKind),
+            Some(kind) => match members(kind, obj) {
+                Ok(m) => {
+                    let key = PublicKey::from_members(&m).map_err(Problem::Key);
+                    jwk.members = Some(m);
+                    key
                 }
                 Err(p) => Err(p),
-            }
+            },
         };
-        if let (Some(name), Ok(_) | Err(Problem::Policy(_))) = (bad_meta, &jwk.key) {
+        if PRIVATE_MEMBERS.iter().any(|m| obj.contains_key(*m)) {
+            jwk.key = Err(Problem::Private);
+        } else if let (Some(name), Ok(_) | Err(Problem::Key(_))) = (bad_meta, &jwk.key) {
             jwk.key = Err(Problem::BadMetadata(name));
         }
         jwk
@@ -131,6 +139,17 @@ impl Jwk {
     /// The key type (`kty`), if it is a string.
     pub fn key_type(&self) -> Option<&str> {
         self.kty.as_deref()
+    }
+
+    /// The curve (`crv`), if it is a string.
+    pub fn curve(&self) -> Option<&str> {
+        self.crv.as_deref()
+    }
+
+    /// The kind of key `kty` and `crv` name, if it is one this crate knows (whether or not
+    /// the key is usable, or its family built in).
+    pub fn key_kind(&self) -> Option<KeyKind> {
+        KeyKind::from_jwk(self.kty.as_deref()?, self.crv.as_deref())
     }
 
     /// The intended use (`use`), if it is a string.
@@ -148,48 +167,64 @@ impl Jwk {
         self.alg.as_deref()
     }
 
-    /// The parsed RSA public key, when the entry is an RSA key that meets the key policy
-    /// (metadata such as `use` is not considered here; see [`Jwk::check_usable`]).
-    pub fn rsa_key(&self) -> Option<&RsaPublicKey> {
+    /// The parsed public key, when the entry meets the key policy (metadata such as `use` is
+    /// not considered here; see [`Jwk::check_usable`]).
+    pub fn public_key(&self) -> Option<&PublicKey> {
         self.key.as_ref().ok()
+    }
+
+    /// The parsed RSA public key, when the entry is an RSA key that meets the key policy.
+    #[cfg(feature = "rsa")]
+    pub fn rsa_key(&self) -> Option<&RsaPublicKey> {
+        self.public_key().and_then(PublicKey::as_rsa)
     }
 
     /// The RSA modulus and exponent as big-endian octets without leading zeros, when the
     /// entry is a usable RSA key (for host crypto such as WebCrypto).
     pub fn rsa_components(&self) -> Option<(&[u8], &[u8])> {
-        self.key.as_ref().ok().map(|_| (&self.n[..], &self.e[..]))
-    }
-
-    /// The RFC 7638 JWK thumbprint (SHA-256) of an RSA key whose `n` and `e` decode, whether
-    /// or not it meets the key policy. `None` for other keys.
-    pub fn thumbprint(&self) -> Option<[u8; 32]> {
-        if self.kty.as_deref() != Some("RSA") || self.n.is_empty() || self.e.is_empty() {
-            return None;
+        match (&self.members, &self.key) {
+            (Some(Members::Rsa { n, e }), Ok(_)) => Some((n, e)),
+            _ => None,
         }
-        // Members in lexicographic order, no whitespace (RFC 7638 section 3.2).
-        let mut h = Sha256::new();
-        h.update(b"{\"e\":\"");
-        h.update(base64url::encode(&self.e).as_bytes());
-        h.update(b"\",\"kty\":\"RSA\",\"n\":\"");
-        h.update(base64url::encode(&self.n).as_bytes());
-        h.update(b"\"}");
-        Some(h.finalize().into())
     }
 
-    /// Whether this key may verify a token signed with `alg`: an RSA key meeting the key
-    /// policy whose `use` (if present) is `sig`, whose `key_ops` (if present) contain
-    /// `verify` and whose `alg` (if present) is `alg`. Otherwise the error a token selecting
-    /// this key gets: `key_too_weak` for a policy failure, `key_unusable` for the rest.
-    pub fn check_usable(&self, alg: Algorithm) -> Result<&RsaPublicKey, Error> {
+    /// The minimal public JWK of a usable key, for host crypto (WebCrypto, node:crypto):
+    /// exactly the required members (`e`, `kty`, `n`; `crv`, `kty`, `x`, `y`; `crv`, `kty`,
+    /// `x`) in lexicographic order, as RFC 7638 hashes them.
+    pub fn public_jwk(&self) -> Option<String> {
+        match (&self.members, &self.key) {
+            (Some(m), Ok(_)) => Some(m.canonical_json()),
+            _ => None,
+        }
+    }
+
+    /// The RFC 7638 JWK thumbprint (SHA-256) of an RSA, P-256, P-384 or Ed25519 key whose
+    /// required members decode, whether or not it meets the key policy. `None` for other keys.
+    pub fn thumbprint(&self) -> Option<[u8; 32]> {
+        self.members.as_ref().map(Members::thumbprint)
+    }
+
+    /// Whether this key may verify a token signed with `alg`: a key of the kind `alg` needs
+    /// ([`Algorithm::key_kind`]) meeting the key policy, whose `use` (if present) is `sig`,
+    /// whose `key_ops` (if present) contain `verify` and whose `alg` (if present) is `alg`.
+    /// Otherwise the error a token selecting this key gets: `key_too_weak` for a policy
+    /// failure, `key_unusable` for the rest.
+    pub fn check_usable(&self, alg: Algorithm) -> Result<&PublicKey, Error> {
         let unusable = |m: &'static str| Err(Error::new(ErrorKind::KeyUnusable).with_message(m));
         match &self.key {
             Err(Problem::NotObject) => return unusable("the key entry is not a JSON object"),
-            Err(Problem::NotRsa) => return unusable("the key is not an RSA key"),
             Err(Problem::BadMetadata(name)) => {
                 return Err(Error::new(ErrorKind::KeyUnusable)
                     .with_message(Cow::Owned(alloc::format!("the key's {name} is malformed"))))
             }
+            Err(Problem::Private) => return unusable("the key holds private key members"),
             _ => {}
+        }
+        let needed = alg.key_kind();
+        if self.key_kind() != Some(needed) {
+            return Err(Error::new(ErrorKind::KeyUnusable).with_message(Cow::Owned(
+                alloc::format!("{alg} needs {}", describe(needed)),
+            )));
         }
         if let Some(u) = &self.key_use {
             if u != "sig" {
@@ -209,16 +244,86 @@ impl Jwk {
         match &self.key {
             Ok(k) => Ok(k),
             Err(Problem::BadMaterial(m)) => unusable(m),
-            Err(Problem::Policy(e)) => {
-                Err(Error::new(ErrorKind::KeyTooWeak).with_message(match e {
-                    KeyError::TooSmall => "RSA modulus is smaller than 2048 bits",
-                    KeyError::TooLarge => "RSA modulus is larger than 8192 bits",
-                    KeyError::BadExponent => "RSA exponent must be odd with 3 <= e < 2^32",
-                    KeyError::Malformed => "RSA modulus is zero or even",
-                }))
+            Err(Problem::Key(KeyProblem::Invalid(m))) => unusable(m),
+            Err(Problem::Key(KeyProblem::Weak(m))) => {
+                Err(Error::new(ErrorKind::KeyTooWeak).with_message(*m))
             }
+            Err(Problem::Key(KeyProblem::NotBuiltIn(kind))) => Err(Error::new(
+                ErrorKind::KeyUnusable,
+            )
+            .with_message(Cow::Owned(alloc::format!(
+                "{} is not built in (crate feature {})",
+                describe(*kind),
+                kind.feature()
+            )))),
             Err(_) => unusable("the key cannot be used"),
         }
+    }
+
+    /// Whether `alg` is on this key's default allow-list, the one that applies when the
+    /// caller names no algorithms: its kind's [`KeyKind::default_algorithms`], or the key's
+    /// own declared `alg` when that is an algorithm for its kind (an RSA key declared `PS256`
+    /// verifies PS256 tokens).
+    pub fn default_allows(&self, alg: Algorithm) -> bool {
+        let Some(kind) = self.key_kind() else {
+            return false;
+        };
+        alg.key_kind() == kind
+            && (kind.default_algorithms().contains(&alg) || self.alg.as_deref() == Some(alg.name()))
+    }
+
+    /// [`Jwk::check_usable`], then the default allow-list ([`Jwk::default_allows`]):
+    /// `alg_not_allowed` when `alg` is not on it.
+    pub fn check_default(&self, alg: Algorithm) -> Result<&PublicKey, Error> {
+        let key = self.check_usable(alg)?;
+        if !self.default_allows(alg) {
+            return Err(Error::new(ErrorKind::AlgNotAllowed)
+                .with_claim("alg")
+                .with_message(
+                    "alg is not on the key's default allow-list (name it in algorithms)",
+                ));
+        }
+        Ok(key)
+    }
+}
+
+/// "an RSA key", "an EC P-256 key", ...: for messages.
+fn describe(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::Rsa => "an RSA key",
+        KeyKind::P256 => "an EC P-256 key",
+        KeyKind::P384 => "an EC P-384 key",
+        KeyKind::Ed25519 => "an OKP Ed25519 key",
+    }
+}
+
+/// The required public members of a key of `kind`, decoded.
+fn members(kind: KeyKind, obj: &Map<String, Value>) -> Result<Members, Problem> {
+    let get = |name: &str| component(obj.get(name));
+    match kind {
+        KeyKind::Rsa => match (get("n"), get("e")) {
+            (Some(n), Some(e)) => Ok(Members::Rsa {
+                n: strip_zeros(n),
+                e: strip_zeros(e),
+            }),
+            (None, _) => Err(Problem::BadMaterial(
+                "RSA modulus n is missing or malformed",
+            )),
+            (_, None) => Err(Problem::BadMaterial(
+                "RSA exponent e is missing or malformed",
+            )),
+        },
+        KeyKind::P256 | KeyKind::P384 => match (get("x"), get("y")) {
+            (Some(x), Some(y)) => Ok(Members::Ec { kind, x, y }),
+            _ => Err(Problem::BadMaterial(
+                "the EC key's x or y is missing or malformed",
+            )),
+        },
+        KeyKind::Ed25519 => get("x")
+            .map(|x| Members::Okp { x })
+            .ok_or(Problem::BadMaterial(
+                "the OKP key's x is missing or malformed",
+            )),
     }
 }
 
@@ -299,6 +404,31 @@ impl JwkSet {
     ///   `key_ambiguous`; none is that key's own error when the set has a single key, else
     ///   `key_not_found`.
     pub fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Jwk, Error> {
+        self.select_key(kid, alg, false).map(|(jwk, _)| jwk)
+    }
+
+    /// [`JwkSet::select`] when the caller named no algorithms: a key is usable only when `alg`
+    /// is also on its default allow-list ([`Jwk::check_default`]; otherwise `alg_not_allowed`).
+    pub fn select_default(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Jwk, Error> {
+        self.select_key(kid, alg, true).map(|(jwk, _)| jwk)
+    }
+
+    /// The selection of [`JwkSet::select`] (`defaults` false) or [`JwkSet::select_default`],
+    /// with the selected key's parsed public key.
+    pub(crate) fn select_key(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        defaults: bool,
+    ) -> Result<(&Jwk, &PublicKey), Error> {
+        fn check(k: &Jwk, alg: Algorithm, defaults: bool) -> Result<&PublicKey, Error> {
+            if defaults {
+                k.check_default(alg)
+            } else {
+                k.check_usable(alg)
+            }
+        }
+        let check = |k| check(k, alg, defaults);
         match kid {
             Some(kid) => {
                 let mut matching = self.keys.iter().filter(|k| k.key_id() == Some(kid));
@@ -309,17 +439,19 @@ impl JwkSet {
                     return Err(Error::new(ErrorKind::KeyAmbiguous)
                         .with_message("several keys share the token's kid"));
                 }
-                key.check_usable(alg)?;
-                Ok(key)
+                Ok((key, check(key)?))
             }
             None => {
-                let mut usable = self.keys.iter().filter(|k| k.check_usable(alg).is_ok());
+                let mut usable = self
+                    .keys
+                    .iter()
+                    .filter_map(|k| check(k).ok().map(|public| (k, public)));
                 match (usable.next(), usable.next()) {
-                    (Some(key), None) => Ok(key),
+                    (Some(found), None) => Ok(found),
                     (Some(_), Some(_)) => Err(Error::new(ErrorKind::KeyAmbiguous)
                         .with_message("the token has no kid and several keys could verify it")),
                     (None, _) => match self.keys.as_slice() {
-                        [only] => only.check_usable(alg).map(|_| only),
+                        [only] => check(only).map(|public| (only, public)),
                         _ => Err(Error::new(ErrorKind::KeyNotFound)
                             .with_message("no usable key for a token without kid")),
                     },

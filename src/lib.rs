@@ -1,9 +1,9 @@
 //! # oidc-edge
 //!
-//! OpenID Connect ID token and JWT access token verification for RSA-signed tokens
-//! (RS256, RS384, RS512, PS256, PS384, PS512): `no_std` + `alloc`, no I/O, no clock (time is
-//! always an argument), never panics on input. One core for Rust, WebAssembly and Cloudflare
-//! Workers.
+//! OpenID Connect ID token and JWT access token verification for RSA-, EC- and EdDSA-signed
+//! tokens (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA / Ed25519), and DPoP
+//! proofs (RFC 9449, [`dpop`]): `no_std` + `alloc`, no I/O, no clock (time is always an
+//! argument), never panics on input. One core for Rust, WebAssembly and Cloudflare Workers.
 //!
 //! The order of checks is documented in [`verify`] and follows OpenID Connect Core 1.0
 //! section 3.1.3.7; the first failing check wins and yields one [`Error`] with a stable [`ErrorKind`] and a
@@ -26,7 +26,9 @@
 //! # }
 //! ```
 //!
-//! Features: `std` (default) adds nothing to the logic; `remote` adds the module `remote`, remote JWK
+//! Features: `std` (default) adds nothing to the logic; `rsa`, `es256`, `es384` and `eddsa`
+//! (default: all) are the algorithm families, so a build can leave one out (a key of a
+//! family left out is unusable, see [`key`]); `remote` adds the module `remote`, remote JWK
 //! Sets and discovery for Rust services (blocking HTTPS, driven by [`keycache`]); `cli` builds
 //! the `oidc-edge` binary (with `remote`).
 //!
@@ -54,13 +56,16 @@ pub mod alg;
 pub mod base64url;
 pub mod claims;
 pub mod cognito;
+pub mod dpop;
 pub mod error;
 pub mod issuer;
 pub mod json;
 pub mod jwk;
+pub mod key;
 pub mod keycache;
 #[cfg(feature = "remote")]
 pub mod remote;
+#[cfg(feature = "rsa")]
 pub mod rsa;
 pub mod signature;
 pub mod token;
@@ -71,6 +76,7 @@ pub use alg::Algorithm;
 pub use claims::{Audience, Claims, NumericDate};
 pub use error::{Check, ConfigError, Error, ErrorKind};
 pub use jwk::{Jwk, JwkSet};
+pub use key::{KeyKind, PublicKey};
 pub use signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
 pub use trust::{Routed, TrustSet, TrustedIssuer, TrustedToken};
 pub use verify::{Pending, Profile, Verified, Verifier, VerifyOptions, DEFAULT_CLOCK_TOLERANCE};

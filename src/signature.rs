@@ -1,7 +1,8 @@
-//! The signature seam: how a verifier checks an RSA signature over a JWS signing input, and
-//! the [`SignatureVerdict`] that carries the outcome to [`crate::Verifier::finish`].
+//! The signature seam: how a verifier checks a signature over a JWS signing input, and the
+//! [`SignatureVerdict`] that carries the outcome to [`crate::Verifier::finish`].
 //!
-//! [`BuiltinVerifier`] uses this crate's own verify-only RSA ([`crate::rsa`]). Another
+//! [`BuiltinVerifier`] uses this crate's own verification ([`PublicKey::verify`]: the
+//! verify-only RSA of [`crate::rsa`], ECDSA on P-256 and P-384, Ed25519). Another
 //! implementation (host crypto in JavaScript, a hardware module, a test double) implements
 //! [`SignatureVerifier`]. [`MemoVerifier`] wraps any of them with a bounded memo of
 //! successful verifications, for callers that see the same token many times.
@@ -20,18 +21,20 @@ use core::fmt;
 use sha2::{Digest as _, Sha256};
 
 use crate::alg::Algorithm;
-use crate::rsa::RsaPublicKey;
+use crate::key::PublicKey;
 use crate::verify::Pending;
 
 /// Checks one signature. Implementations must return `false` for anything but a valid
-/// signature of `signing_input` under `key` with `alg`, and must not panic on any input.
+/// signature of `signing_input` under `key` with `alg`, and must not panic on any input. The
+/// verifier only ever passes a key of the kind `alg` needs ([`Algorithm::key_kind`]) and a
+/// signature of the key's exact length ([`PublicKey::signature_len`]).
 pub trait SignatureVerifier {
     /// Whether `signature` is a valid `alg` signature of `signing_input` (the exact received
     /// `header.payload` octets) under `key`.
     fn verify(
         &self,
         alg: Algorithm,
-        key: &RsaPublicKey,
+        key: &PublicKey,
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool;
@@ -41,7 +44,7 @@ impl<V: SignatureVerifier + ?Sized> SignatureVerifier for &V {
     fn verify(
         &self,
         alg: Algorithm,
-        key: &RsaPublicKey,
+        key: &PublicKey,
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
@@ -90,7 +93,7 @@ impl SignatureVerdict {
 
     /// The verdict of host crypto: the caller asserts that it verified
     /// [`Pending::signature`] over [`Pending::signing_input`] with [`Pending::algorithm`] and
-    /// the key [`Pending::key`] / [`Pending::rsa_key`], and that `valid` is that check's answer.
+    /// the selected key ([`Pending::public_jwk`]), and that `valid` is that check's answer.
     ///
     /// This is the one door for signatures checked outside this crate (the npm package's
     /// WebCrypto and node:crypto paths use it). Anything else should call
@@ -110,8 +113,9 @@ impl SignatureVerdict {
     }
 }
 
-/// The crate's own RSA: RSASSA-PKCS1-v1_5 for RS256/RS384/RS512, RSASSA-PSS (salt length =
-/// hash length, MGF1 with the same hash) for PS256/PS384/PS512.
+/// The crate's own verification ([`PublicKey::verify`]): RSASSA-PKCS1-v1_5 for
+/// RS256/RS384/RS512, RSASSA-PSS (salt length = hash length, MGF1 with the same hash) for
+/// PS256/PS384/PS512, ECDSA (`r || s`) for ES256/ES384, Ed25519 for EdDSA/Ed25519.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BuiltinVerifier;
 
@@ -119,15 +123,11 @@ impl SignatureVerifier for BuiltinVerifier {
     fn verify(
         &self,
         alg: Algorithm,
-        key: &RsaPublicKey,
+        key: &PublicKey,
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
-        if alg.is_pss() {
-            key.verify_pss(alg.hash(), signing_input, signature)
-        } else {
-            key.verify_pkcs1v15(alg.hash(), signing_input, signature)
-        }
+        key.verify(alg, signing_input, signature)
     }
 }
 
@@ -140,7 +140,7 @@ pub const DEFAULT_MEMO_BYTES: usize = 1 << 20;
 ///
 /// An entry is keyed by SHA-256 over the signing input and the signature (with the length of
 /// the signing input in front, so the split point is part of the hash), together with the
-/// algorithm and the key's [`RsaPublicKey::fingerprint`]. A hit additionally compares the
+/// algorithm and the key's [`PublicKey::fingerprint`]. A hit additionally compares the
 /// stored signing input and signature octets, so a hash collision can never turn into a
 /// false accept. Only successes are remembered: a failed verification is recomputed each time
 /// (and an attacker cannot fill the memo with garbage). When full (entry count or stored
@@ -231,7 +231,7 @@ impl<V> MemoVerifier<V> {
     pub fn recall(&self, pending: &Pending<'_>) -> Option<SignatureVerdict> {
         let hit = self.lookup(
             pending.algorithm(),
-            pending.rsa_key(),
+            pending.public_key(),
             pending.signing_input(),
             pending.signature(),
         );
@@ -244,7 +244,7 @@ impl<V> MemoVerifier<V> {
         if verdict.accepts(pending) && pending.signature_length_ok() {
             self.insert(
                 pending.algorithm(),
-                pending.rsa_key(),
+                pending.public_key(),
                 pending.signing_input(),
                 pending.signature(),
             );
@@ -255,7 +255,7 @@ impl<V> MemoVerifier<V> {
     fn lookup(
         &self,
         alg: Algorithm,
-        key: &RsaPublicKey,
+        key: &PublicKey,
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
@@ -283,7 +283,7 @@ impl<V> MemoVerifier<V> {
 
     /// Stores a verified signature, evicting the least recently used entries to stay within
     /// the limits (a verification larger than the byte limit is not stored).
-    fn insert(&self, alg: Algorithm, key: &RsaPublicKey, signing_input: &[u8], signature: &[u8]) {
+    fn insert(&self, alg: Algorithm, key: &PublicKey, signing_input: &[u8], signature: &[u8]) {
         let size = signing_input.len() + signature.len();
         if self.max_entries == 0 || size > self.max_bytes {
             return;
@@ -311,7 +311,7 @@ impl<V: SignatureVerifier> SignatureVerifier for MemoVerifier<V> {
     fn verify(
         &self,
         alg: Algorithm,
-        key: &RsaPublicKey,
+        key: &PublicKey,
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
@@ -365,7 +365,7 @@ fn memo_digest(signing_input: &[u8], signature: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "rsa"))]
 mod tests {
     use super::*;
     use alloc::vec;
@@ -378,7 +378,7 @@ mod tests {
     }
 
     impl SignatureVerifier for Counting {
-        fn verify(&self, _: Algorithm, _: &RsaPublicKey, _: &[u8], sig: &[u8]) -> bool {
+        fn verify(&self, _: Algorithm, _: &PublicKey, _: &[u8], sig: &[u8]) -> bool {
             self.calls.set(self.calls.get() + 1);
             sig.first() == Some(&1)
         }
@@ -398,10 +398,10 @@ mod tests {
         }
     }
 
-    fn key(last: u8) -> RsaPublicKey {
+    fn key(last: u8) -> PublicKey {
         let mut n = vec![0xc5u8; 256];
         n[255] = last;
-        RsaPublicKey::from_components(&n, &[1, 0, 1]).unwrap()
+        PublicKey::Rsa(crate::rsa::RsaPublicKey::from_components(&n, &[1, 0, 1]).unwrap())
     }
 
     #[test]

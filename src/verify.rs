@@ -8,8 +8,11 @@
 //! 2. header: `alg` in the allow-list (compared, never chosen from the token), `crit`
 //!    refused (we implement no extension), `typ` per profile; `jwk`, `jku`, `x5u`, `x5c` are
 //!    never used;
-//! 3. key selection from the caller's set only ([`JwkSet::select`]);
-//! 4. signature: exactly `k` octets, then the RSA check over the received `header.payload`;
+//! 3. key selection from the caller's set only ([`JwkSet::select`]): a key of the kind the
+//!    `alg` needs; without an explicit allow-list, `alg` must also be on the selected key's
+//!    default allow-list ([`JwkSet::select_default`]);
+//! 4. signature: exactly the key's signature length ([`PublicKey::signature_len`]), then the
+//!    check over the received `header.payload`;
 //! 5. payload a strict JSON object, typed claims of the right JSON type ([`Claims::from_map`]);
 //! 6. claims, in the order of OIDC Core 1.0 section 3.1.3.7: `iss` (step 2, exact or an Entra
 //!    tenant template, see [`crate::issuer`]); audience, which depends on the profile (steps
@@ -17,13 +20,13 @@
 //!    [`crate::access`]); `exp` (step 9), `nbf`, `iat` (step 10) with the clock tolerance,
 //!    maximum token age; `nonce` (step 11); `auth_time` with `max_age` (step 13); `acr` (step
 //!    12); `at_hash` / `c_hash` (sections 3.1.3.8 / 3.3.2.11); `sub`; required claims;
-//! 7. access-token profiles: the sender constraint (`cnf`, [`crate::access::check_sender`]);
+//! 7. access-token profiles: the sender constraint (`cnf`, [`crate::access::check_sender`],
+//!    with the thumbprint of a verified DPoP proof in [`VerifyOptions::dpop_jkt`]);
 //! 8. last, the required scopes and roles ([`crate::access::check_scopes`]): the only check
 //!    whose failure is a 403 (`insufficient_scope`), so a token that fails anything else gets
 //!    its 401 error first.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use serde_json::{Map, Value};
@@ -36,7 +39,7 @@ use crate::claims::{Claims, NumericDate};
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::issuer::Issuers;
 use crate::jwk::{Jwk, JwkSet};
-use crate::rsa::RsaPublicKey;
+use crate::key::PublicKey;
 use crate::signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
 use crate::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 
@@ -126,7 +129,10 @@ pub struct VerifyOptions {
     /// `aud_untrusted`). `at_jwt` and `jwt`: the resource server's identifiers; `aud` must
     /// contain one (required).
     pub audience: Vec<String>,
-    /// Allowed algorithms; empty means `[RS256]`.
+    /// Allowed algorithms. Empty means each key's default allow-list
+    /// ([`crate::Jwk::default_allows`]): `RS256` for RSA keys (and the RSA algorithm a key
+    /// declares in its `alg`), `ES256` for P-256 keys, `ES384` for P-384 keys, `EdDSA` and
+    /// `Ed25519` for Ed25519 keys. A list, when given, always wins.
     pub algorithms: Vec<Algorithm>,
     /// Clock tolerance in seconds for `exp`, `nbf`, `iat`, `auth_time` (default
     /// [`DEFAULT_CLOCK_TOLERANCE`], 30).
@@ -163,6 +169,13 @@ pub struct VerifyOptions {
     /// Roles the token must carry in `roles`, all of them (Entra ID app-only tokens); checked
     /// with the scopes.
     pub required_roles: Vec<String>,
+    /// Access-token profiles: the RFC 7638 thumbprint (base64url) of the key of a DPoP proof
+    /// presented with the token and verified ([`crate::dpop::verify_proof`], its
+    /// [`crate::dpop::DpopProof::jkt`]). A token with `cnf.jkt` then must name exactly this
+    /// key (else `dpop_invalid`, claim `cnf`), and a token without `cnf.jkt` is refused (a
+    /// proof with a bearer token, `dpop_invalid`). `None`: a token with `cnf.jkt` is
+    /// `dpop_required`.
+    pub dpop_jkt: Option<String>,
 }
 
 impl Default for VerifyOptions {
@@ -190,6 +203,7 @@ impl Default for VerifyOptions {
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             required_scopes: Vec::new(),
             required_roles: Vec::new(),
+            dpop_jkt: None,
         }
     }
 }
@@ -213,7 +227,7 @@ pub struct Pending<'a> {
     token: UntrustedToken<'a>,
     alg: Algorithm,
     key: &'a Jwk,
-    rsa: &'a RsaPublicKey,
+    public: &'a PublicKey,
 }
 
 impl<'a> Pending<'a> {
@@ -232,14 +246,29 @@ impl<'a> Pending<'a> {
         self.token.signature()
     }
 
-    /// The selected key (usable for [`Pending::algorithm`]; see [`Jwk::rsa_components`]).
+    /// The selected key (usable for [`Pending::algorithm`]).
     pub fn key(&self) -> &'a Jwk {
         self.key
     }
 
-    /// The selected key's parsed RSA public key.
-    pub fn rsa_key(&self) -> &'a RsaPublicKey {
-        self.rsa
+    /// The selected key's parsed public key (of the kind [`Pending::algorithm`] needs).
+    pub fn public_key(&self) -> &'a PublicKey {
+        self.public
+    }
+
+    /// The selected key's parsed RSA public key, when it is an RSA key.
+    #[cfg(feature = "rsa")]
+    pub fn rsa_key(&self) -> Option<&'a crate::rsa::RsaPublicKey> {
+        self.public.as_rsa()
+    }
+
+    /// The selected key's public members as a minimal JWK (`{"e":..,"kty":"RSA","n":..}`,
+    /// `{"crv":"P-256","kty":"EC","x":..,"y":..}`, `{"crv":"Ed25519","kty":"OKP","x":..}`),
+    /// what a host crypto key import (WebCrypto `importKey("jwk", ..)`, node:crypto
+    /// `createPublicKey({ format: "jwk" })`) needs.
+    pub fn public_jwk(&self) -> String {
+        // The selected key passed `check_usable`, so its members are there.
+        self.key.public_jwk().unwrap_or_default()
     }
 
     /// The protected header (not yet verified).
@@ -247,15 +276,21 @@ impl<'a> Pending<'a> {
         self.token.header()
     }
 
-    /// Whether the signature has exactly the key's length in octets (check 4 requires it).
+    /// Whether the signature has exactly the key's signature length in octets (check 4
+    /// requires it): the modulus length for RSA, 64 for ES256, 96 for ES384, 64 for Ed25519.
     pub fn signature_length_ok(&self) -> bool {
-        self.signature().len() == self.rsa.size()
+        self.signature().len() == self.public.signature_len()
     }
 
     /// Check 4 with `sig`, which never sees a signature of the wrong length.
     pub fn check_signature(&self, sig: &dyn SignatureVerifier) -> SignatureVerdict {
         let valid = self.signature_length_ok()
-            && sig.verify(self.alg, self.rsa, self.signing_input(), self.signature());
+            && sig.verify(
+                self.alg,
+                self.public,
+                self.signing_input(),
+                self.signature(),
+            );
         SignatureVerdict::checked(self, valid)
     }
 }
@@ -346,16 +381,13 @@ impl Verifier {
         if options.max_token_size == 0 {
             return Err(ConfigError::new("max_token_size must not be zero"));
         }
+        check_dpop_jkt(&options)?;
         // Sorted and without repeats, by filtering `Algorithm::ALL`, which is in `Ord` order (no
         // sort code: a generic sort was 3.4 KB of the npm package's .wasm).
-        let algorithms = if options.algorithms.is_empty() {
-            vec![Algorithm::RS256]
-        } else {
-            Algorithm::ALL
-                .into_iter()
-                .filter(|a| options.algorithms.contains(a))
-                .collect()
-        };
+        let algorithms = Algorithm::ALL
+            .into_iter()
+            .filter(|a| options.algorithms.contains(a))
+            .collect();
         Ok(Verifier {
             options,
             algorithms,
@@ -368,9 +400,20 @@ impl Verifier {
         &self.options
     }
 
-    /// The effective allow-list (`[RS256]` when the options name none).
+    /// The caller's allow-list, sorted and without repeats; empty when the options name none
+    /// (then each key's default allow-list applies, see [`VerifyOptions::algorithms`]).
     pub fn algorithms(&self) -> &[Algorithm] {
         &self.algorithms
+    }
+
+    /// This verifier with another [`VerifyOptions::dpop_jkt`]: the thumbprint of the DPoP
+    /// proof verified for one request (`None` for a request without a proof). Cheaper than
+    /// [`Verifier::new`] per request: nothing else is checked again.
+    pub fn with_dpop_jkt(&self, dpop_jkt: Option<String>) -> Result<Verifier, ConfigError> {
+        let mut verifier = self.clone();
+        verifier.options.dpop_jkt = dpop_jkt;
+        check_dpop_jkt(&verifier.options)?;
+        Ok(verifier)
     }
 
     /// Full verification with the crate's own RSA. `now` is Unix seconds.
@@ -408,19 +451,18 @@ impl Verifier {
             Some(Value::String(kid)) => Some(kid.as_str()),
             Some(_) => return Err(malformed_header("kid", "kid is not a string")),
         };
-        let key = keys.select(kid, alg)?;
-        let rsa = key.check_usable(alg)?;
+        let (key, public) = keys.select_key(kid, alg, self.algorithms.is_empty())?;
         Ok(Pending {
             token,
             alg,
             key,
-            rsa,
+            public,
         })
     }
 
     /// Checks 4 (with the verdict of the signature check; a verdict made for another token,
-    /// or a signature that is not exactly `k` octets, fails whatever the verdict says), then
-    /// 5 to 8.
+    /// or a signature that is not exactly the key's signature length, fails whatever the
+    /// verdict says), then 5 to 8.
     pub fn finish(
         &self,
         pending: Pending<'_>,
@@ -446,8 +488,10 @@ impl Verifier {
             Some(_) => return Err(malformed_header("alg", "alg is not a string")),
             None => return Err(malformed_header("alg", "alg is missing")),
         };
+        // Without an explicit list every algorithm passes here: the selected key's default
+        // allow-list decides at check 3.
         let alg = Algorithm::from_name(name)
-            .filter(|a| self.algorithms.contains(a))
+            .filter(|a| self.algorithms.is_empty() || self.algorithms.contains(a))
             .ok_or_else(|| Error::new(ErrorKind::AlgNotAllowed).with_claim("alg"))?;
         if let Some(crit) = header.get("crit") {
             let well_formed = crit.as_array().is_some_and(|c| {
@@ -634,7 +678,7 @@ impl Verifier {
         }
         // A key-bound token is not a bearer token (access-token profiles).
         if o.profile.is_access_token() {
-            access::check_sender(c)?;
+            access::check_sender(c, o.dpop_jkt.as_deref())?;
         }
         // Last: a valid token lacking a scope or role is a 403, never before a 401.
         access::check_scopes(c, &o.required_scopes, &o.required_roles)
@@ -660,6 +704,17 @@ impl Verifier {
     }
 }
 
+/// `dpop_jkt`, when set, is not empty and belongs to an access-token profile.
+fn check_dpop_jkt(o: &VerifyOptions) -> Result<(), ConfigError> {
+    match &o.dpop_jkt {
+        Some(jkt) if jkt.is_empty() => Err(ConfigError::new("empty dpop_jkt")),
+        Some(_) if !o.profile.is_access_token() => Err(ConfigError::new(
+            "dpop_jkt applies to access tokens (an access-token profile)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn missing(claim: &'static str) -> Error {
     Error::new(ErrorKind::ClaimMissing).with_claim(claim)
 }
@@ -678,7 +733,7 @@ fn client_id_not_allowed() -> Error {
 
 /// Media type comparison for `typ` (RFC 7515 section 4.1.9): case-insensitive, and
 /// `application/` may be omitted.
-fn media_type_eq(a: &str, b: &str) -> bool {
+pub(crate) fn media_type_eq(a: &str, b: &str) -> bool {
     fn strip(s: &str) -> &str {
         match s.get(..12) {
             Some(p) if p.eq_ignore_ascii_case("application/") => s.get(12..).unwrap_or(""),
@@ -690,7 +745,7 @@ fn media_type_eq(a: &str, b: &str) -> bool {
 
 /// Equality whose timing does not depend on where the values differ: both sides are hashed,
 /// and the digests are compared without an early exit.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     let (da, db) = (Sha256::digest(a), Sha256::digest(b));
     da.iter()
         .zip(db.iter())
@@ -734,6 +789,7 @@ fn check_hash(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn allow_list_is_sorted_without_repeats() {

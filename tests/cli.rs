@@ -545,3 +545,53 @@ fn jwks_url_and_discover_fetch_the_keys() {
         );
     }
 }
+
+#[test]
+fn ec_and_eddsa_tokens_verify_with_each_keys_default() {
+    use oidc_edge::Algorithm;
+    let jwks = jwks_file();
+    for alg in [
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+        Algorithm::Ed25519,
+    ] {
+        let kid = mint::signer(alg);
+        let token = mint::mint(alg, kid, &mint::header_alg(alg, kid), &claims());
+        let mut args = base_args(&jwks);
+        args.push(token.clone());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{alg}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let v = stdout_json(&out);
+        assert_eq!(v["header"]["alg"], alg.name());
+        assert_eq!(v["claims"], claims());
+        // --alg restricts: another algorithm only is alg_not_allowed.
+        let mut args = base_args(&jwks);
+        args.extend(["--alg".into(), "RS256".into(), token.clone()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args, None);
+        assert_eq!(out.status.code(), Some(1), "{alg}");
+        assert_eq!(stdout_json(&out)["error"]["kind"], "alg_not_allowed");
+        // A changed signature is refused.
+        let bad = mint::corrupt_signature(&token);
+        let mut args = base_args(&jwks);
+        args.extend(["--alg".into(), alg.name().into(), bad]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args, None);
+        assert_eq!(out.status.code(), Some(1), "{alg}");
+        assert_eq!(stdout_json(&out)["error"]["kind"], "bad_signature");
+    }
+    // An unknown algorithm name is a usage error that lists the supported ones.
+    let mut args = base_args(&jwks);
+    args.extend(["--alg".into(), "ES512".into(), id_token(&claims())]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EdDSA"));
+}

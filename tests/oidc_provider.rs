@@ -6,13 +6,19 @@
 //! A resource server's view too: the client_credentials tokens verified with the generic `jwt`
 //! access-token profile, with required scopes.
 //!
+//! Providers that sign with EC (ES256) and Ed25519 (EdDSA) keys too: their ID tokens and access
+//! tokens verify with the default allow-list (each key's own algorithm).
+//!
 //! Needs `node` and the root `node_modules` (`npm ci`). It never skips: without them it fails
 //! and says so (the harness is `tests/provider/`).
 
+mod mint;
 mod provider;
 
-use oidc_edge::{ErrorKind, JwkSet, Profile, Verifier, VerifyOptions, DEFAULT_CLOCK_TOLERANCE};
-use provider::{kind_of, num, providers};
+use oidc_edge::{
+    Algorithm, ErrorKind, JwkSet, Profile, Verifier, VerifyOptions, DEFAULT_CLOCK_TOLERANCE,
+};
+use provider::{kind_of, num, providers, providers_with_config};
 use serde_json::{json, Value};
 
 const API_AUDIENCE: &str = "https://api.example.test";
@@ -402,5 +408,88 @@ fn resource_server_accepts_client_credentials_tokens_with_the_jwt_profile() {
         .verify(&token, &keys, now)
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::IssMismatch);
+    }
+}
+
+/// A region that signs ID tokens and access tokens with one committed test key (every client
+/// names the key's algorithm: oidc-provider refuses client metadata its keys cannot serve).
+fn signing_region(kid: &str, alg: &str) -> Value {
+    let metadata = json!({ "metadata": { "id_token_signed_response_alg": alg } });
+    json!({
+        "keys": [mint::with(mint::private_jwk(kid), json!({ "alg": alg }))],
+        "clients": {
+            "authorizationCode": metadata,
+            "clientCredentials": metadata,
+            "clientCredentialsPost": metadata,
+        },
+        "resourceServer": { "jwt": { "sign": { "alg": alg } } },
+    })
+}
+
+#[test]
+fn ec_and_eddsa_signing_keys_id_and_access_tokens() {
+    let p = providers_with_config(&json!({
+        "proxies": false,
+        "regions": {
+            "es256": signing_region("test-p256", "ES256"),
+            "eddsa": signing_region("test-ed25519", "EdDSA"),
+        },
+    }));
+    for (region, alg) in [("es256", Algorithm::ES256), ("eddsa", Algorithm::EdDSA)] {
+        let keys = p.keys(region);
+        assert_eq!(
+            keys.len(),
+            1,
+            "{region}: the provider publishes its one key"
+        );
+        assert!(keys.keys()[0].public_key().is_some());
+        let issuer = p.issuer(region);
+        // ID token: the natural call (no algorithms named) verifies it.
+        let nonce = format!("nonce-{region}");
+        let (token, claims) = p.id_token(region, &nonce);
+        let client = p.client(region, "authorizationCode");
+        let now = num(&claims, "iat");
+        let v = id_token_verifier(&issuer, &client, &nonce);
+        let verified = v
+            .verify(&token, &keys, now)
+            .unwrap_or_else(|e| panic!("{region}: a real {alg} ID token must verify: {e}"));
+        assert_eq!(verified.header["alg"], alg.name());
+        assert_eq!(verified.claims.sub.as_deref(), Some("user-1234"));
+        // An allow-list without the key's algorithm refuses it; a changed octet too.
+        let rs256_only = Verifier::new(VerifyOptions {
+            algorithms: vec![Algorithm::RS256],
+            ..v.options().clone()
+        })
+        .unwrap();
+        assert_eq!(
+            kind_of(rs256_only.verify(&token, &keys, now)),
+            ErrorKind::AlgNotAllowed
+        );
+        let tampered = mint::corrupt_signature(&token);
+        assert_eq!(
+            kind_of(v.verify(&tampered, &keys, now)),
+            ErrorKind::BadSignature
+        );
+        // The client_credentials access token (RFC 9068), signed with the same key.
+        let (at, header, at_claims) = p.cc_token(region);
+        assert_eq!(header["alg"], alg.name());
+        let at_now = num(&at_claims, "iat");
+        at_jwt_verifier(&issuer)
+            .verify(&at, &keys, at_now)
+            .unwrap_or_else(|e| panic!("{region}: a real {alg} access token must verify: {e}"));
+        let resource_server = Verifier::new(VerifyOptions {
+            profile: Profile::Jwt,
+            issuer: vec![issuer.clone()],
+            audience: vec![API_AUDIENCE.to_owned()],
+            ..VerifyOptions::default()
+        })
+        .unwrap();
+        resource_server.verify(&at, &keys, at_now).unwrap();
+        // Another region's key does not verify it.
+        let other = if region == "es256" { "eddsa" } else { "es256" };
+        assert_eq!(
+            kind_of(at_jwt_verifier(&issuer).verify(&at, &p.keys(other), at_now)),
+            ErrorKind::KeyNotFound
+        );
     }
 }

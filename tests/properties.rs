@@ -1,14 +1,20 @@
 //! Property tests (proptest, CI-sized case counts): mutated or truncated tokens never verify
 //! and never panic; mutated key sets and arbitrary inputs never panic; base64url round-trips;
 //! issuer lists and Entra tenant templates accept exactly what they should; required scopes
-//! pass exactly when all are granted.
+//! pass exactly when all are granted. EC and OKP keys: arbitrary coordinates never panic and a
+//! changed key never verifies the original tokens; DPoP proofs: mutations never verify,
+//! arbitrary proofs and requests never panic, `htu` normalisation is idempotent, nonces are
+//! accepted exactly in their window and the next.
 
 mod mint;
 
 use std::sync::OnceLock;
 
 use mint::{claims, id_token, jwks, options, verifier, NOW};
-use oidc_edge::{base64url, JwkSet, TrustSet, TrustedIssuer, Verifier, VerifyOptions};
+use oidc_edge::dpop::{self, DpopOptions, NonceIssuer};
+use oidc_edge::{
+    base64url, Algorithm, Jwk, JwkSet, KeyKind, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
+};
 use proptest::prelude::*;
 
 struct Fixture {
@@ -241,5 +247,172 @@ proptest! {
         if let Err(e) = r {
             prop_assert_eq!(e.kind(), oidc_edge::ErrorKind::InsufficientScope);
         }
+    }
+}
+
+/// Tokens of the curve algorithms and a DPoP proof, minted once.
+struct CurveFixture {
+    tokens: Vec<String>,
+    keys: JwkSet,
+    proof: String,
+}
+
+fn curve_fixture() -> &'static CurveFixture {
+    static F: OnceLock<CurveFixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let keys = jwks(&["test-p256", "test-p384", "test-ed25519"]);
+        let tokens: Vec<String> = [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA]
+            .into_iter()
+            .map(|alg| {
+                let kid = mint::signer(alg);
+                mint::mint(alg, kid, &mint::header_alg(alg, kid), &claims())
+            })
+            .collect();
+        let v = verifier(options());
+        for t in &tokens {
+            v.verify(t, &keys, NOW)
+                .expect("the fixture tokens are valid");
+        }
+        let proof = mint::dpop_proof(
+            Algorithm::ES256,
+            "test-p256",
+            serde_json::json!({}),
+            &mint::proof_claims(),
+        );
+        dpop::verify_proof(&proof, &dpop_request(), NOW).expect("the fixture proof is valid");
+        CurveFixture {
+            tokens,
+            keys,
+            proof,
+        }
+    })
+}
+
+fn dpop_request() -> DpopOptions {
+    DpopOptions {
+        method: "GET".into(),
+        url: mint::RESOURCE.into(),
+        ..DpopOptions::default()
+    }
+}
+
+/// A public JWK of `kind` with the given coordinates.
+fn curve_jwk(kind: KeyKind, x: &[u8], y: &[u8]) -> serde_json::Value {
+    let mut jwk = serde_json::json!({
+        "kty": kind.kty(), "crv": kind.curve().unwrap(), "x": base64url::encode(x)
+    });
+    if kind != KeyKind::Ed25519 {
+        jwk["y"] = base64url::encode(y).into();
+    }
+    jwk
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn curve_token_mutations_never_verify(
+        which in 0usize..3, pos in any::<prop::sample::Index>(), byte in any::<u8>(),
+    ) {
+        let f = curve_fixture();
+        let mut bytes = f.tokens[which].clone().into_bytes();
+        let i = pos.index(bytes.len());
+        prop_assume!(bytes[i] != byte);
+        bytes[i] = byte;
+        if let Ok(t) = String::from_utf8(bytes) {
+            prop_assert!(verifier(options()).verify(&t, &f.keys, NOW).is_err());
+        }
+    }
+
+    /// Random coordinates are a key only when they are a point of the curve (almost never):
+    /// parsing, thumbprints and verification never panic, and a random signature never
+    /// verifies under whatever key they make.
+    #[test]
+    fn arbitrary_ec_and_okp_keys_never_panic(
+        kind in prop::sample::select(vec![KeyKind::P256, KeyKind::P384, KeyKind::Ed25519]),
+        x in prop::collection::vec(any::<u8>(), 0..60),
+        y in prop::collection::vec(any::<u8>(), 0..60),
+        sig in prop::collection::vec(any::<u8>(), 0..100),
+    ) {
+        let jwk = Jwk::from_value(&curve_jwk(kind, &x, &y));
+        prop_assert_eq!(jwk.key_kind(), Some(kind));
+        let _ = jwk.thumbprint();
+        let _ = jwk.public_jwk();
+        let alg = kind.default_algorithms()[0];
+        if let Ok(key) = jwk.check_usable(alg) {
+            prop_assert_eq!(key.kind(), kind);
+            prop_assert!(!key.verify(alg, b"header.payload", &sig));
+        }
+    }
+
+    /// A test key with one coordinate octet changed is no longer the same key: either no
+    /// key at all (off the curve: nearly always) or one whose signatures differ.
+    #[test]
+    fn mutated_curve_keys_never_verify_the_original_tokens(
+        which in 0usize..3, coordinate in 0usize..2, pos in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        let f = curve_fixture();
+        let kid = ["test-p256", "test-p384", "test-ed25519"][which];
+        let mut jwk = mint::jwk_json(kid);
+        let name = if coordinate == 1 && which < 2 { "y" } else { "x" };
+        let mut raw = base64url::decode(jwk[name].as_str().unwrap().as_bytes()).unwrap();
+        let i = pos.index(raw.len());
+        raw[i] ^= flip;
+        jwk[name] = base64url::encode(&raw).into();
+        let set = JwkSet::from_value(&serde_json::json!({ "keys": [jwk] })).unwrap();
+        prop_assert!(verifier(options()).verify(&f.tokens[which], &set, NOW).is_err());
+    }
+
+    #[test]
+    fn dpop_proof_mutations_never_verify(pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let f = curve_fixture();
+        let mut bytes = f.proof.clone().into_bytes();
+        let i = pos.index(bytes.len());
+        prop_assume!(bytes[i] != byte);
+        bytes[i] = byte;
+        if let Ok(p) = String::from_utf8(bytes) {
+            let e = dpop::verify_proof(&p, &dpop_request(), NOW).unwrap_err();
+            prop_assert_eq!(e.kind(), oidc_edge::ErrorKind::DpopInvalid);
+        }
+    }
+
+    #[test]
+    fn arbitrary_proofs_and_requests_never_panic(
+        proof in ".{0,300}", method in "[A-Za-z]{0,8}", url in ".{0,80}", now in any::<i64>(),
+        age in any::<u64>(), tol in any::<u64>(),
+    ) {
+        let o = DpopOptions { method, url, max_age: age, max_future: age, clock_tolerance: tol,
+            ..DpopOptions::default() };
+        prop_assert!(dpop::verify_proof(&proof, &o, now).is_err());
+        let f = curve_fixture();
+        let _ = dpop::verify_proof(&f.proof, &o, now);
+    }
+
+    /// Normalisation is idempotent, and the query and fragment never matter.
+    #[test]
+    fn htu_normalisation_is_idempotent(
+        url in "(https?|HTTPS|ftp)://[A-Za-z0-9.%:\\[\\]@-]{0,20}(/[A-Za-z0-9._~%!$&'()*+,;=:@|^-]{0,10}){0,4}",
+        query in "[?#][ -~]{0,20}",
+    ) {
+        if let Some(n) = dpop::htu::normalize(&url) {
+            prop_assert_eq!(dpop::htu::normalize(&n), Some(n.clone()));
+            let with_query = format!("{url}{query}");
+            prop_assert_eq!(dpop::htu::normalize(&with_query), Some(n));
+        }
+    }
+
+    #[test]
+    fn nonces_round_trip_at_any_time(
+        key in prop::collection::vec(any::<u8>(), 32..64), window in 1u64..100_000,
+        now in any::<i64>(), later in 0u64..200_000,
+    ) {
+        let issuer = NonceIssuer::new(&key, window).unwrap();
+        let nonce = issuer.issue(now);
+        prop_assert!(issuer.check(&nonce, now));
+        let Some(t) = now.checked_add(later as i64) else { return Ok(()); };
+        // Accepted exactly while t is in the nonce's window or the next.
+        let w = |x: i64| x.div_euclid(window as i64);
+        prop_assert_eq!(issuer.check(&nonce, t), w(t) - w(now) <= 1);
     }
 }

@@ -23,6 +23,7 @@ use num_bigint::BigUint;
 use oidc_edge::alg::Algorithm;
 use oidc_edge::rsa::{Hash, RsaPublicKey};
 use oidc_edge::signature::{BuiltinVerifier, SignatureVerifier};
+use oidc_edge::{KeyKind, PublicKey};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 use rsa::pkcs8::DecodePrivateKey;
@@ -212,6 +213,7 @@ fn sign(sk: &RsaPrivateKey, alg: Algorithm, msg: &[u8], rng: &mut StdRng) -> Vec
         Algorithm::PS256 => sk.sign_with_rng(rng, Pss::new_with_salt::<Sha256>(32), &d),
         Algorithm::PS384 => sk.sign_with_rng(rng, Pss::new_with_salt::<Sha384>(48), &d),
         Algorithm::PS512 => sk.sign_with_rng(rng, Pss::new_with_salt::<Sha512>(64), &d),
+        _ => unreachable!("RSA algorithms only"),
     }
     .expect("sign")
 }
@@ -227,8 +229,14 @@ fn reference_verify(sk: &RsaPrivateKey, alg: Algorithm, msg: &[u8], sig: &[u8]) 
         Algorithm::PS256 => pk.verify(Pss::new_with_salt::<Sha256>(32), &d, sig),
         Algorithm::PS384 => pk.verify(Pss::new_with_salt::<Sha384>(48), &d, sig),
         Algorithm::PS512 => pk.verify(Pss::new_with_salt::<Sha512>(64), &d, sig),
+        _ => unreachable!("RSA algorithms only"),
     }
     .is_ok()
+}
+
+/// The crate's verdict through its public seam.
+fn ours(alg: Algorithm, key: &RsaPublicKey, msg: &[u8], sig: &[u8]) -> bool {
+    BuiltinVerifier.verify(alg, &PublicKey::Rsa(key.clone()), msg, sig)
 }
 
 const KEY_FILES: [&str; 5] = [
@@ -261,21 +269,21 @@ fn full_signatures_against_the_rsa_crate() {
     let mut rejected = 0;
     for (ki, (sk, pk)) in keys.iter().enumerate() {
         let other = &keys[(ki + 1) % keys.len()].1;
-        for alg in Algorithm::ALL {
+        for alg in Algorithm::ALL
+            .into_iter()
+            .filter(|a| a.key_kind() == KeyKind::Rsa)
+        {
             for msg in messages {
                 let sig = sign(sk, alg, msg, &mut rng);
                 let ctx = format!("{} {alg} msg len {}", KEY_FILES[ki], msg.len());
                 assert_eq!(sig.len(), pk.size(), "{ctx}");
                 assert!(reference_verify(sk, alg, msg, &sig), "{ctx}: reference");
-                assert!(BuiltinVerifier.verify(alg, pk, msg, &sig), "{ctx}: ours");
+                assert!(ours(alg, pk, msg, &sig), "{ctx}: ours");
                 accepted += 1;
 
                 let mut reject =
                     |what: &str, m: &[u8], s: &[u8], a: Algorithm, key: &RsaPublicKey| {
-                        assert!(
-                            !BuiltinVerifier.verify(a, key, m, s),
-                            "{ctx}: ours accepted {what}"
-                        );
+                        assert!(!ours(a, key, m, s), "{ctx}: ours accepted {what}");
                         rejected += 1;
                     };
                 // corrupted signature: random single-bit flips, a zeroed octet, truncation,

@@ -203,7 +203,8 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
     assert_eq!(e.kind(), ErrorKind::IssMismatch);
 }
 
-/// Signature-level verification: checks 1-3, then the built-in RSA over the signing input.
+/// Signature-level verification: checks 1-3, then the built-in verification over the signing
+/// input.
 fn verifies_at_signature_level(token: &str, keys: &JwkSet, algorithms: Vec<Algorithm>) -> bool {
     let v = Verifier::new(VerifyOptions {
         issuer: vec!["unused".into()],
@@ -215,8 +216,13 @@ fn verifies_at_signature_level(token: &str, keys: &JwkSet, algorithms: Vec<Algor
     let Ok(p) = v.begin(token, keys) else {
         return false;
     };
-    p.signature().len() == p.rsa_key().size()
-        && BuiltinVerifier.verify(p.algorithm(), p.rsa_key(), p.signing_input(), p.signature())
+    p.signature_length_ok()
+        && BuiltinVerifier.verify(
+            p.algorithm(),
+            p.public_key(),
+            p.signing_input(),
+            p.signature(),
+        )
 }
 
 fn id_token_verifier() -> Verifier {
@@ -341,9 +347,17 @@ fn rfc7517_keys_thumbprint_and_selection() {
             .as_str()
             .unwrap()
     );
-    assert!(
-        set.keys()[0].thumbprint().is_none(),
-        "EC key has no RSA thumbprint"
+    // The EC key (P-256, `use` enc) is a valid point, so it has a thumbprint, and may not
+    // verify signatures.
+    let ec = &set.keys()[0];
+    assert!(ec.thumbprint().is_some());
+    assert_eq!(
+        ec.public_key().map(|k| k.kind()),
+        Some(oidc_edge::KeyKind::P256)
+    );
+    assert_eq!(
+        set.select(Some("1"), Algorithm::ES256).unwrap_err().kind(),
+        ErrorKind::KeyUnusable
     );
     // An RS256 token without kid selects the one usable (RSA) key and skips the EC key.
     assert_eq!(

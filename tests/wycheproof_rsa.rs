@@ -10,7 +10,11 @@
 //! group or test fails the run. Every test also runs the raw public-key operation with both
 //! limb widths (32-bit limbs as on wasm32, 64-bit limbs) and requires the same result.
 
+mod mint;
+
 use std::path::PathBuf;
+
+use mint::unhex;
 
 use oidc_edge::rsa::{Hash, RsaPublicKey};
 use serde_json::Value;
@@ -172,14 +176,6 @@ enum Scheme {
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/wycheproof")
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 fn hash_name(h: Hash) -> &'static str {

@@ -44,7 +44,9 @@ verify options:
   --allowed-client-id ID      cognito_access (required) / jwt / at_jwt: allowed client (repeatable)
   --required-scope SCOPE      a scope the token must grant, from scope or scp (repeatable)
   --required-role ROLE        a role the token must carry in roles (repeatable)
-  --alg ALG                   allowed algorithm (repeatable; default RS256)
+  --alg ALG                   allowed algorithm (repeatable): RS256 RS384 RS512 PS256 PS384
+                              PS512 ES256 ES384 EdDSA Ed25519; default: each key's own
+                              (RS256 for RSA, ES256 P-256, ES384 P-384, EdDSA/Ed25519 Ed25519)
   --now UNIX                  current time in Unix seconds (default: the system clock)
   --clock-tolerance S         clock tolerance in seconds (default 30)
   --max-token-age S           maximum age since iat in seconds
@@ -183,8 +185,10 @@ fn parse_verify_args(args: &[String]) -> Result<VerifyArgs, Usage> {
             "--alg" => {
                 let v = value()?;
                 a.algorithms.push(Algorithm::from_name(&v).ok_or_else(|| {
+                    let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
                     Usage(format!(
-                        "unsupported algorithm '{v}' (RS256, RS384, RS512, PS256, PS384, PS512)"
+                        "unsupported algorithm '{v}' ({})",
+                        names.join(", ")
                     ))
                 })?);
             }

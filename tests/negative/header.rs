@@ -5,19 +5,28 @@ use super::*;
 #[test]
 fn alg_not_allowed() {
     let p = claims().to_string();
-    for alg in ["none", "None", "HS256", "ES256", "rs256", "PS256"] {
+    // Names that are no algorithm of ours, with or without an allow-list.
+    for alg in ["none", "None", "HS256", "rs256", "ES512", "EDDSA", ""] {
         let t = mint_raw(
             Algorithm::RS256,
             "test-a",
             &json!({"alg": alg, "kid": "test-a"}).to_string(),
             &p,
         );
-        check(
-            &err(options(), &t),
-            ErrorKind::AlgNotAllowed,
-            "ERR_JOSE_ALG_NOT_ALLOWED",
-            Some("alg"),
-        );
+        for o in [
+            options(),
+            VerifyOptions {
+                algorithms: Algorithm::ALL.to_vec(),
+                ..options()
+            },
+        ] {
+            check(
+                &err(o, &t),
+                ErrorKind::AlgNotAllowed,
+                "ERR_JOSE_ALG_NOT_ALLOWED",
+                Some("alg"),
+            );
+        }
     }
     // alg none with an empty signature
     let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(p.as_bytes()));
@@ -27,7 +36,27 @@ fn alg_not_allowed() {
         "ERR_JOSE_ALG_NOT_ALLOWED",
         Some("alg"),
     );
-    // RS384 signed token, RS256-only policy; allowed when listed.
+    // An explicit list refuses every other algorithm at the header.
+    for alg in ["ES256", "PS256", "EdDSA"] {
+        let t = mint_raw(
+            Algorithm::RS256,
+            "test-a",
+            &json!({"alg": alg, "kid": "test-a"}).to_string(),
+            &p,
+        );
+        let o = VerifyOptions {
+            algorithms: vec![Algorithm::RS256],
+            ..options()
+        };
+        check(
+            &err(o, &t),
+            ErrorKind::AlgNotAllowed,
+            "ERR_JOSE_ALG_NOT_ALLOWED",
+            Some("alg"),
+        );
+    }
+    // RS384 signed token under a key without a declared alg: not on the default allow-list;
+    // allowed when listed.
     let t = mint(
         Algorithm::RS384,
         "test-c",
@@ -53,12 +82,8 @@ fn alg_not_allowed() {
 #[test]
 fn every_algorithm_verifies_when_allowed() {
     for alg in Algorithm::ALL {
-        let t = mint(
-            alg,
-            "test-c",
-            &json!({"alg": alg.name(), "kid": "test-c"}),
-            &claims(),
-        );
+        let kid = mint::signer(alg);
+        let t = mint(alg, kid, &json!({"alg": alg.name(), "kid": kid}), &claims());
         ok(
             VerifyOptions {
                 algorithms: vec![alg],

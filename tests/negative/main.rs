@@ -8,6 +8,8 @@ mod mint;
 mod access;
 mod claims;
 mod config;
+mod curves;
+mod dpop;
 mod header;
 mod issuers;
 mod keys;
@@ -23,15 +25,23 @@ mod trust;
 
 use mint::{b64, CLIENT, ISS, NOW};
 use mint::{claims, header, id_token, jwk_json, jwks, mint, mint_raw, options, verifier, with};
-use oidc_edge::rsa::RsaPublicKey;
 use oidc_edge::signature::SignatureVerifier;
+use oidc_edge::PublicKey;
 use oidc_edge::{
     Algorithm, Error, ErrorKind, JwkSet, Profile, TrustSet, TrustedIssuer, Verifier, VerifyOptions,
 };
 use serde_json::{json, Value};
 
 fn keys() -> JwkSet {
-    jwks(&["test-a", "test-b", "test-c", "test-weak1024"])
+    jwks(&[
+        "test-a",
+        "test-b",
+        "test-c",
+        "test-weak1024",
+        "test-p256",
+        "test-p384",
+        "test-ed25519",
+    ])
 }
 
 fn err_at(o: VerifyOptions, token: &str, now: i64) -> Error {

@@ -29,6 +29,8 @@ pub struct Providers {
     _stdin: Mutex<Option<ChildStdin>>,
     control: String,
     pub info: Value,
+    /// The `--config` file written for this process, removed on drop.
+    config_file: Option<PathBuf>,
 }
 
 impl Drop for Providers {
@@ -36,6 +38,9 @@ impl Drop for Providers {
         let child = self.child.get_mut().unwrap_or_else(|e| e.into_inner());
         let _ = child.kill();
         let _ = child.wait();
+        if let Some(path) = &self.config_file {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -46,9 +51,23 @@ pub fn providers() -> Arc<Providers> {
     if let Some(p) = slot.upgrade() {
         return p;
     }
-    let p = Arc::new(start_providers());
+    let p = Arc::new(start_providers(None));
     *slot = Arc::downgrade(&p);
     p
+}
+
+/// Providers of their own (not shared) started with `serve --config` and this configuration
+/// (`{"regions": {name: startProvider options}}`, tests/support/README.md).
+pub fn providers_with_config(config: &Value) -> Providers {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(
+        "oidc-edge-provider-{}-{n}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, config.to_string()).expect("write the provider configuration");
+    start_providers(Some(path))
 }
 
 fn check_prerequisites(root: &Path) {
@@ -77,12 +96,17 @@ fn check_prerequisites(root: &Path) {
     }
 }
 
-fn start_providers() -> Providers {
+fn start_providers(config_file: Option<PathBuf>) -> Providers {
     let root = repo_root();
     check_prerequisites(&root);
+    let config_args = match &config_file {
+        Some(path) => vec!["--config".into(), path.clone().into_os_string()],
+        None => Vec::new(),
+    };
     let mut child = Command::new("node")
         .arg(root.join("tests/support/cli.mjs"))
         .args(["serve", "--no-proxy", "--exit-with-stdin"])
+        .args(config_args)
         .current_dir(&root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -128,6 +152,7 @@ fn start_providers() -> Providers {
         _stdin: Mutex::new(stdin),
         control,
         info,
+        config_file,
     }
 }
 

@@ -8,8 +8,8 @@ use core::cell::{Cell, RefCell};
 
 use oidc_edge::alg::Algorithm;
 use oidc_edge::jwk::JwkSet;
-use oidc_edge::rsa::RsaPublicKey;
 use oidc_edge::signature::{BuiltinVerifier, SignatureVerifier};
+use oidc_edge::PublicKey;
 use wasm_bindgen::prelude::*;
 
 /// What the [`Switch`] does for the next call.
@@ -42,15 +42,16 @@ extern "C" {
 }
 
 /// The algorithm as the [`HostChecker`] receives it (`pkg/lib/host-crypto.js` has the same
-/// table).
-fn alg_code(alg: Algorithm) -> u32 {
+/// table); `None` for the algorithms the host is not asked about (the core decides).
+fn alg_code(alg: Algorithm) -> Option<u32> {
     match alg {
-        Algorithm::RS256 => 0,
-        Algorithm::RS384 => 1,
-        Algorithm::RS512 => 2,
-        Algorithm::PS256 => 3,
-        Algorithm::PS384 => 4,
-        Algorithm::PS512 => 5,
+        Algorithm::RS256 => Some(0),
+        Algorithm::RS384 => Some(1),
+        Algorithm::RS512 => Some(2),
+        Algorithm::PS256 => Some(3),
+        Algorithm::PS384 => Some(4),
+        Algorithm::PS512 => Some(5),
+        _ => None,
     }
 }
 
@@ -60,7 +61,7 @@ pub(crate) struct Switch {
     mode: Cell<Mode>,
     /// The host checker of the current [`Mode::Callback`] call.
     host: RefCell<Option<HostChecker>>,
-    /// [`RsaPublicKey::fingerprint`] of each key of the set (`None`: not an RSA key), so the
+    /// [`PublicKey::fingerprint`] of each key of the set (`None`: not a usable key), so the
     /// host is told which key (by index) was selected.
     fingerprints: Vec<Option<[u8; 32]>>,
 }
@@ -74,7 +75,7 @@ impl Switch {
             fingerprints: set
                 .keys()
                 .iter()
-                .map(|k| k.rsa_key().map(|r| *r.fingerprint()))
+                .map(|k| k.public_key().map(|p| *p.fingerprint()))
                 .collect(),
         }
     }
@@ -94,7 +95,7 @@ impl SignatureVerifier for Switch {
     fn verify(
         &self,
         alg: Algorithm,
-        key: &RsaPublicKey,
+        key: &PublicKey,
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
@@ -108,8 +109,10 @@ impl SignatureVerifier for Switch {
                     .iter()
                     .position(|f| f.as_ref() == Some(key.fingerprint()))
                     .and_then(|i| u32::try_from(i).ok());
-                let verdict = match (index, self.host.borrow().as_ref()) {
-                    (Some(i), Some(host)) => host.check(alg_code(alg), i, signing_input, signature),
+                let verdict = match (index, alg_code(alg), self.host.borrow().as_ref()) {
+                    (Some(i), Some(code), Some(host)) => {
+                        host.check(code, i, signing_input, signature)
+                    }
                     _ => 2,
                 };
                 match verdict {
