@@ -309,12 +309,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let id = request_id();
     // The runtime's serialised URL, split without a URL parser (see `split_url`).
     let url = req.inner().url();
-    let (_, path, query) = split_url(&url);
+    let (origin, path, query) = split_url(&url);
     let method = req.method().to_string();
     let route = app.route(&method, path);
     let body = read_body(&mut req, route.body_limit()).await;
     let http = HttpRequest {
         method,
+        origin: origin.to_string(),
         path: path.to_string(),
         query: query.to_string(),
         headers: req

@@ -35,6 +35,9 @@ pub fn split_url(url: &str) -> (&str, &str, &str) {
 pub struct HttpRequest {
     /// Upper-case method (`POST`).
     pub method: String,
+    /// `scheme://host[:port]` of the request URL, as the client addressed the worker (a DPoP
+    /// proof's `htu` is checked against it and the path).
+    pub origin: String,
     /// The URL path as received, percent-encoding kept (`/oauth2/token`).
     pub path: String,
     /// The raw query string without `?`, empty when absent.

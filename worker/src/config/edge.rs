@@ -9,6 +9,7 @@
 //! | `VERIFY_AUDIENCE` | `jwt`, `at_jwt`: the resource server identifier(s), comma or space separated; required there |
 //! | `VERIFY_ALGORITHMS` | allowed algorithms; unset: the core's default (chosen by the selected key's type) |
 //! | `CLOCK_TOLERANCE_S` | seconds, default the core's ([`DEFAULT_CLOCK_TOLERANCE`], 30) |
+//! | `DPOP_NONCE_WINDOW_S` | with the secret `DPOP_NONCE_KEY`: seconds per nonce window (a nonce is accepted in its window and the next), default 300, 10..=3600 |
 //! | `JWKS_TIMEOUT_MS`, `JWKS_COOLDOWN_S` (1..=3600: 0 is refused), `JWKS_MAX_AGE_S`, `JWKS_STALE_LIMIT_S` | the key cache policy (defaults: the core's) |
 //! | `PROTECT_ORIGIN` | origin of the protected route (`https://...`, or http to loopback); unset: no protected route |
 //! | `PROTECT_PREFIX` | path prefix of the protected route, default `/api/` |
@@ -24,6 +25,7 @@ use oidc_edge::keycache::KeyCachePolicy;
 use oidc_edge::{Algorithm, Profile, DEFAULT_CLOCK_TOLERANCE};
 
 use super::vars::{check_endpoint, endpoint_host, Vars};
+use crate::edge::dpop::DEFAULT_NONCE_WINDOW_S;
 use crate::regions::RegionMode;
 use crate::routes::fixed_paths;
 
@@ -91,8 +93,10 @@ pub struct EdgeConfig {
     pub audience: Vec<String>,
     /// Allowed algorithms; empty: the core's default for the selected key.
     pub algorithms: Vec<Algorithm>,
-    /// Clock tolerance (seconds).
+    /// Clock tolerance (seconds), for tokens and DPoP proofs.
     pub clock_tolerance: u64,
+    /// DPoP nonce window (seconds), used when `DPOP_NONCE_KEY` is set.
+    pub dpop_nonce_window: u64,
     /// Key cache numbers.
     pub key_policy: KeyCachePolicy,
     /// The protected route, when configured.
@@ -131,6 +135,7 @@ impl EdgeConfig {
             }
         }
         let clock_tolerance = v.num("CLOCK_TOLERANCE_S", DEFAULT_CLOCK_TOLERANCE, 0, 600);
+        let dpop_nonce_window = v.num("DPOP_NONCE_WINDOW_S", DEFAULT_NONCE_WINDOW_S, 10, 3_600);
         let d = KeyCachePolicy::default();
         let key_policy = KeyCachePolicy {
             timeout_ms: v.num("JWKS_TIMEOUT_MS", u64::from(d.timeout_ms), 50, 30_000) as u32,
@@ -151,6 +156,7 @@ impl EdgeConfig {
             audience,
             algorithms,
             clock_tolerance,
+            dpop_nonce_window,
             key_policy,
             protect,
         })

@@ -16,9 +16,11 @@ use crate::testing::{
 };
 
 const JP: &str = JWKS_URL_P;
+/// The worker's origin as the tests' clients address it.
+pub(super) const ORIGIN: &str = "https://edge.example.test";
 const JS: &str = JWKS_URL_S;
 
-fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
+pub(super) fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
     let mut r = json!({
         "v": 2, "mode": "concealed", "client_id": app,
         "secret_hashes": ["k.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
@@ -31,17 +33,17 @@ fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
     r.to_string()
 }
 
-struct World {
-    fx: Fixtures,
-    io: FakeIo,
-    app: App,
+pub(super) struct World {
+    pub(super) fx: Fixtures,
+    pub(super) io: FakeIo,
+    pub(super) app: App,
 }
 
-fn config(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+pub(super) fn config(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
     Config::from_env(&deployment(extra))
 }
 
-fn world(extra: &[(&str, &str)]) -> World {
+pub(super) fn world(extra: &[(&str, &str)]) -> World {
     let fx = Fixtures::load();
     let app = App::new(config(extra));
     let io = FakeIo::at_s(fx.now());
@@ -62,10 +64,11 @@ fn world(extra: &[(&str, &str)]) -> World {
     World { fx, io, app }
 }
 
-fn req(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRequest {
+pub(super) fn req(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRequest {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     HttpRequest {
         method: method.into(),
+        origin: ORIGIN.into(),
         path: path.into(),
         query: query.into(),
         headers: headers
@@ -77,36 +80,41 @@ fn req(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRe
 }
 
 impl World {
-    fn run_logged(&self, r: &HttpRequest) -> (Outcome, LogLine) {
+    pub(super) fn run_logged(&self, r: &HttpRequest) -> (Outcome, LogLine) {
         let route = self.app.route(&r.method, &r.path);
         block_on(self.app.handle(&self.io, route, r, "rid"))
     }
-    fn run(&self, r: &HttpRequest) -> Outcome {
+    pub(super) fn run(&self, r: &HttpRequest) -> Outcome {
         self.run_logged(r).0
     }
-    fn respond(&self, r: &HttpRequest) -> HttpResponse {
+    pub(super) fn respond(&self, r: &HttpRequest) -> HttpResponse {
         match self.run(r) {
             Outcome::Respond(r) => r,
             o => panic!("{o:?}"),
         }
     }
-    fn verify(&self, token_name: &str) -> HttpResponse {
+    pub(super) fn verify(&self, token_name: &str) -> HttpResponse {
         self.verify_raw(&self.fx.token(token_name))
     }
-    fn verify_raw(&self, t: &str) -> HttpResponse {
+    pub(super) fn verify_raw(&self, t: &str) -> HttpResponse {
         let auth = format!("Bearer {t}");
         self.respond(&req("POST", "/verify", &[("Authorization", &auth)], ""))
     }
-    fn protected_at(&self, path: &str, token_name: &str, extra: &[(&str, &str)]) -> Outcome {
+    pub(super) fn protected_at(
+        &self,
+        path: &str,
+        token_name: &str,
+        extra: &[(&str, &str)],
+    ) -> Outcome {
         let auth = format!("Bearer {}", self.fx.token(token_name));
         let mut h = vec![("Authorization", auth.as_str())];
         h.extend_from_slice(extra);
         self.run(&req("GET", path, &h, ""))
     }
-    fn protected(&self, token_name: &str, extra: &[(&str, &str)]) -> Outcome {
+    pub(super) fn protected(&self, token_name: &str, extra: &[(&str, &str)]) -> Outcome {
         self.protected_at("/api/orders", token_name, extra)
     }
-    fn fetches(&self) -> Vec<String> {
+    pub(super) fn fetches(&self) -> Vec<String> {
         self.io
             .calls
             .borrow()
@@ -116,20 +124,20 @@ impl World {
     }
 }
 
-fn kind(r: &HttpResponse) -> String {
+pub(super) fn kind(r: &HttpResponse) -> String {
     r.json_body()
         .and_then(|b| b["kind"].as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-fn forwarded(o: Outcome) -> Forward {
+pub(super) fn forwarded(o: Outcome) -> Forward {
     match o {
         Outcome::Forward(f) => f,
         o => panic!("not forwarded: {o:?}"),
     }
 }
 
-fn header<'a>(f: &'a Forward, name: &str) -> Vec<&'a str> {
+pub(super) fn header<'a>(f: &'a Forward, name: &str) -> Vec<&'a str> {
     f.headers
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case(name))
