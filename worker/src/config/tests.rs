@@ -238,6 +238,20 @@ fn edge_profiles_algorithms_and_urls() {
     assert_eq!(e.algorithms, vec![Algorithm::RS256, Algorithm::PS256]);
     assert_eq!(e.audience, vec!["a", "b", "c"]);
     assert!(read_edge(&[("VERIFY_ALGORITHMS", "HS256")]).is_err());
+    let e = read_edge(&[("VERIFY_ALGORITHMS", "ES256 ES384 EdDSA Ed25519")])
+        .unwrap()
+        .edge
+        .unwrap();
+    assert_eq!(
+        e.algorithms,
+        vec![
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+            Algorithm::Ed25519
+        ]
+    );
+    assert!(problems(&[("DPOP_NONCE_WINDOW_S", "5")])[0].starts_with("DPOP_NONCE_WINDOW_S"));
     assert!(
         problems(&[("JWKS_URL_PRIMARY", "http://p.example/jwks")])[0]
             .starts_with("JWKS_URL_PRIMARY")
