@@ -17,11 +17,14 @@
 //! Signatures are made once with the `rsa` crate under the fixed test keys in
 //! `tests/vectors/keys/rsa/`.
 
+#[path = "support.rs"]
+mod support;
+
 use core::hint::black_box;
-use core::time::Duration;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Instant;
+
+use support::{id_token_claims, id_token_options, rate, NOW};
 
 use oidc_edge::alg::Algorithm;
 use oidc_edge::jwk::JwkSet;
@@ -32,8 +35,6 @@ use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey};
 use sha2::{Digest, Sha256};
-
-const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 fn key_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,81 +47,22 @@ fn load(name: &str) -> RsaPrivateKey {
     RsaPrivateKey::from_pkcs8_pem(&pem).expect("PKCS#8 PEM")
 }
 
-/// CPU time (user + system) of this process in seconds, from `/proc/self/stat` (Linux; 10 ms
-/// ticks), or `None` elsewhere. `openssl speed` also divides by CPU (user) time by default,
-/// so on a shared machine both sides are measured the same way.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) as f64 / 100.0)
-}
-
-/// Calls `f` repeatedly for about `secs` seconds of CPU time; returns calls per CPU-second
-/// (per wall-clock second where CPU time is not available).
-fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
-    // warm-up
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_millis(100) {
-        f();
-    }
-    let mut n = 0u64;
-    let wall = Instant::now();
-    let cpu0 = cpu_seconds();
-    loop {
-        for _ in 0..16 {
-            f();
-        }
-        n += 16;
-        let elapsed = match (cpu0, cpu_seconds()) {
-            (Some(a), Some(b)) => b - a,
-            _ => wall.elapsed().as_secs_f64(),
-        };
-        if elapsed >= secs {
-            return n as f64 / elapsed;
-        }
-    }
-}
-
 fn b64(data: &[u8]) -> String {
     oidc_edge::base64url::encode(data)
 }
 
 fn main() {
-    let secs: f64 = std::env::var("RSA_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let secs = support::seconds("RSA_BENCH_SECS");
     let target = if cfg!(target_pointer_width = "64") {
         "u64 limbs"
     } else {
         "u32 limbs"
     };
-    let clock = if cpu_seconds().is_some() {
-        "CPU"
-    } else {
-        "wall-clock"
-    };
+    let clock = support::clock();
     println!("oidc-edge RSA verify benchmark ({target} native, {secs} {clock} s per row)");
     println!("{:<28} {:>12} {:>10}", "row", "per second", "us each");
 
-    let claims = format!(
-        concat!(
-            r#"{{"iss":"https://issuer.example.com/realms/main","sub":"248289761001","#,
-            r#""aud":"s6BhdRkqt3","nonce":"n-0S6_WzA2Mj","exp":{},"iat":{},"auth_time":{},"#,
-            r#""name":"Jane Doe","given_name":"Jane","family_name":"Doe","#,
-            r#""email":"janedoe@example.com","email_verified":true,"#,
-            r#""picture":"https://example.com/janedoe/me.jpg","locale":"en-US","#,
-            r#""at_hash":"77QmUPtjPfzWtF2AnpK9RQ","sid":"08a5019c-17e1-4977-8f42-65a12843ea02","#,
-            r#""acr":"urn:mace:incommon:iap:silver","amr":["pwd","otp"],"#,
-            r#""azp":"s6BhdRkqt3","jti":"d5c8a3e4-5b0f-4c1e-9a4b-2f0c7e9b1a6d"}}"#
-        ),
-        NOW + 3600,
-        NOW,
-        NOW - 60
-    );
+    let claims = id_token_claims();
 
     for (name, bits) in [
         ("rsa2048.pem", 2048),
@@ -201,11 +143,8 @@ fn main() {
         );
         let set = JwkSet::from_json(&jwks).expect("jwks");
         let options = VerifyOptions {
-            issuer: vec!["https://issuer.example.com/realms/main".into()],
-            client_ids: vec!["s6BhdRkqt3".into()],
-            nonce: Some("n-0S6_WzA2Mj".into()),
             algorithms: vec![Algorithm::RS256],
-            ..VerifyOptions::default()
+            ..id_token_options()
         };
         let verifier = Verifier::new(options).expect("options");
         verifier.verify(&token, &set, NOW).expect("token verifies");

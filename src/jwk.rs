@@ -272,18 +272,19 @@ impl Jwk {
             && (kind.default_algorithms().contains(&alg) || self.alg.as_deref() == Some(alg.name()))
     }
 
-    /// [`Jwk::check_usable`], then the default allow-list ([`Jwk::default_allows`]):
-    /// `alg_not_allowed` when `alg` is not on it.
+    /// The check of a key when the caller named no algorithms: a key of another kind than
+    /// `alg` needs is `key_unusable` (as in [`Jwk::check_usable`]); for a key of that kind,
+    /// `alg` must be on its default allow-list ([`Jwk::default_allows`]), else
+    /// `alg_not_allowed`; then [`Jwk::check_usable`].
     pub fn check_default(&self, alg: Algorithm) -> Result<&PublicKey, Error> {
-        let key = self.check_usable(alg)?;
-        if !self.default_allows(alg) {
+        if self.key_kind() == Some(alg.key_kind()) && !self.default_allows(alg) {
             return Err(Error::new(ErrorKind::AlgNotAllowed)
                 .with_claim("alg")
                 .with_message(
                     "alg is not on the key's default allow-list (name it in algorithms)",
                 ));
         }
-        Ok(key)
+        self.check_usable(alg)
     }
 }
 

@@ -128,21 +128,12 @@ impl Members {
     /// The required members as JSON, in lexicographic order and without whitespace: the
     /// input of the RFC 7638 thumbprint, and a minimal public JWK for host crypto.
     pub(crate) fn canonical_json(&self) -> String {
-        let kind = self.kind();
-        let mut members: Vec<(&str, String)> = match self {
-            Members::Rsa { n, e } => alloc::vec![("e", encode(e)), ("n", encode(n))],
-            Members::Ec { x, y, .. } => alloc::vec![("x", encode(x)), ("y", encode(y))],
-            Members::Okp { x } => alloc::vec![("x", encode(x))],
-        };
-        members.push(("kty", kind.kty().into()));
-        if let Some(crv) = kind.curve() {
-            members.push(("crv", crv.into()));
-        }
+        // The order is fixed per key type (written out: a generic sort costs wasm size).
         // Every value is base64url or a fixed name: nothing needs JSON escaping.
-        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let kind = self.kind();
         let mut out = String::from("{");
-        for (i, (name, value)) in members.iter().enumerate() {
-            if i > 0 {
+        let mut member = |name: &str, value: &str| {
+            if out.len() > 1 {
                 out.push(',');
             }
             out.push('"');
@@ -150,6 +141,24 @@ impl Members {
             out.push_str("\":\"");
             out.push_str(value);
             out.push('"');
+        };
+        match self {
+            Members::Rsa { n, e } => {
+                member("e", &encode(e));
+                member("kty", kind.kty());
+                member("n", &encode(n));
+            }
+            Members::Ec { x, y, .. } => {
+                member("crv", kind.curve().unwrap_or_default());
+                member("kty", kind.kty());
+                member("x", &encode(x));
+                member("y", &encode(y));
+            }
+            Members::Okp { x } => {
+                member("crv", kind.curve().unwrap_or_default());
+                member("kty", kind.kty());
+                member("x", &encode(x));
+            }
         }
         out.push('}');
         out

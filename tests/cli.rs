@@ -546,6 +546,14 @@ fn jwks_url_and_discover_fetch_the_keys() {
     }
 }
 
+/// `verify` with the base arguments and `extra`.
+fn verify_with(jwks: &str, extra: &[&str]) -> Output {
+    let mut args = base_args(jwks);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args, None)
+}
+
 #[test]
 fn ec_and_eddsa_tokens_verify_with_each_keys_default() {
     use oidc_edge::Algorithm;
@@ -558,10 +566,7 @@ fn ec_and_eddsa_tokens_verify_with_each_keys_default() {
     ] {
         let kid = mint::signer(alg);
         let token = mint::mint(alg, kid, &mint::header_alg(alg, kid), &claims());
-        let mut args = base_args(&jwks);
-        args.push(token.clone());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args, None);
+        let out = verify_with(&jwks, &[&token]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -571,27 +576,20 @@ fn ec_and_eddsa_tokens_verify_with_each_keys_default() {
         let v = stdout_json(&out);
         assert_eq!(v["header"]["alg"], alg.name());
         assert_eq!(v["claims"], claims());
-        // --alg restricts: another algorithm only is alg_not_allowed.
-        let mut args = base_args(&jwks);
-        args.extend(["--alg".into(), "RS256".into(), token.clone()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args, None);
-        assert_eq!(out.status.code(), Some(1), "{alg}");
-        assert_eq!(stdout_json(&out)["error"]["kind"], "alg_not_allowed");
-        // A changed signature is refused.
+        // --alg restricts: another algorithm only is alg_not_allowed; a changed signature is
+        // bad_signature.
         let bad = mint::corrupt_signature(&token);
-        let mut args = base_args(&jwks);
-        args.extend(["--alg".into(), alg.name().into(), bad]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args, None);
-        assert_eq!(out.status.code(), Some(1), "{alg}");
-        assert_eq!(stdout_json(&out)["error"]["kind"], "bad_signature");
+        for (args, kind) in [
+            (["--alg", "RS256", &token], "alg_not_allowed"),
+            (["--alg", alg.name(), &bad], "bad_signature"),
+        ] {
+            let out = verify_with(&jwks, &args);
+            assert_eq!(out.status.code(), Some(1), "{alg}");
+            assert_eq!(stdout_json(&out)["error"]["kind"], kind);
+        }
     }
     // An unknown algorithm name is a usage error that lists the supported ones.
-    let mut args = base_args(&jwks);
-    args.extend(["--alg".into(), "ES512".into(), id_token(&claims())]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args, None);
+    let out = verify_with(&jwks, &["--alg", "ES512", &id_token(&claims())]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("EdDSA"));
 }

@@ -2,8 +2,9 @@
 //! keys) with every algorithm allowed and every claim check configured: no input may panic,
 //! a single-issuer verifier and a trust set agree on acceptance, and the split API is driven
 //! with a host that claims every signature valid, so mutated claims reach every claim check,
-//! for ID tokens and for access tokens (`jwt` profile: issuer template, client claims, `cnf`,
-//! scopes and roles).
+//! for ID tokens and for access tokens (`jwt` profile: issuer template, client claims, `cnf`
+//! with a DPoP proof's key thumbprint, scopes and roles). The key set holds RSA, P-256, P-384
+//! and Ed25519 keys; a second verifier uses each key's default allow-list.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -18,8 +19,10 @@ const NOW: i64 = 1_767_225_600;
 fn keys() -> &'static JwkSet {
     static KEYS: OnceLock<JwkSet> = OnceLock::new();
     KEYS.get_or_init(|| {
-        JwkSet::from_json(include_str!("../../tests/vectors/keys/core/public-jwks.json"))
-            .expect("test key set")
+        JwkSet::from_json(include_str!(
+            "../../tests/vectors/keys/core/public-jwks.json"
+        ))
+        .expect("test key set")
     })
 }
 
@@ -39,6 +42,27 @@ fn options() -> VerifyOptions {
         required_claims: vec!["email".into()],
         ..VerifyOptions::default()
     }
+}
+
+fn jkt_of(kid: &str) -> String {
+    let key = keys()
+        .keys()
+        .iter()
+        .find(|k| k.key_id() == Some(kid))
+        .expect("test key");
+    oidc_edge::base64url::encode(&key.thumbprint().expect("thumbprint"))
+}
+
+/// The same policy with no algorithms named: each key's default allow-list.
+fn by_default() -> &'static Verifier {
+    static V: OnceLock<Verifier> = OnceLock::new();
+    V.get_or_init(|| {
+        Verifier::new(VerifyOptions {
+            algorithms: Vec::new(),
+            ..options()
+        })
+        .expect("options")
+    })
 }
 
 fn verifier() -> &'static Verifier {
@@ -61,6 +85,8 @@ fn access() -> &'static Verifier {
             algorithms: Algorithm::ALL.to_vec(),
             required_scopes: vec!["read".into()],
             required_roles: vec!["admin".into()],
+            // The RFC 7638 thumbprint of test-p256: a `cnf.jkt` naming it passes.
+            dpop_jkt: Some(jkt_of("test-p256")),
             ..VerifyOptions::default()
         })
         .expect("options")
@@ -98,6 +124,10 @@ fuzz_target!(|data: &[u8]| {
     let direct = verifier().verify(token, keys(), NOW);
     let via_trust = trust().verify(token, NOW);
     assert_eq!(direct.is_ok(), via_trust.is_ok());
+    // The default allow-list is a subset of every algorithm.
+    if by_default().verify(token, keys(), NOW).is_ok() {
+        assert!(direct.is_ok());
+    }
     if let Ok(pending) = verifier().begin(token, keys()) {
         // A host claiming a valid signature still faces the length and claim checks.
         let verdict = SignatureVerdict::from_host_crypto(&pending, true);

@@ -29,39 +29,42 @@ pub enum TestKey {
     Ed25519(ed25519_dalek::SigningKey),
 }
 
-/// Every private test key, by name: "test-a", "test-b" (RSA 2048), "test-c" (RSA 3072),
-/// "test-weak1024", "test-p256", "test-p384", "test-ed25519".
+/// The names (and `kid`s) of every test key: RSA 2048 ("test-a", "test-b"), RSA 3072
+/// ("test-c"), RSA 1024 ("test-weak1024"), P-256, P-384 and Ed25519.
+pub const KEY_NAMES: [&str; 7] = [
+    "test-a",
+    "test-b",
+    "test-c",
+    "test-weak1024",
+    "test-p256",
+    "test-p384",
+    "test-ed25519",
+];
+
+/// Every private test key, by name ([`KEY_NAMES`]).
 pub fn test_key(name: &str) -> &'static TestKey {
     static KEYS: OnceLock<Vec<(String, TestKey)>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
-        [
-            "test-a",
-            "test-b",
-            "test-c",
-            "test-weak1024",
-            "test-p256",
-            "test-p384",
-            "test-ed25519",
-        ]
-        .iter()
-        .map(|n| {
-            let pem = std::fs::read_to_string(vectors().join(format!("keys/core/{n}.pem")))
-                .expect("test key");
-            let key = match *n {
-                "test-p256" => {
-                    TestKey::P256(p256::ecdsa::SigningKey::from_pkcs8_pem(&pem).expect("p256"))
-                }
-                "test-p384" => {
-                    TestKey::P384(p384::ecdsa::SigningKey::from_pkcs8_pem(&pem).expect("p384"))
-                }
-                "test-ed25519" => TestKey::Ed25519(
-                    ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).expect("ed25519"),
-                ),
-                _ => TestKey::Rsa(RsaPrivateKey::from_pkcs8_pem(&pem).expect("pkcs8")),
-            };
-            (n.to_string(), key)
-        })
-        .collect()
+        KEY_NAMES
+            .iter()
+            .map(|n| {
+                let pem = std::fs::read_to_string(vectors().join(format!("keys/core/{n}.pem")))
+                    .expect("test key");
+                let key = match *n {
+                    "test-p256" => {
+                        TestKey::P256(p256::ecdsa::SigningKey::from_pkcs8_pem(&pem).expect("p256"))
+                    }
+                    "test-p384" => {
+                        TestKey::P384(p384::ecdsa::SigningKey::from_pkcs8_pem(&pem).expect("p384"))
+                    }
+                    "test-ed25519" => TestKey::Ed25519(
+                        ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).expect("ed25519"),
+                    ),
+                    _ => TestKey::Rsa(RsaPrivateKey::from_pkcs8_pem(&pem).expect("pkcs8")),
+                };
+                (n.to_string(), key)
+            })
+            .collect()
     });
     &keys.iter().find(|(n, _)| n == name).expect("known key").1
 }

@@ -16,6 +16,7 @@ fn request() -> DpopOptions {
     }
 }
 
+/// A proof by test-p256 for the request, with claim changes (see [`with`]).
 fn proof(changes: Value) -> String {
     dpop_proof(
         Algorithm::ES256,
@@ -23,6 +24,11 @@ fn proof(changes: Value) -> String {
         json!({}),
         &with(proof_claims(), changes),
     )
+}
+
+/// A proof by test-p256 for the request, with header changes (see [`with`]).
+fn with_header(changes: Value) -> String {
+    dpop_proof(Algorithm::ES256, "test-p256", changes, &proof_claims())
 }
 
 fn verify(p: &str, o: &DpopOptions) -> Result<DpopProof, Error> {
@@ -70,22 +76,12 @@ fn structure_typ_alg_and_crit() {
         refused(bad, &request(), None);
     }
     for typ in [json!("JWT"), json!("at+jwt"), json!(null), json!(1)] {
-        let p = dpop_proof(
-            Algorithm::ES256,
-            "test-p256",
-            json!({"typ": typ}),
-            &proof_claims(),
-        );
+        let p = with_header(json!({"typ": typ}));
         refused(&p, &request(), Some("typ"));
     }
     // typ is a media type: case-insensitive, `application/` optional (RFC 7515 4.1.9).
     for typ in ["DPoP+JWT", "application/dpop+jwt"] {
-        let p = dpop_proof(
-            Algorithm::ES256,
-            "test-p256",
-            json!({"typ": typ}),
-            &proof_claims(),
-        );
+        let p = with_header(json!({"typ": typ}));
         verify(&p, &request()).unwrap();
     }
     for alg in [
@@ -95,12 +91,7 @@ fn structure_typ_alg_and_crit() {
         json!(null),
         json!(7),
     ] {
-        let p = dpop_proof(
-            Algorithm::ES256,
-            "test-p256",
-            json!({"alg": alg}),
-            &proof_claims(),
-        );
+        let p = with_header(json!({"alg": alg}));
         refused(&p, &request(), Some("alg"));
     }
     // The caller's allow-list.
@@ -109,26 +100,13 @@ fn structure_typ_alg_and_crit() {
         ..request()
     };
     refused(&proof(json!({})), &only_eddsa, Some("alg"));
-    let p = dpop_proof(
-        Algorithm::ES256,
-        "test-p256",
-        json!({"crit": ["exp"]}),
-        &proof_claims(),
-    );
+    let p = with_header(json!({"crit": ["exp"]}));
     refused(&p, &request(), Some("crit"));
 }
 
 #[test]
 fn the_header_jwk() {
-    let claims = proof_claims();
-    let with_jwk = |jwk: Value| {
-        dpop_proof(
-            Algorithm::ES256,
-            "test-p256",
-            json!({ "jwk": jwk }),
-            &claims,
-        )
-    };
+    let with_jwk = |jwk: Value| with_header(json!({ "jwk": jwk }));
     // Absent, not an object, private members, another kind of key, a point off the curve,
     // use enc, a declared alg that is not the proof's, a weak RSA key.
     let mut off_curve = bare_jwk("test-p256");
@@ -146,7 +124,12 @@ fn the_header_jwk() {
     ] {
         refused(&with_jwk(jwk.clone()), &request(), Some("jwk"));
     }
-    let weak = dpop_proof(Algorithm::RS256, "test-weak1024", json!({}), &claims);
+    let weak = dpop_proof(
+        Algorithm::RS256,
+        "test-weak1024",
+        json!({}),
+        &proof_claims(),
+    );
     refused(&weak, &request(), Some("jwk"));
     // The signer's own key passes.
     verify(&with_jwk(bare_jwk("test-p256")), &request()).unwrap();
@@ -169,12 +152,7 @@ fn signature() {
         Some("signature"),
     );
     // Signed by another key than the header's jwk.
-    let other = dpop_proof(
-        Algorithm::ES256,
-        "test-p256",
-        json!({"jwk": jwk_json_of_p256_twin()}),
-        &proof_claims(),
-    );
+    let other = with_header(json!({"jwk": jwk_json_of_p256_twin()}));
     refused(&other, &request(), Some("signature"));
 }
 

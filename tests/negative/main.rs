@@ -33,15 +33,7 @@ use oidc_edge::{
 use serde_json::{json, Value};
 
 fn keys() -> JwkSet {
-    jwks(&[
-        "test-a",
-        "test-b",
-        "test-c",
-        "test-weak1024",
-        "test-p256",
-        "test-p384",
-        "test-ed25519",
-    ])
+    jwks(&mint::KEY_NAMES)
 }
 
 fn err_at(o: VerifyOptions, token: &str, now: i64) -> Error {
@@ -61,6 +53,17 @@ fn check(e: &Error, kind: ErrorKind, code: &str, claim: Option<&str>) {
 }
 
 const CLAIM_FAILED: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+
+/// `alg_not_allowed` with jose's code, about `alg`.
+#[track_caller]
+fn check_alg_not_allowed(e: &Error) {
+    check(
+        e,
+        ErrorKind::AlgNotAllowed,
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        Some("alg"),
+    );
+}
 
 fn ok(o: VerifyOptions, token: &str, now: i64) {
     if let Err(e) = verifier(o).verify(token, &keys(), now) {
