@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The local development harness behind scripts/demo.sh. It starts, all on 127.0.0.1:
 //   - the two regions of tests/support/harness.mjs (real OpenID providers with their own issuers
-//     and keys, each behind a fault proxy so a region can be switched off);
+//     and keys, each behind a fault proxy so a region can be switched off); the primary also has
+//     the public client `demo-spa` whose redirect URI is the page, for the page's "Sign in";
 //   - an origin for the worker's protected route (echoes the identity headers it receives and
 //     whether X-Auth-Signature checks out);
 //   - the worker in workerd through `wrangler dev`, with a generated config and demo secrets in
@@ -38,6 +39,8 @@ function args(argv) {
 }
 
 const opts = args(process.argv.slice(2));
+/** The public client (no secret, PKCE) the page's "Sign in" uses on the primary provider. */
+const SPA_CLIENT = 'demo-spa';
 const say = (s = '') => process.stdout.write(s + '\n');
 const log = (s) => process.stderr.write(`[demo] ${s}\n`);
 
@@ -106,14 +109,32 @@ async function main() {
     throw new Error(`${build}/index.js is missing: run scripts/demo.sh (it builds the worker), or pass --worker-build`);
   }
 
-  // 1. Two regions, each behind a fault proxy (the switch for "primary down").
+  // 1. The control server's port first: the page's address is the redirect URI of the public
+  //    client that the page's "Sign in" uses, registered on the primary provider below.
+  let handle = (req, res) => json(res, 503, { error: 'starting' });
+  const control = http.createServer((req, res) => handle(req, res));
+  const controlPort = await freePort(opts['control-port']);
+  await new Promise((r) => control.listen(controlPort, '127.0.0.1', r));
+  const controlUrl = `http://127.0.0.1:${controlPort}`;
+  started.servers.push(() => new Promise((r) => { control.closeAllConnections(); control.close(() => r()); }));
+  const pageUrl = `${controlUrl}/www/`;
+
+  // 2. Two regions, each behind a fault proxy (the switch for "primary down"). The primary also
+  //    knows the page as a public client (authorization code with PKCE, no secret).
   log('starting the providers');
-  const regions = await startRegions();
+  const regions = await startRegions({
+    primary: {
+      extraClients: [{
+        client_id: SPA_CLIENT, redirect_uris: [pageUrl], response_types: ['code'], grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'none', scope: 'openid profile email', id_token_signed_response_alg: 'RS256',
+      }],
+    },
+  });
   started.servers.push(() => regions.close());
   const { primary, secondary } = regions;
   const pxPrimary = primary.px;
 
-  // 2. Demo secrets (only in the temporary directory), and the origin behind the protected
+  // 3. Demo secrets (only in the temporary directory), and the origin behind the protected
   //    route, which checks the worker's proof with the shared key.
   const secrets = newSecrets();
   fs.writeFileSync(path.join(tmp, '.dev.vars'), Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
@@ -121,7 +142,7 @@ async function main() {
   started.servers.push(() => origin.close());
   const originUrl = origin.url;
 
-  // 3. The demo client, made by the provisioning code, written to the worker's local KV.
+  // 4. The demo client, made by the provisioning code, written to the worker's local KV.
   const { clients: [created], entries } = await provision(regions, secrets);
   const demo = { id: created.client_id, secret: created.client_secret };
   const kvFile = path.join(tmp, 'kv.json');
@@ -151,7 +172,7 @@ async function main() {
   execFileSync(wrangler, ['kv', 'bulk', 'put', kvFile, '--binding', 'CLIENTS', '--local', '--persist-to', state, '--config', config],
     { cwd: tmp, env: wenv, stdio: ['ignore', 'ignore', 'inherit'] });
 
-  // 4. The worker in workerd, in its own process group (so Ctrl-C here stops all of it).
+  // 5. The worker in workerd, in its own process group (so Ctrl-C here stops all of it).
   log(`starting the worker (wrangler dev on 127.0.0.1:${workerPort})`);
   const child = spawn(wrangler, [
     'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(workerPort), '--persist-to', state,
@@ -179,13 +200,15 @@ async function main() {
     await new Promise((r) => setTimeout(r, 300));
   }
 
-  // 5. The control server: the page, the package, the demo controls.
+  // 6. The control server's routes: the page, the package, the demo controls.
   const demoAuth = basic(demo.id, demo.secret);
   let primaryDown = false;
+  const signIn = `${pageUrl}?issuer=${encodeURIComponent(primary.issuer)}&client_id=${SPA_CLIENT}`;
   const info = () => ({
     worker,
     control: controlUrl,
-    page: `${controlUrl}/www/`,
+    page: pageUrl,
+    signIn,
     primaryDown,
     client_id: demo.id,
     audience: AUDIENCE,
@@ -199,7 +222,7 @@ async function main() {
     primaryDown = down;
     return { primary: down ? 'down' : 'up' };
   };
-  const control = http.createServer(async (req, res) => {
+  handle = async (req, res) => {
     try {
       // Only this page may drive the controls: no other Host (DNS rebinding), no other Origin (CSRF).
       const refused = guard(req, controlPort);
@@ -258,18 +281,15 @@ async function main() {
     } catch (e) {
       return json(res, 502, { error: 'demo_error', error_description: String(e?.message ?? e) });
     }
-  });
-  const controlPort = await freePort(opts['control-port']);
-  await new Promise((r) => control.listen(controlPort, '127.0.0.1', r));
-  const controlUrl = `http://127.0.0.1:${controlPort}`;
-  started.servers.push(() => new Promise((r) => { control.closeAllConnections(); control.close(() => r()); }));
+  };
 
-  // 6. What to do now.
+  // 7. What to do now.
   const tokenCmd = `curl -s -u '${demo.id}:${demo.secret}' -d grant_type=client_credentials -d scope='${SCOPE}' ${worker}/oauth2/token`;
   const pickToken = `node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).access_token'`;
   say('');
   say('oidc-edge demo: everything runs on 127.0.0.1 (Ctrl-C stops all of it)');
-  say(`  page (worker panel at the bottom): ${controlUrl}/www/`);
+  say(`  page (worker panel at the bottom): ${pageUrl}`);
+  say(`  sign in on the page (primary region, public client ${SPA_CLIENT}, PKCE): ${signIn}`);
   say(`  worker (wrangler dev, workerd):    ${worker}`);
   say(`  primary region:   ${primary.issuer}  (switchable proxy ${pxPrimary.url})`);
   say(`  secondary region: ${secondary.issuer}  (switchable proxy ${secondary.px.url})`);

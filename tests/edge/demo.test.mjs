@@ -61,10 +61,16 @@ test('the demo prints its URLs and ready-to-paste commands', () => {
     `${ready.worker}/verify`,
     `curl -s -X POST ${ready.control}/demo/primary/down`,
     `curl -s -X POST ${ready.control}/demo/primary/up`,
+    `sign in on the page (primary region, public client demo-spa, PKCE): ${ready.signIn}`,
   ]) assert.ok(out.includes(s), `missing: ${s}\n${out}`);
+  const link = new URL(ready.signIn);
+  assert.equal(`${link.origin}${link.pathname}`, `${ready.control}/www/`);
+  assert.equal(link.searchParams.get('issuer'), ready.regions.primary.issuer);
+  assert.equal(link.searchParams.get('client_id'), 'demo-spa');
 });
 
-test("the demo page's worker panel in chromium (screenshot artifacts/demo-panel.png)", async () => {
+/** A headless chromium with a fresh profile; `use(page, errors)` runs with it. */
+async function withPage(use) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oidc-edge-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
@@ -78,6 +84,43 @@ test("the demo page's worker panel in chromium (screenshot artifacts/demo-panel.
     const page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' && !/favicon|status of 404/.test(m.text())) errors.push(m.text()); });
+    await use(page, errors);
+  } finally {
+    await context.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("Sign in through the demo's printed link: code flow with PKCE at the primary, the ID token checked (screenshot artifacts/demo-signin.png)", async () => {
+  await withPage(async (page, errors) => {
+    await page.goto(ready.signIn);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.inputValue('#issuer'), ready.regions.primary.issuer);
+    assert.equal(await page.inputValue('#client'), 'demo-spa');
+    const sent = [];
+    page.on('request', (r) => { if (r.url().startsWith(ready.regions.primary.issuer)) sent.push(new URL(r.url()).pathname); });
+    await page.click('#signin');
+    await page.waitForSelector('body[data-signin]', { timeout: 30_000 });
+    await page.waitForSelector('body[data-checked]', { timeout: 30_000 });
+    assert.equal(await page.getAttribute('body', 'data-signin'), 'done', await page.textContent('#signin-steps'));
+    // authorize (to the provider), back here with code and state, then the token request.
+    assert.ok(sent.some((p) => p.endsWith('/auth')), sent.join(' '));
+    assert.ok(sent.some((p) => p.endsWith('/token')), sent.join(' '));
+    assert.equal(page.url(), `${ready.control}/www/`, 'the code is gone from the address bar');
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'valid', await page.textContent('#verdict'));
+    const states = await page.$$eval('#checks li', (lis) => Object.fromEntries(lis.map((li) => [li.dataset.check, li.dataset.state])));
+    assert.equal(states.nonce, 'pass');
+    assert.deepEqual(Object.entries(states).filter(([, s]) => s === 'fail' || s === 'not-reached'), []);
+    assert.match(await page.textContent('#claims'), /user-1234/);
+    assert.match(await page.textContent('#signin-steps'), /state matched/);
+    fs.mkdirSync(path.join(ROOT, 'artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'artifacts', 'demo-signin.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("the demo page's worker panel in chromium (screenshot artifacts/demo-panel.png)", async () => {
+  await withPage(async (page, errors) => {
     await page.goto(`${ready.control}/www/`);
     const panel = page.locator('#worker-panel');
     await panel.waitFor({ state: 'visible', timeout: 30_000 });
@@ -114,10 +157,7 @@ test("the demo page's worker panel in chromium (screenshot artifacts/demo-panel.
     await page.click('#wp-toggle');
     await expectText('#wp-primary-state', /up/);
     assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 /** A raw GET/POST to the control server with chosen Host and Origin headers. */

@@ -240,8 +240,7 @@ test('missing scope and a client outside ALLOWED_CLIENTS: 403 on the protected r
   let r = await worker.fetch('/api/orders', { headers: { authorization: `Bearer ${writeOnly}` } });
   assert.equal(r.status, 403);
   const body = await r.json();
-  assert.equal(body.kind, 'insufficient_scope');
-  assert.deepEqual(body.missing, ['api:read']);
+  assert.deepEqual([body.kind, body.claim], ['insufficient_scope', 'scope']);
   assert.match(r.headers.get('www-authenticate'), /error="insufficient_scope", scope="api:read"/);
   // /verify answers the token's validity, not the route's policy.
   assert.equal((await worker.verify(writeOnly)).status, 200);
@@ -250,6 +249,21 @@ test('missing scope and a client outside ALLOWED_CLIENTS: 403 on the protected r
     r = await w.fetch('/api/orders', { headers: { authorization: `Bearer ${await regionToken(regions.primary)}` } });
     assert.equal(r.status, 403);
     assert.equal((await r.json()).kind, 'client_not_allowed');
+  } finally {
+    await w.close();
+  }
+});
+
+test('VERIFY_PROFILE unset is the jwt profile; the protected route checks scopes with the core', async () => {
+  const w = await fresh({ PROTECT_ORIGIN: origin.url, VERIFY_PROFILE: '', REQUIRED_SCOPES: 'api:write' });
+  try {
+    const both = await regionToken(regions.primary);
+    const readOnly = await regionToken(regions.primary, { scope: 'api:read' });
+    assert.equal((await w.verify(both)).status, 200);
+    assert.equal((await w.fetch('/api/orders', { headers: { authorization: `Bearer ${both}` } })).status, 200);
+    const r = await w.fetch('/api/orders', { headers: { authorization: `Bearer ${readOnly}` } });
+    assert.equal(r.status, 403);
+    assert.match(r.headers.get('www-authenticate'), /^Bearer error="insufficient_scope", scope="api:write"$/);
   } finally {
     await w.close();
   }

@@ -74,13 +74,16 @@ function region(name, op, px) {
   };
 }
 
-/** Two regions, each provider behind its own fault proxy. */
-export async function startRegions() {
+/**
+ * Two regions, each provider behind its own fault proxy. `options.primary` and
+ * `options.secondary` are extra `startProvider` options for that region (e.g. `extraClients`).
+ */
+export async function startRegions(options = {}) {
   const started = [];
   try {
     const out = {};
     for (const name of ['primary', 'secondary']) {
-      const op = await startProvider({ name, issuerPath: `/${name}` });
+      const op = await startProvider({ name, issuerPath: `/${name}`, ...options[name] });
       started.push(() => op.close());
       const px = await startFaultProxy({ upstream: op.origin, name });
       started.push(() => px.close());

@@ -124,7 +124,8 @@ const ACCOUNTS_DEFAULT = {
  * @param {string} [o.name='op'] region name; default client ids derive from it
  * @param {number} [o.port=0] 0 = any free port
  * @param {string} [o.issuerPath] e.g. '/primary' -> issuer http://127.0.0.1:<port>/primary
- * @param {object|object[]} [o.keys] fixed private RSA JWK(s); the first one signs
+ * @param {object|object[]} [o.keys] fixed private JWK(s) (RSA; EC and OKP with their `alg`); the first one of an alg signs
+ * @param {boolean} [o.dpop] DPoP on: a token requested with a `DPoP` proof is bound to its key (cnf.jkt)
  * @param {object} [o.clients] role -> { clientId, clientSecret, authMethod?, redirectUri?, scope?, metadata? },
  *   merged over defaultClients(name); a role set to null is removed
  * @param {object[]} [o.extraClients] raw oidc-provider client metadata, registered as is
@@ -211,6 +212,8 @@ export async function startProvider(o = {}) {
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
+        // DPoP (RFC 9449), on request: tokens requested with a proof are bound to its key (cnf.jkt)
+        ...(o.dpop ? { dPoP: { enabled: true } } : {}),
         introspection: { enabled: true },
         revocation: { enabled: true },
         resourceIndicators: {

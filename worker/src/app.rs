@@ -66,11 +66,10 @@ impl App {
             // /healthz something to read.
             Err(_) => ProxyState::new(&ProxyConfig::read(&mut Vars::new(&|_| None))),
         };
-        let edge = config
-            .as_ref()
-            .ok()
-            .and_then(|c| c.edge.as_ref())
-            .map(EdgeState::new);
+        let edge = config.as_ref().ok().and_then(|c| {
+            let key = c.secrets.dpop_nonce_key.as_deref();
+            c.edge.as_ref().map(|e| EdgeState::new(e, key))
+        });
         App {
             health_token: config
                 .as_ref()

@@ -10,16 +10,18 @@ use std::vec::Vec;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{self, Function, Object, Promise, Reflect};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_log, event, AbortController, AbortSignal, Cache, Context, Date, Delay, Env, Fetch,
-    Headers, Method as WMethod, Request, RequestInit, RequestRedirect, Response, ResponseBuilder,
+    console_log, event, web_sys, AbortController, AbortSignal, Cache, Context, Date, Delay, Env,
+    Fetch, Headers, Method as WMethod, Request, Response, ResponseBuilder,
 };
 
 use crate::app::{App, Outcome};
 use crate::codec::hex_encode;
 use crate::edge::origin::Forward;
-use crate::http::{HttpRequest, HttpResponse, Served};
+use crate::http::{split_url, HttpRequest, HttpResponse, Served};
 use crate::io::{Io, Limiter, Method, Outbound, Reply, StoreError, Transport};
 use crate::routes::BodyLimit;
 
@@ -96,6 +98,48 @@ async fn read_body(req: &mut Request, limit: BodyLimit) -> Option<Vec<u8>> {
     }
 }
 
+/// A request for `fetch` that follows no redirect, made with web_sys directly: workers-rs's
+/// `RequestInit` converts its `cf` options on every request, code this worker never needs but
+/// would carry in its wasm.
+fn new_request(
+    url: &str,
+    method: &str,
+    headers: &[(String, String)],
+    body: Option<&JsValue>,
+) -> Result<Request, JsValue> {
+    let h = web_sys::Headers::new()?;
+    for (name, value) in headers {
+        h.append(name, value)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&h);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    if let Some(b) = body {
+        init.set_body(b);
+    }
+    web_sys::Request::new_with_str_and_init(url, &init).map(Request::from)
+}
+
+/// Calls `env[binding][method](...args)` and awaits the promise it returns; `None` when the
+/// binding or method is missing, the call throws or the promise rejects. KV and the rate-limit
+/// bindings are called this way rather than through workers-rs's wrappers, which convert
+/// their options and results with serde_wasm_bindgen: its error paths bring float formatting
+/// and more (about 20 KB) into the wasm, for JSON-free calls.
+async fn call(env: &Env, binding: &str, method: &str, args: &[JsValue]) -> Option<JsValue> {
+    let env: &JsValue = env.as_ref();
+    let target = Reflect::get(env, &binding.into())
+        .ok()
+        .filter(JsValue::is_object)?;
+    let f: Function = Reflect::get(&target, &method.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args: js_sys::Array = args.iter().collect();
+    let promise: Promise = f.apply(&target, &args).ok()?.dyn_into().ok()?;
+    JsFuture::from(promise).await.ok()
+}
+
 struct WorkerIo<'a> {
     env: &'a Env,
 }
@@ -105,20 +149,12 @@ async fn fetch_once(
     signal: &AbortSignal,
     max_body: usize,
 ) -> Result<Reply, Transport> {
-    let headers = Headers::new();
-    for (name, value) in &request.headers {
-        headers.set(name, value).map_err(|_| Transport::Network)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    match request.method {
-        Method::Get => init.with_method(WMethod::Get),
-        Method::Post => init
-            .with_method(WMethod::Post)
-            .with_body(Some(request.body.as_str().into())),
+    let (method, body) = match request.method {
+        Method::Get => ("GET", None),
+        Method::Post => ("POST", Some(JsValue::from(request.body.as_str()))),
     };
-    let req = Request::new_with_init(&request.url, &init).map_err(|_| Transport::Network)?;
+    let req = new_request(&request.url, method, &request.headers, body.as_ref())
+        .map_err(|_| Transport::Network)?;
     let mut resp = Fetch::Request(req)
         .send_with_signal(signal)
         .await
@@ -170,17 +206,22 @@ impl Io for WorkerIo<'_> {
     }
 
     async fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let kv = self.env.kv(KV_BINDING).map_err(|_| StoreError)?;
-        kv.get(key).text().await.map_err(|_| StoreError)
+        // `get(key)` answers the text, or null when the key is absent.
+        let v = call(self.env, KV_BINDING, "get", &[key.into()])
+            .await
+            .ok_or(StoreError)?;
+        match v.as_string() {
+            Some(text) => Ok(Some(text)),
+            None if v.is_null() || v.is_undefined() => Ok(None),
+            None => Err(StoreError),
+        }
     }
 
     async fn kv_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let kv = self.env.kv(KV_BINDING).map_err(|_| StoreError)?;
-        kv.put(key, value)
-            .map_err(|_| StoreError)?
-            .execute()
+        call(self.env, KV_BINDING, "put", &[key.into(), value.into()])
             .await
-            .map_err(|_| StoreError)
+            .map(drop)
+            .ok_or(StoreError)
     }
 
     async fn cache_load(&self, key: &str) -> Option<String> {
@@ -204,8 +245,11 @@ impl Io for WorkerIo<'_> {
     }
 
     async fn rate_limit(&self, limiter: Limiter, key: &str) -> Option<bool> {
-        let binding = self.env.rate_limiter(limiter.binding()).ok()?;
-        binding.limit(key.to_string()).await.ok().map(|o| o.success)
+        // `limit({key})` -> `{success}`.
+        let arg = Object::new();
+        Reflect::set(&arg, &"key".into(), &key.into()).ok()?;
+        let outcome = call(self.env, limiter.binding(), "limit", &[arg.into()]).await?;
+        Reflect::get(&outcome, &"success".into()).ok()?.as_bool()
     }
 }
 
@@ -235,19 +279,13 @@ fn to_worker(resp: HttpResponse, head: bool) -> worker::Result<Response> {
 /// Sends the caller's request to the origin: its method and body stream, the headers the
 /// pipeline chose. The origin's answer goes back as it is; no answer is a 502.
 async fn forward(req: &Request, f: Forward, request_id: &str) -> worker::Result<(Response, u16)> {
-    let headers = Headers::new();
-    for (name, value) in &f.headers {
-        headers.append(name, value)?;
-    }
     let method = req.method();
-    let mut init = RequestInit::new();
-    init.with_method(method.clone())
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    if method != WMethod::Get && method != WMethod::Head {
-        init.with_body(req.inner().body().map(JsValue::from));
-    }
-    let out = Request::new_with_init(&f.url, &init)?;
+    let body = match method {
+        WMethod::Get | WMethod::Head => None,
+        _ => req.inner().body().map(JsValue::from),
+    };
+    let out = new_request(&f.url, method.as_ref(), &f.headers, body.as_ref())
+        .map_err(worker::Error::from)?;
     match Fetch::Request(out).send().await {
         Ok(r) => {
             let status = r.status_code();
@@ -269,14 +307,17 @@ async fn forward(req: &Request, f: Forward, request_id: &str) -> worker::Result<
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let app = app(&env);
     let id = request_id();
-    let url = req.url()?;
+    // The runtime's serialised URL, split without a URL parser (see `split_url`).
+    let url = req.inner().url();
+    let (origin, path, query) = split_url(&url);
     let method = req.method().to_string();
-    let route = app.route(&method, url.path());
+    let route = app.route(&method, path);
     let body = read_body(&mut req, route.body_limit()).await;
     let http = HttpRequest {
         method,
-        path: url.path().to_string(),
-        query: url.query().unwrap_or("").to_string(),
+        origin: origin.to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
         headers: req
             .headers()
             .entries()

@@ -14,11 +14,30 @@ pub fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'
         .map(|(_, v)| v.as_str())
 }
 
+/// The origin (`scheme://host[:port]`), path and query (without `?`) of a request URL as the
+/// runtime serialises it (WHATWG URL: an absolute URL whose path starts with the first `/` after
+/// the host, and whose path and query hold `?` and `#` only percent-encoded). The fragment is
+/// dropped. Splitting the runtime's own serialisation here keeps a URL parser (and its Unicode
+/// tables) out of the worker's wasm.
+pub fn split_url(url: &str) -> (&str, &str, &str) {
+    let url = url.split_once('#').map_or(url, |(u, _)| u);
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path_start = url[after_scheme..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| after_scheme + i);
+    let (origin, rest) = url.split_at(path_start);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (origin, if path.is_empty() { "/" } else { path }, query)
+}
+
 /// An incoming request, as the glue hands it over.
 #[derive(Clone, Debug, Default)]
 pub struct HttpRequest {
     /// Upper-case method (`POST`).
     pub method: String,
+    /// `scheme://host[:port]` of the request URL, as the client addressed the worker (a DPoP
+    /// proof's `htu` is checked against it and the path).
+    pub origin: String,
     /// The URL path as received, percent-encoding kept (`/oauth2/token`).
     pub path: String,
     /// The raw query string without `?`, empty when absent.
@@ -181,6 +200,28 @@ impl HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_urls_split_as_the_runtime_serialises_them() {
+        for (url, want) in [
+            (
+                "https://edge.example/api/x?a=1&b=/c#frag",
+                ("https://edge.example", "/api/x", "a=1&b=/c"),
+            ),
+            (
+                "http://127.0.0.1:8787/verify",
+                ("http://127.0.0.1:8787", "/verify", ""),
+            ),
+            ("https://edge.example", ("https://edge.example", "/", "")),
+            ("https://edge.example?q", ("https://edge.example", "/", "q")),
+            (
+                "https://edge.example/a%3F%23b?c?d",
+                ("https://edge.example", "/a%3F%23b", "c?d"),
+            ),
+        ] {
+            assert_eq!(split_url(url), want, "{url}");
+        }
+    }
 
     #[test]
     fn every_response_starts_with_the_fixed_headers() {

@@ -11,6 +11,10 @@
 //! Both features share the regions ([`regions`]), the client records and index entries in KV
 //! ([`records`]) and the rotating record keys ([`keyring`]).
 //!
+//! Size: JSON is always parsed with `serde_json::from_slice` (never `from_str`, which would
+//! compile a second copy of the parser into the wasm), and the glue calls KV and the
+//! rate-limit bindings without workers-rs's serde_wasm_bindgen conversions (`glue`).
+//!
 //! Everything that decides is plain Rust with no `worker` types and runs natively under
 //! `cargo test` against one set of fakes. The glue (`glue`, wasm32 only) has the one
 //! `#[event(fetch)]`: it builds the [`app::App`] once per isolate, implements [`io::Io`] over

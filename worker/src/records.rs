@@ -73,7 +73,7 @@ pub fn index_key(region: Region, upstream_id: &str) -> String {
 
 /// The application an index entry points to.
 pub fn parse_index(json: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(json).ok()?;
+    let v: Value = serde_json::from_slice(json.as_bytes()).ok()?;
     if v.get("v").and_then(Value::as_u64) != Some(1) {
         return None;
     }
@@ -290,7 +290,8 @@ fn stored_digest(v: &Value) -> Result<StoredDigest, BadRecord> {
 impl Record {
     /// Parses a stored record.
     pub fn parse(json: &str) -> Result<Record, BadRecord> {
-        let v: Value = serde_json::from_str(json).map_err(|_| BadRecord("not JSON"))?;
+        let v: Value =
+            serde_json::from_slice(json.as_bytes()).map_err(|_| BadRecord("not JSON"))?;
         if v.get("v").and_then(Value::as_u64) != Some(RECORD_VERSION) {
             return Err(BadRecord("unknown record version"));
         }

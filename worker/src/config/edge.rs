@@ -5,24 +5,27 @@
 //! | `REGION_MODE` | `separate` or `shared`; required, never guessed |
 //! | `ISSUER_PRIMARY`, `ISSUER_SECONDARY` | exact `iss` values; `shared`: one issuer (`ISSUER_SECONDARY` absent or equal) |
 //! | `JWKS_URL_PRIMARY`, `JWKS_URL_SECONDARY` | each region's JWK Set URL (https, or http to loopback) |
-//! | `VERIFY_PROFILE` | a name of [`PROFILES`]; required |
-//! | `VERIFY_AUDIENCE` | `at_jwt`: the resource server identifier(s), comma or space separated; required there |
-//! | `VERIFY_ALGORITHMS` | allowed algorithms, default `RS256` |
-//! | `CLOCK_TOLERANCE_S` | seconds, default 0 |
+//! | `VERIFY_PROFILE` | a name of [`PROFILES`]; default `jwt` (access tokens of any mainstream provider) |
+//! | `VERIFY_AUDIENCE` | `jwt`, `at_jwt`: the resource server identifier(s), comma or space separated; required there |
+//! | `VERIFY_ALGORITHMS` | allowed algorithms; unset: the core's default (chosen by the selected key's type) |
+//! | `CLOCK_TOLERANCE_S` | seconds, default the core's ([`DEFAULT_CLOCK_TOLERANCE`], 30) |
+//! | `DPOP_NONCE_WINDOW_S` | with the secret `DPOP_NONCE_KEY`: seconds per nonce window (a nonce is accepted in its window and the next), default 300, 10..=3600 |
 //! | `JWKS_TIMEOUT_MS`, `JWKS_COOLDOWN_S` (1..=3600: 0 is refused), `JWKS_MAX_AGE_S`, `JWKS_STALE_LIMIT_S` | the key cache policy (defaults: the core's) |
 //! | `PROTECT_ORIGIN` | origin of the protected route (`https://...`, or http to loopback); unset: no protected route |
 //! | `PROTECT_PREFIX` | path prefix of the protected route, default `/api/` |
 //! | `PROTECT_FORWARD_TOKEN` | `off` (default): the origin does not get the caller's `Authorization` header; `on`: it does |
-//! | `REQUIRED_SCOPES` | scopes the protected route requires (space separated) |
+//! | `REQUIRED_SCOPES` | scopes the protected route requires (space separated; read from `scope` and `scp`) |
+//! | `REQUIRED_ROLES` | roles the protected route requires (read from `roles`) |
 //! | `ALLOWED_CLIENTS` | logical client ids allowed on the protected route (empty: any known client) |
 //!
 //! Edge verification is off only when none of [`EDGE_VARS`] is set, so a half-configured
 //! deployment is reported instead of silently disabled.
 
 use oidc_edge::keycache::KeyCachePolicy;
-use oidc_edge::{Algorithm, Profile};
+use oidc_edge::{Algorithm, Profile, DEFAULT_CLOCK_TOLERANCE};
 
 use super::vars::{check_endpoint, endpoint_host, Vars};
+use crate::edge::dpop::DEFAULT_NONCE_WINDOW_S;
 use crate::regions::RegionMode;
 use crate::routes::fixed_paths;
 
@@ -35,6 +38,7 @@ const MODES: &[(&str, RegionMode)] = &[
 /// `VERIFY_PROFILE` values: the token profiles edge verification accepts. A new profile is
 /// one row here.
 pub const PROFILES: &[(&str, Profile)] = &[
+    ("jwt", Profile::Jwt),
     ("at_jwt", Profile::AtJwt),
     ("cognito_access", Profile::CognitoAccess),
 ];
@@ -60,8 +64,10 @@ pub struct Protect {
     pub origin_host: String,
     /// Path prefix (starts and ends with `/`).
     pub prefix: String,
-    /// Scopes every request must carry.
+    /// Scopes every request must carry (checked by the core's [`oidc_edge::access`]).
     pub required_scopes: Vec<String>,
+    /// Roles every request must carry.
+    pub required_roles: Vec<String>,
     /// Logical clients allowed; empty means any known client.
     pub allowed_clients: Vec<String>,
     /// Whether the caller's `Authorization` header reaches the origin.
@@ -83,12 +89,14 @@ pub struct EdgeConfig {
     pub jwks_secondary: String,
     /// Token profile.
     pub profile: Profile,
-    /// `at_jwt` audiences.
+    /// `jwt` and `at_jwt` audiences.
     pub audience: Vec<String>,
-    /// Allowed algorithms.
+    /// Allowed algorithms; empty: the core's default for the selected key.
     pub algorithms: Vec<Algorithm>,
-    /// Clock tolerance (seconds).
+    /// Clock tolerance (seconds), for tokens and DPoP proofs.
     pub clock_tolerance: u64,
+    /// DPoP nonce window (seconds), used when `DPOP_NONCE_KEY` is set.
+    pub dpop_nonce_window: u64,
     /// Key cache numbers.
     pub key_policy: KeyCachePolicy,
     /// The protected route, when configured.
@@ -109,11 +117,15 @@ impl EdgeConfig {
         let jwks_primary = v.endpoint("JWKS_URL_PRIMARY");
         let jwks_secondary = v.endpoint("JWKS_URL_SECONDARY");
         let profile = v
-            .choice("VERIFY_PROFILE", PROFILES, None)
-            .unwrap_or(Profile::AtJwt);
+            .choice("VERIFY_PROFILE", PROFILES, Some(Profile::Jwt))
+            .unwrap_or(Profile::Jwt);
         let audience = v.list("VERIFY_AUDIENCE");
-        if profile == Profile::AtJwt && audience.is_empty() {
-            v.problem("VERIFY_AUDIENCE is required for VERIFY_PROFILE=at_jwt");
+        // The access-token profiles with `aud` (Cognito's access tokens carry none).
+        if matches!(profile, Profile::Jwt | Profile::AtJwt) && audience.is_empty() {
+            let name = profile_name(profile);
+            v.problem(format!(
+                "VERIFY_AUDIENCE is required for VERIFY_PROFILE={name}"
+            ));
         }
         let mut algorithms = Vec::new();
         for name in v.list("VERIFY_ALGORITHMS") {
@@ -122,10 +134,8 @@ impl EdgeConfig {
                 None => v.problem(format!("VERIFY_ALGORITHMS: {name} is not supported")),
             }
         }
-        if algorithms.is_empty() {
-            algorithms.push(Algorithm::RS256);
-        }
-        let clock_tolerance = v.num("CLOCK_TOLERANCE_S", 0, 0, 600);
+        let clock_tolerance = v.num("CLOCK_TOLERANCE_S", DEFAULT_CLOCK_TOLERANCE, 0, 600);
+        let dpop_nonce_window = v.num("DPOP_NONCE_WINDOW_S", DEFAULT_NONCE_WINDOW_S, 10, 3_600);
         let d = KeyCachePolicy::default();
         let key_policy = KeyCachePolicy {
             timeout_ms: v.num("JWKS_TIMEOUT_MS", u64::from(d.timeout_ms), 50, 30_000) as u32,
@@ -146,6 +156,7 @@ impl EdgeConfig {
             audience,
             algorithms,
             clock_tolerance,
+            dpop_nonce_window,
             key_policy,
             protect,
         })
@@ -153,11 +164,15 @@ impl EdgeConfig {
 
     /// The `VERIFY_PROFILE` name of the profile in force.
     pub fn profile_name(&self) -> &'static str {
-        PROFILES
-            .iter()
-            .find(|(_, p)| *p == self.profile)
-            .map_or("", |(n, _)| n)
+        profile_name(self.profile)
     }
+}
+
+fn profile_name(profile: Profile) -> &'static str {
+    PROFILES
+        .iter()
+        .find(|(_, p)| *p == profile)
+        .map_or("", |(n, _)| n)
 }
 
 fn issuers(v: &mut Vars<'_>, mode: RegionMode) -> (String, String) {
@@ -209,6 +224,7 @@ fn protect(v: &mut Vars<'_>, origin: &str) -> Protect {
         origin,
         prefix,
         required_scopes: v.list("REQUIRED_SCOPES"),
+        required_roles: v.list("REQUIRED_ROLES"),
         allowed_clients: v.list("ALLOWED_CLIENTS"),
         forward_token: v.flag("PROTECT_FORWARD_TOKEN", false),
     }

@@ -11,6 +11,7 @@
 //! | `HEALTH_TOKEN` | no | >= 32 characters: `/healthz` shows hosts and breakers to `Authorization: Bearer <it>` |
 //! | `ORIGIN_SIGNING_KEY` | with `PROTECT_ORIGIN` | >= 32 bytes: HMAC key of `X-Auth-Signature`, shared with the origin |
 //! | `ORIGIN_SIGNING_KEY_NEXT` | during a rotation | a second signature is sent with it |
+//! | `DPOP_NONCE_KEY` | no | >= 32 bytes: turns DPoP server nonces on (HMAC key of the nonces, the same in every isolate) |
 
 use std::vec::Vec;
 
@@ -30,6 +31,8 @@ pub struct Secrets {
     pub health_token: Option<String>,
     /// Origin-proof keys: the current one, then the next one during a rotation.
     pub origin_keys: Vec<Vec<u8>>,
+    /// DPoP nonce key: nonces are on when it is set.
+    pub dpop_nonce_key: Option<Vec<u8>>,
 }
 
 impl core::fmt::Debug for Secrets {
@@ -79,7 +82,9 @@ impl Secrets {
         .into_iter()
         .flatten()
         .collect();
+        let dpop_nonce_key = v.key("DPOP_NONCE_KEY", false, None);
         Some(Secrets {
+            dpop_nonce_key,
             enc: Keyring::new(enc?, enc_previous),
             hash: Keyring::new(hash?, hash_previous),
             cache_key,

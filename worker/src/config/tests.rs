@@ -142,8 +142,7 @@ fn every_problem_is_reported_at_once_without_values() {
         "ISSUER_PRIMARY is not set",
         "JWKS_URL_PRIMARY is not set",
         "JWKS_URL_SECONDARY is not set",
-        "VERIFY_PROFILE is not set (at_jwt | cognito_access",
-        "VERIFY_AUDIENCE is required",
+        "VERIFY_AUDIENCE is required for VERIFY_PROFILE=jwt",
         "JWKS_COOLDOWN_S must be an integer in 1..=3600",
         "secret CLIENT_ENC_KEY must be base64 of exactly 32 bytes",
         "secret CLIENT_HASH_KEY is not set",
@@ -184,7 +183,9 @@ fn edge_separate_mode() {
     let e = c.edge.unwrap();
     assert_eq!(e.mode, RegionMode::Separate);
     assert_eq!((e.profile, e.profile_name()), (Profile::AtJwt, "at_jwt"));
-    assert_eq!(e.algorithms, vec![Algorithm::RS256]);
+    // Unset: the core's defaults (algorithms chosen by the key, 30 s of clock tolerance).
+    assert_eq!(e.algorithms, vec![]);
+    assert_eq!(e.clock_tolerance, oidc_edge::DEFAULT_CLOCK_TOLERANCE);
     assert_eq!(e.key_policy, KeyCachePolicy::default());
     assert!(e.protect.is_none());
 }
@@ -217,6 +218,13 @@ fn edge_profiles_algorithms_and_urls() {
     .edge
     .unwrap();
     assert_eq!(e.profile, Profile::CognitoAccess);
+    // Unset: the API case, `jwt`, which needs the audience too.
+    let e = read_edge(&[("VERIFY_PROFILE", "")]).unwrap().edge.unwrap();
+    assert_eq!((e.profile, e.profile_name()), (Profile::Jwt, "jwt"));
+    assert!(
+        problems(&[("VERIFY_PROFILE", "jwt"), ("VERIFY_AUDIENCE", "")])[0]
+            .contains("VERIFY_AUDIENCE is required for VERIFY_PROFILE=jwt")
+    );
     for bad in ["id_token", "AT_JWT", "x"] {
         assert!(read_edge(&[("VERIFY_PROFILE", bad)]).is_err(), "{bad}");
     }
@@ -230,6 +238,20 @@ fn edge_profiles_algorithms_and_urls() {
     assert_eq!(e.algorithms, vec![Algorithm::RS256, Algorithm::PS256]);
     assert_eq!(e.audience, vec!["a", "b", "c"]);
     assert!(read_edge(&[("VERIFY_ALGORITHMS", "HS256")]).is_err());
+    let e = read_edge(&[("VERIFY_ALGORITHMS", "ES256 ES384 EdDSA Ed25519")])
+        .unwrap()
+        .edge
+        .unwrap();
+    assert_eq!(
+        e.algorithms,
+        vec![
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+            Algorithm::Ed25519
+        ]
+    );
+    assert!(problems(&[("DPOP_NONCE_WINDOW_S", "5")])[0].starts_with("DPOP_NONCE_WINDOW_S"));
     assert!(
         problems(&[("JWKS_URL_PRIMARY", "http://p.example/jwks")])[0]
             .starts_with("JWKS_URL_PRIMARY")

@@ -102,7 +102,7 @@ pub fn persist_doc(public: &str, fetched_at: i64, expires_at: i64) -> String {
 
 /// Reads a persisted set back and checks it again (module docs). `None` when unusable.
 pub fn parse_persisted(doc: &str, now: i64, policy: &KeyCachePolicy) -> Option<Persisted> {
-    let v: Value = serde_json::from_str(doc).ok()?;
+    let v: Value = serde_json::from_slice(doc.as_bytes()).ok()?;
     if v.get("v")?.as_u64()? != 2 {
         return None;
     }

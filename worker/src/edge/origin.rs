@@ -204,6 +204,7 @@ mod tests {
             origin_host: "127.0.0.1:8999".into(),
             prefix: "/api/".into(),
             required_scopes: vec![],
+            required_roles: vec![],
             allowed_clients: vec![],
             forward_token,
         }

@@ -1,149 +1,133 @@
-//! What a verified token may do: key binding (`cnf`), scopes, allowed logical clients.
+//! The protected route's policy for a verified token: the logical client first, then the
+//! required scopes and roles, read and checked by the core ([`oidc_edge::access`]), as every
+//! adapter of the project reads them (`scope`, `scp`, `roles`).
+//!
+//! The client comes first: a caller the route does not admit learns nothing about scopes. Key
+//! binding (`cnf`) is the core's too: the access-token profiles refuse it inside verification.
 
-use oidc_edge::{Claims, Error, ErrorKind};
+use oidc_edge::{access, Claims, Error};
 
 use crate::config::Protect;
-
-/// Refuses tokens bound to a key (RFC 9449 DPoP `cnf.jkt`, RFC 8705 mTLS `cnf.x5t#S256`, or
-/// any other confirmation method): presented as a plain Bearer token, the proof of possession
-/// would go unchecked.
-pub fn check_not_bound(claims: &Claims) -> Result<(), Error> {
-    if claims.get("cnf").is_some() {
-        return Err(Error::new(ErrorKind::ClaimInvalid)
-            .with_claim("cnf")
-            .with_message("key-bound token (cnf) presented as a Bearer token"));
-    }
-    Ok(())
-}
-
-/// The token's scopes: the `scope` claim (space separated, RFC 8693 / RFC 9068; Cognito uses
-/// it too), or an `scp` array as some providers send.
-pub fn scopes(claims: &Claims) -> Vec<&str> {
-    match (claims.get("scope"), claims.get("scp")) {
-        (Some(serde_json::Value::String(s)), _) => s.split(' ').filter(|s| !s.is_empty()).collect(),
-        (None, Some(serde_json::Value::Array(a))) => a.iter().filter_map(|v| v.as_str()).collect(),
-        _ => Vec::new(),
-    }
-}
 
 /// Why a valid token may not use the protected route.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denied {
-    /// Scopes the route requires and the token lacks.
-    InsufficientScope(Vec<String>),
     /// The logical client is not in `ALLOWED_CLIENTS`.
     ClientNotAllowed,
+    /// The core's scope check refused: `insufficient_scope` (claim `scope` or `roles`), or a
+    /// scope claim of the wrong JSON type (`claim_invalid`).
+    Scope(Error),
 }
 
-/// The route policy: every required scope present, and the logical client allowed.
-pub fn check_route(protect: &Protect, client: &str, token_scopes: &[&str]) -> Result<(), Denied> {
+/// The route policy: the logical client allowed, then every required scope and role granted.
+pub fn check_route(protect: &Protect, client: &str, claims: &Claims) -> Result<(), Denied> {
     if !protect.allowed_clients.is_empty() && !protect.allowed_clients.iter().any(|c| c == client) {
         return Err(Denied::ClientNotAllowed);
     }
-    let missing: Vec<String> = protect
-        .required_scopes
-        .iter()
-        .filter(|s| !token_scopes.contains(&s.as_str()))
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        return Err(Denied::InsufficientScope(missing));
-    }
-    Ok(())
+    access::check_scopes(claims, &protect.required_scopes, &protect.required_roles)
+        .map_err(Denied::Scope)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oidc_edge::ErrorKind;
     use serde_json::json;
 
     fn claims(v: serde_json::Value) -> Claims {
         Claims::from_map(v.as_object().unwrap().clone()).unwrap()
     }
 
-    fn protect(scopes: &[&str], clients: &[&str]) -> Protect {
+    fn protect(scopes: &[&str], roles: &[&str], clients: &[&str]) -> Protect {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
         Protect {
             origin: "http://127.0.0.1:1".into(),
             origin_host: "127.0.0.1:1".into(),
             prefix: "/api/".into(),
             forward_token: false,
-            required_scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            allowed_clients: clients.iter().map(|s| s.to_string()).collect(),
+            required_scopes: strings(scopes),
+            required_roles: strings(roles),
+            allowed_clients: strings(clients),
         }
     }
 
-    #[test]
-    fn bound_tokens_are_refused() {
-        assert!(check_not_bound(&claims(json!({"sub": "x"}))).is_ok());
-        for cnf in [json!({"jkt": "abc"}), json!({"x5t#S256": "abc"}), json!({})] {
-            let e = check_not_bound(&claims(json!({"sub": "x", "cnf": cnf}))).unwrap_err();
-            assert_eq!(
-                (e.kind(), e.claim()),
-                (ErrorKind::ClaimInvalid, Some("cnf"))
-            );
-        }
-    }
-
-    #[test]
-    fn scope_forms() {
-        assert_eq!(
-            scopes(&claims(json!({"scope": "a  b c"}))),
-            vec!["a", "b", "c"]
-        );
-        assert_eq!(
-            scopes(&claims(json!({"scp": ["a", 1, "b"]}))),
-            vec!["a", "b"]
-        );
-        assert_eq!(
-            scopes(&claims(json!({"scope": 5, "scp": ["a"]}))),
-            Vec::<&str>::new()
-        );
-        assert_eq!(scopes(&claims(json!({}))), Vec::<&str>::new());
+    /// The verdict's kind and claim, `None` for the client refusal.
+    fn verdict(r: Result<(), Denied>) -> Result<(), Option<(ErrorKind, Option<String>)>> {
+        r.map_err(|d| match d {
+            Denied::ClientNotAllowed => None,
+            Denied::Scope(e) => Some((e.kind(), e.claim().map(str::to_string))),
+        })
     }
 
     #[test]
     #[allow(clippy::type_complexity)]
     fn route_policy() {
-        let table: &[(&[&str], &[&str], &str, &[&str], Result<(), Denied>)] = &[
-            (&[], &[], "oe_a", &[], Ok(())),
+        let insufficient = |claim: &str| {
+            Err(Some((
+                ErrorKind::InsufficientScope,
+                Some(claim.to_string()),
+            )))
+        };
+        let table: &[(
+            &[&str],
+            &[&str],
+            &[&str],
+            serde_json::Value,
+            Result<(), Option<(ErrorKind, Option<String>)>>,
+        )] = &[
+            (&[], &[], &[], json!({}), Ok(())),
             (
                 &["api:read"],
                 &[],
-                "oe_a",
+                &[],
+                json!({"scope": "api:read api:write"}),
+                Ok(()),
+            ),
+            // Okta's `scp` array and Entra's `scp` string count as scopes.
+            (&["a", "b"], &[], &[], json!({"scp": ["a", "b"]}), Ok(())),
+            (&["a"], &[], &[], json!({"scp": "b a"}), Ok(())),
+            (
                 &["api:read", "api:write"],
+                &[],
+                &[],
+                json!({"scope": "api:read"}),
+                insufficient("scope"),
+            ),
+            (&["api:read"], &[], &[], json!({}), insufficient("scope")),
+            // Entra app-only tokens carry `roles`.
+            (
+                &[],
+                &["Orders.Read"],
+                &[],
+                json!({"roles": ["Orders.Read"]}),
                 Ok(()),
             ),
             (
-                &["api:read", "api:write"],
                 &[],
-                "oe_a",
-                &["api:read"],
-                Err(Denied::InsufficientScope(vec!["api:write".into()])),
+                &["Orders.Read"],
+                &[],
+                json!({"scope": "Orders.Read"}),
+                insufficient("roles"),
             ),
             (
-                &["api:read"],
+                &["a"],
                 &[],
-                "oe_a",
                 &[],
-                Err(Denied::InsufficientScope(vec!["api:read".into()])),
+                json!({"scp": 5}),
+                Err(Some((ErrorKind::ClaimInvalid, Some("scp".to_string())))),
             ),
-            (&[], &["oe_a", "oe_b"], "oe_b", &[], Ok(())),
-            (&[], &["oe_a"], "oe_b", &[], Err(Denied::ClientNotAllowed)),
+            (&[], &[], &["oe_a", "oe_b"], json!({}), Ok(())),
+            (&[], &[], &["oe_x"], json!({}), Err(None)),
             // The client check comes first: a stranger learns nothing about scopes.
-            (
-                &["x"],
-                &["oe_a"],
-                "oe_b",
-                &[],
-                Err(Denied::ClientNotAllowed),
-            ),
+            (&["x"], &[], &["oe_x"], json!({}), Err(None)),
         ];
-        for (req, allowed, client, have, want) in table {
-            assert_eq!(
-                check_route(&protect(req, allowed), client, have),
-                *want,
-                "{req:?} {allowed:?} {client} {have:?}"
-            );
+        for (scopes, roles, allowed, have, want) in table {
+            let got = verdict(check_route(
+                &protect(scopes, roles, allowed),
+                "oe_a",
+                &claims(have.clone()),
+            ));
+            assert_eq!(got, *want, "{scopes:?} {roles:?} {allowed:?} {have}");
         }
     }
 }

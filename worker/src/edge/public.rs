@@ -32,11 +32,14 @@ pub fn public_jwks(raw: &[u8]) -> Option<(String, bool)> {
             removed = true;
             continue;
         }
-        let public: Map<String, Value> = k
-            .iter()
-            .filter(|(name, _)| PUBLIC_MEMBERS.contains(&name.as_str()))
-            .map(|(name, v)| (name.clone(), v.clone()))
-            .collect();
+        // Inserted one by one: collecting into the map would sort first, code the wasm need not
+        // carry (the members come out of a map, already in order).
+        let mut public = Map::new();
+        for (name, v) in k {
+            if PUBLIC_MEMBERS.contains(&name.as_str()) {
+                public.insert(name.clone(), v.clone());
+            }
+        }
         removed |= public.len() != k.len();
         out.push(Value::Object(public));
     }

@@ -12,26 +12,29 @@
 //!    key, the signature and the claims with that issuer's keys only. A `kid` the slot still
 //!    does not know while its key set cannot be fetched is "cannot check" (503), not "bad
 //!    token".
-//! 3. After the claims: no key-bound token (`cnf`), the token's `client_id` maps to one
-//!    application of its issuer's region ([`super::clients`]), and `sub` is usable as a header
-//!    value.
+//! 3. The core's claim checks include the sender constraint: the access-token profiles refuse a
+//!    key-bound token (`cnf`) presented as a bearer token. After them, the token's client (the
+//!    core's [`access::client`]: `client_id`, `azp`, `cid` or `appid`) maps to one application
+//!    of its issuer's region ([`super::clients`]), and `sub` is usable as a header value.
+//! 4. The protected route then applies its policy ([`policy`]): the logical client, then the
+//!    core's scope and role check.
 
 use core::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use oidc_edge::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 use oidc_edge::{
-    BuiltinVerifier, Error, ErrorKind, Profile, TrustSet, TrustedIssuer, VerifyOptions,
+    access, BuiltinVerifier, Error, ErrorKind, Profile, TrustSet, TrustedIssuer, VerifyOptions,
 };
 use serde_json::Value;
 
-use super::bearer::{self, BearerError};
+use super::bearer::{self, BearerError, Presented, Scheme};
 use super::clients::{logical_client, unknown_client, ClientMemo, LogicalClient};
+use super::dpop::DpopState;
 use super::keys::{self, KeySlot};
 use super::origin::{self, Identity};
 use super::policy;
-use super::respond;
+use super::respond::{self, Challenge};
 use crate::app::Outcome;
 use crate::config::{EdgeConfig, Secrets};
 use crate::http::{HttpRequest, HttpResponse};
@@ -43,11 +46,14 @@ use crate::regions::{Region, RegionMode};
 const TRUST_MEMO_CAP: usize = 64;
 
 /// Edge verification's state in isolate memory: one key slot per issuer, the trust sets, the
-/// client mapping memo.
+/// client mapping memo, the DPoP nonces and `jti` memory.
 #[derive(Debug)]
 pub struct EdgeState {
     slots: Vec<RefCell<KeySlot>>,
-    trust: RefCell<BTreeMap<String, Rc<TrustSet>>>,
+    dpop: DpopState,
+    /// `(hint, set)`, at most [`TRUST_MEMO_CAP`]: a short list searched in order (a map type
+    /// of its own would cost more wasm than the search).
+    trust: RefCell<Vec<(String, Rc<TrustSet>)>>,
     clients: RefCell<ClientMemo>,
 }
 
@@ -66,8 +72,9 @@ struct Checked {
 }
 
 impl EdgeState {
-    /// State for a configuration: `separate` mode has a slot per region, `shared` one.
-    pub fn new(c: &EdgeConfig) -> EdgeState {
+    /// State for a configuration: `separate` mode has a slot per region, `shared` one. With
+    /// `dpop_nonce_key` (the secret `DPOP_NONCE_KEY`, already checked), DPoP nonces are on.
+    pub fn new(c: &EdgeConfig, dpop_nonce_key: Option<&[u8]>) -> EdgeState {
         let slot = |name, issuer: &str, urls: Vec<String>| {
             RefCell::new(KeySlot::new(name, issuer, urls, c.key_policy.clone()))
         };
@@ -86,9 +93,11 @@ impl EdgeState {
                 vec![c.jwks_primary.clone(), c.jwks_secondary.clone()],
             )],
         };
+        let dpop = DpopState::new(dpop_nonce_key, c.dpop_nonce_window);
         EdgeState {
             slots,
-            trust: RefCell::new(BTreeMap::new()),
+            dpop,
+            trust: RefCell::new(Vec::new()),
             clients: RefCell::new(ClientMemo::default()),
         }
     }
@@ -105,15 +114,36 @@ impl EdgeState {
     /// one issuer), keys supplied per token. The Cognito profile checks `client_id` against
     /// each entry's allowed list, which only the client mapping can decide, so there the
     /// token's own `client_id` is given (`hint`) and the mapping decides after; one set per
-    /// hint is kept (bounded). Other profiles use one set.
-    fn trust(&self, c: &EdgeConfig, hint: &str) -> Result<Rc<TrustSet>, Fail> {
+    /// hint is kept (bounded). Other profiles use one set. A DPoP request's set carries the
+    /// proof key's thumbprint (`dpop_jkt`, the binding the core checks) and is made for that
+    /// request alone.
+    fn trust(
+        &self,
+        c: &EdgeConfig,
+        hint: &str,
+        dpop_jkt: Option<String>,
+    ) -> Result<Rc<TrustSet>, Fail> {
+        if dpop_jkt.is_some() {
+            return self.new_trust(c, hint, dpop_jkt).map(Rc::new);
+        }
         let mut memo = self.trust.borrow_mut();
-        if let Some(t) = memo.get(hint) {
+        if let Some((_, t)) = memo.iter().find(|(h, _)| h == hint) {
             return Ok(t.clone());
         }
         if memo.len() >= TRUST_MEMO_CAP {
             memo.clear();
         }
+        let set = Rc::new(self.new_trust(c, hint, None)?);
+        memo.push((hint.to_string(), set.clone()));
+        Ok(set)
+    }
+
+    fn new_trust(
+        &self,
+        c: &EdgeConfig,
+        hint: &str,
+        dpop_jkt: Option<String>,
+    ) -> Result<TrustSet, Fail> {
         let client_ids = match c.profile {
             Profile::CognitoAccess => vec![if hint.is_empty() { "-" } else { hint }.to_string()],
             _ => Vec::new(),
@@ -133,20 +163,17 @@ impl EdgeState {
             .collect();
         let base = VerifyOptions {
             profile: c.profile,
-            audience: if c.profile == Profile::AtJwt {
-                c.audience.clone()
-            } else {
+            audience: if c.profile == Profile::CognitoAccess {
                 Vec::new()
+            } else {
+                c.audience.clone()
             },
             algorithms: c.algorithms.clone(),
             clock_tolerance: c.clock_tolerance,
+            dpop_jkt,
             ..VerifyOptions::default()
         };
-        let set = Rc::new(
-            TrustSet::new(base, entries).map_err(|e| Fail::Config(e.message().to_string()))?,
-        );
-        memo.insert(hint.to_string(), set.clone());
-        Ok(set)
+        TrustSet::new(base, entries).map_err(|e| Fail::Config(e.message().to_string()))
     }
 
     /// The region a trust-set entry stands for (`shared`: the one issuer of both).
@@ -162,10 +189,32 @@ impl EdgeState {
 async fn check<I: Io>(
     c: &EdgeConfig,
     state: &EdgeState,
-    token: &str,
+    req: &HttpRequest,
+    presented: &Presented,
     io: &I,
     log: &mut LogLine,
 ) -> Result<Checked, Fail> {
+    let token = presented.token.as_str();
+    log.auth = Some(match presented.scheme {
+        Scheme::Bearer => "bearer",
+        Scheme::Dpop => "dpop",
+    });
+    // DPoP: the proof first (RFC 9449 7.1), then the token bound to its key.
+    let dpop_jkt = match presented.scheme {
+        Scheme::Bearer => None,
+        Scheme::Dpop => Some(
+            state
+                .dpop
+                .check(
+                    presented.proof.as_deref(),
+                    req,
+                    token,
+                    c.clock_tolerance,
+                    io.now_s(),
+                )
+                .map_err(Fail::Token)?,
+        ),
+    };
     // Only the Cognito profile needs the token's (untrusted) client_id before routing.
     let hint = match c.profile {
         Profile::CognitoAccess => UntrustedToken::parse(token, DEFAULT_MAX_TOKEN_SIZE)
@@ -179,7 +228,7 @@ async fn check<I: Io>(
             .unwrap_or_default(),
         _ => String::new(),
     };
-    let trust = state.trust(c, &hint)?;
+    let trust = state.trust(c, &hint, dpop_jkt)?;
     let routed = trust.route(token).map_err(Fail::Token)?;
     let entry = routed.issuer_index();
     let slot = state
@@ -203,19 +252,17 @@ async fn check<I: Io>(
         trust.finish(pending, verdict, now).map_err(Fail::Token)?
     };
     let verified = trusted.verified;
-    policy::check_not_bound(&verified.claims).map_err(Fail::Token)?;
-    let client_id = verified
-        .claims
-        .get_str("client_id")
+    let (client_claim, client_id) = access::client(&verified.claims)
         .map_err(Fail::Token)?
-        .unwrap_or("")
-        .to_string();
+        .map_or(("client_id", String::new()), |(claim, id)| {
+            (claim, id.to_string())
+        });
     let region = state.region_of_entry(trusted.issuer_index);
     let client = logical_client(&state.clients, c.mode, region, &client_id, io)
         .await
         .map_err(|e| match e {
             Some(_) => Fail::Directory,
-            None => Fail::Token(unknown_client()),
+            None => Fail::Token(unknown_client().with_claim(client_claim)),
         })?;
     match verified.claims.sub.as_deref() {
         Some(sub) if origin::header_safe(sub) => {}
@@ -230,14 +277,28 @@ async fn check<I: Io>(
     Ok(Checked { verified, client })
 }
 
-fn fail_response(c: &EdgeConfig, f: Fail, request_id: &str, log: &mut LogLine) -> HttpResponse {
+/// The challenge context of a request: its scheme, and a fresh nonce when nonces are on.
+fn challenge<I: Io>(state: &EdgeState, presented: Option<&Presented>, io: &I) -> Challenge {
+    Challenge {
+        dpop: presented.is_some_and(|p| p.scheme == Scheme::Dpop),
+        nonce: state.dpop.fresh_nonce(io.now_s()),
+    }
+}
+
+fn fail_response(
+    c: &EdgeConfig,
+    f: Fail,
+    ch: &Challenge,
+    request_id: &str,
+    log: &mut LogLine,
+) -> HttpResponse {
     let retry_after = c.key_policy.cooldown.max(1);
     log.outcome = "refused";
     match f {
         Fail::Bearer(b) => respond::bearer_error(b, request_id),
         Fail::Token(e) => {
             log.kind = Some(e.kind().as_str());
-            respond::token_error(&e, retry_after, request_id)
+            respond::token_error(&e, retry_after, ch, request_id)
         }
         Fail::Directory => {
             log.kind = Some("directory_unavailable");
@@ -270,23 +331,27 @@ pub async fn verify_route<I: Io>(
     request_id: &str,
     log: &mut LogLine,
 ) -> HttpResponse {
-    let token = match bearer::for_verify(req) {
-        Ok(t) => t,
-        Err(e) => return fail_response(c, Fail::Bearer(e), request_id, log),
+    let presented = match bearer::for_verify(req) {
+        Ok(p) => p,
+        Err(e) => {
+            let ch = challenge(state, None, io);
+            return fail_response(c, Fail::Bearer(e), &ch, request_id, log);
+        }
     };
-    match check(c, state, &token, io, log).await {
+    let ch = challenge(state, Some(&presented), io);
+    match check(c, state, req, &presented, io, log).await {
         Ok(ok) => {
             log.outcome = "verified";
             note(log, &ok.client);
-            respond::verified(
+            ch.with_nonce(respond::verified(
                 &ok.verified.header,
                 &ok.verified.claims.all,
                 &ok.client.id,
                 ok.client.region,
                 request_id,
-            )
+            ))
         }
-        Err(f) => fail_response(c, f, request_id, log),
+        Err(f) => fail_response(c, f, &ch, request_id, log),
     }
 }
 
@@ -308,7 +373,7 @@ pub async fn mirror_route<I: Io>(
             log.outcome = "mirror";
             respond::mirror(doc, fresh, request_id)
         }
-        Err(e) => fail_response(c, Fail::Token(e), request_id, log),
+        Err(e) => fail_response(c, Fail::Token(e), &Challenge::default(), request_id, log),
     }
 }
 
@@ -323,28 +388,36 @@ pub async fn protected_route<I: Io>(
     request_id: &str,
     log: &mut LogLine,
 ) -> Outcome {
+    let none = Challenge::default();
     let Some(protect) = &c.protect else {
         let f = Fail::Config("PROTECT_ORIGIN is not set".into());
-        return Outcome::Respond(fail_response(c, f, request_id, log));
+        return Outcome::Respond(fail_response(c, f, &none, request_id, log));
     };
     if let Err(why) = origin::check_path(&req.path) {
         log.kind = Some("invalid_request");
         let f = Fail::Bearer(BearerError::Invalid(why));
-        return Outcome::Respond(fail_response(c, f, request_id, log));
+        return Outcome::Respond(fail_response(c, f, &none, request_id, log));
     }
-    let token = match bearer::for_protected(req) {
-        Ok(t) => t,
-        Err(e) => return Outcome::Respond(fail_response(c, Fail::Bearer(e), request_id, log)),
+    let presented = match bearer::for_protected(req) {
+        Ok(p) => p,
+        Err(e) => {
+            let f = Fail::Bearer(e);
+            return Outcome::Respond(fail_response(c, f, &none, request_id, log));
+        }
     };
-    let ok = match check(c, state, &token, io, log).await {
+    let ch = challenge(state, Some(&presented), io);
+    let ok = match check(c, state, req, &presented, io, log).await {
         Ok(ok) => ok,
-        Err(f) => return Outcome::Respond(fail_response(c, f, request_id, log)),
+        Err(f) => return Outcome::Respond(fail_response(c, f, &ch, request_id, log)),
     };
     note(log, &ok.client);
-    let scopes = policy::scopes(&ok.verified.claims);
-    if let Err(d) = policy::check_route(protect, &ok.client.id, &scopes) {
+    if let Err(d) = policy::check_route(protect, &ok.client.id, &ok.verified.claims) {
         log.outcome = "denied";
-        return Outcome::Respond(respond::denied(&d, request_id));
+        if let policy::Denied::Scope(e) = &d {
+            log.kind = Some(e.kind().as_str());
+        }
+        let r = respond::denied(&d, &protect.required_scopes, &ch, request_id);
+        return Outcome::Respond(r);
     }
     log.outcome = "forwarded";
     let id = Identity {

@@ -16,9 +16,11 @@ use crate::testing::{
 };
 
 const JP: &str = JWKS_URL_P;
+/// The worker's origin as the tests' clients address it.
+pub(super) const ORIGIN: &str = "https://edge.example.test";
 const JS: &str = JWKS_URL_S;
 
-fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
+pub(super) fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
     let mut r = json!({
         "v": 2, "mode": "concealed", "client_id": app,
         "secret_hashes": ["k.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
@@ -31,17 +33,17 @@ fn record(app: &str, p: &str, s: &str, extra: Value) -> String {
     r.to_string()
 }
 
-struct World {
-    fx: Fixtures,
-    io: FakeIo,
-    app: App,
+pub(super) struct World {
+    pub(super) fx: Fixtures,
+    pub(super) io: FakeIo,
+    pub(super) app: App,
 }
 
-fn config(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+pub(super) fn config(extra: &[(&str, &str)]) -> Result<Config, Vec<String>> {
     Config::from_env(&deployment(extra))
 }
 
-fn world(extra: &[(&str, &str)]) -> World {
+pub(super) fn world(extra: &[(&str, &str)]) -> World {
     let fx = Fixtures::load();
     let app = App::new(config(extra));
     let io = FakeIo::at_s(fx.now());
@@ -62,10 +64,11 @@ fn world(extra: &[(&str, &str)]) -> World {
     World { fx, io, app }
 }
 
-fn req(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRequest {
+pub(super) fn req(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRequest {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     HttpRequest {
         method: method.into(),
+        origin: ORIGIN.into(),
         path: path.into(),
         query: query.into(),
         headers: headers
@@ -77,36 +80,41 @@ fn req(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRe
 }
 
 impl World {
-    fn run_logged(&self, r: &HttpRequest) -> (Outcome, LogLine) {
+    pub(super) fn run_logged(&self, r: &HttpRequest) -> (Outcome, LogLine) {
         let route = self.app.route(&r.method, &r.path);
         block_on(self.app.handle(&self.io, route, r, "rid"))
     }
-    fn run(&self, r: &HttpRequest) -> Outcome {
+    pub(super) fn run(&self, r: &HttpRequest) -> Outcome {
         self.run_logged(r).0
     }
-    fn respond(&self, r: &HttpRequest) -> HttpResponse {
+    pub(super) fn respond(&self, r: &HttpRequest) -> HttpResponse {
         match self.run(r) {
             Outcome::Respond(r) => r,
             o => panic!("{o:?}"),
         }
     }
-    fn verify(&self, token_name: &str) -> HttpResponse {
+    pub(super) fn verify(&self, token_name: &str) -> HttpResponse {
         self.verify_raw(&self.fx.token(token_name))
     }
-    fn verify_raw(&self, t: &str) -> HttpResponse {
+    pub(super) fn verify_raw(&self, t: &str) -> HttpResponse {
         let auth = format!("Bearer {t}");
         self.respond(&req("POST", "/verify", &[("Authorization", &auth)], ""))
     }
-    fn protected_at(&self, path: &str, token_name: &str, extra: &[(&str, &str)]) -> Outcome {
+    pub(super) fn protected_at(
+        &self,
+        path: &str,
+        token_name: &str,
+        extra: &[(&str, &str)],
+    ) -> Outcome {
         let auth = format!("Bearer {}", self.fx.token(token_name));
         let mut h = vec![("Authorization", auth.as_str())];
         h.extend_from_slice(extra);
         self.run(&req("GET", path, &h, ""))
     }
-    fn protected(&self, token_name: &str, extra: &[(&str, &str)]) -> Outcome {
+    pub(super) fn protected(&self, token_name: &str, extra: &[(&str, &str)]) -> Outcome {
         self.protected_at("/api/orders", token_name, extra)
     }
-    fn fetches(&self) -> Vec<String> {
+    pub(super) fn fetches(&self) -> Vec<String> {
         self.io
             .calls
             .borrow()
@@ -116,20 +124,20 @@ impl World {
     }
 }
 
-fn kind(r: &HttpResponse) -> String {
+pub(super) fn kind(r: &HttpResponse) -> String {
     r.json_body()
         .and_then(|b| b["kind"].as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-fn forwarded(o: Outcome) -> Forward {
+pub(super) fn forwarded(o: Outcome) -> Forward {
     match o {
         Outcome::Forward(f) => f,
         o => panic!("not forwarded: {o:?}"),
     }
 }
 
-fn header<'a>(f: &'a Forward, name: &str) -> Vec<&'a str> {
+pub(super) fn header<'a>(f: &'a Forward, name: &str) -> Vec<&'a str> {
     f.headers
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -635,4 +643,98 @@ fn misconfiguration_is_reported_not_guessed() {
         log.problems
     );
     assert!(w.fetches().is_empty());
+}
+
+/// `VERIFY_PROFILE=jwt` (the default): access tokens shaped as Auth0, Okta and Entra ID issue
+/// them verify, their client read from `azp`, `cid` or `appid`; a `typ` naming another kind of
+/// JWT is refused.
+#[test]
+fn jwt_profile_takes_every_mainstream_shape() {
+    let w = world(&[("VERIFY_PROFILE", "")]);
+    for (name, region) in [
+        ("jwt_auth0", "primary"),
+        ("jwt_okta", "primary"),
+        ("jwt_entra_v1_roles", "secondary"),
+        ("p_ok", "primary"),
+    ] {
+        let r = w.verify(name);
+        assert_eq!(r.status, 200, "{name}: {:?}", r.json_body());
+        let b = r.json_body().unwrap();
+        assert_eq!(
+            (b["client"].clone(), b["region"].clone()),
+            (json!("oe_demo"), json!(region))
+        );
+    }
+    let r = w.verify("jwt_typ_dpop");
+    assert_eq!((r.status, kind(&r)), (401, "invalid_typ".into()));
+    // The client claim that named no application is the one reported (a fresh isolate: the
+    // mapping above is memoised).
+    let w = world(&[("VERIFY_PROFILE", "")]);
+    w.io.kv
+        .borrow_mut()
+        .remove("upstream:primary:app-primary-id");
+    let r = w.verify("jwt_okta");
+    assert_eq!(
+        (kind(&r), r.json_body().unwrap()["claim"].clone()),
+        ("aud_mismatch".into(), json!("cid"))
+    );
+}
+
+/// The protected route's scopes and roles are the core's check: `scope` and `scp` (string or
+/// array) count, `roles` for app permissions; a missing scope is 403 naming the required
+/// scopes, a malformed scope claim is 401.
+#[test]
+fn protected_route_scopes_and_roles_come_from_the_core() {
+    let w = world(&[("VERIFY_PROFILE", "jwt"), ("REQUIRED_SCOPES", "api:write")]);
+    forwarded(w.protected("jwt_okta", &[]));
+    let Outcome::Respond(r) = w.protected("jwt_auth0", &[]) else {
+        panic!("a token without api:write was forwarded")
+    };
+    assert_eq!((r.status, kind(&r)), (403, "insufficient_scope".into()));
+    assert_eq!(
+        r.header("WWW-Authenticate"),
+        Some(r#"Bearer error="insufficient_scope", scope="api:write""#)
+    );
+    assert_eq!(r.json_body().unwrap()["claim"], "scope");
+    let Outcome::Respond(r) = w.protected("jwt_scp_number", &[]) else {
+        panic!("a malformed scp was forwarded")
+    };
+    assert_eq!(
+        (r.status, kind(&r), r.json_body().unwrap()["claim"].clone()),
+        (401, "claim_invalid".into(), json!("scp"))
+    );
+    let w = world(&[("REQUIRED_SCOPES", ""), ("REQUIRED_ROLES", "Orders.Read")]);
+    let w_jwt = world(&[
+        ("VERIFY_PROFILE", "jwt"),
+        ("REQUIRED_SCOPES", ""),
+        ("REQUIRED_ROLES", "Orders.Read"),
+    ]);
+    forwarded(w_jwt.protected("jwt_entra_v1_roles", &[]));
+    let Outcome::Respond(r) = w.protected("p_ok", &[]) else {
+        panic!("a token without the role was forwarded")
+    };
+    assert_eq!(
+        (r.status, r.json_body().unwrap()["claim"].clone()),
+        (403, json!("roles"))
+    );
+    assert_eq!(
+        r.header("WWW-Authenticate"),
+        Some(r#"Bearer error="insufficient_scope""#)
+    );
+}
+
+/// The core's default clock tolerance (30 s) applies when `CLOCK_TOLERANCE_S` is unset: a
+/// token from a provider 20 s ahead verifies, and with 0 it does not.
+#[test]
+fn clock_tolerance_defaults_to_the_cores() {
+    let w = world(&[]);
+    assert_eq!(w.verify("p_clock_ahead").status, 200);
+    // 20 s past exp is inside the tolerance too.
+    let t = w.fx.now() + 600 + 20;
+    w.io.set_now_s(t);
+    assert_eq!(w.verify("p_ok").status, 200);
+    w.io.set_now_s(t + 11);
+    assert_eq!(kind(&w.verify("p_ok")), "expired");
+    let strict = world(&[("CLOCK_TOLERANCE_S", "0")]);
+    assert_eq!(kind(&strict.verify("p_clock_ahead")), "not_yet_valid");
 }

@@ -244,6 +244,7 @@ mod tests {
         HttpRequest {
             method: "POST".into(),
             path: "/oauth2/token".into(),
+            origin: String::new(),
             query: String::new(),
             headers: headers
                 .iter()

@@ -119,6 +119,7 @@ fn token_req(auth: Option<&str>, body: &str) -> HttpRequest {
     HttpRequest {
         method: "POST".into(),
         path: "/oauth2/token".into(),
+        origin: String::new(),
         query: String::new(),
         headers,
         body: Some(body.as_bytes().to_vec()),
