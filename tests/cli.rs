@@ -29,6 +29,18 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Asserts the exit code, showing both streams (and `what`) when it differs.
+#[track_caller]
+fn exited(out: &Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn stdout_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -38,59 +50,58 @@ fn stdout_json(out: &Output) -> Value {
     })
 }
 
-fn base_args(jwks: &str) -> Vec<String> {
-    [
-        "verify",
-        "--jwks",
-        jwks,
-        "--issuer",
-        ISS,
-        "--client-id",
-        CLIENT,
-        "--now",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([NOW.to_string()])
-    .collect()
+/// The argument list of `line`, split at spaces, with the fixture values put in: `$JWKS` (the
+/// key set file), `$ISS`, `$CLIENT`, `$NOW`, and `$TOKEN` (`token`). One line per command
+/// keeps each case readable at a glance.
+fn words(line: &str, token: &str) -> Vec<String> {
+    let jwks = jwks_file();
+    let now = NOW.to_string();
+    line.split_whitespace()
+        .map(|w| match w {
+            "$JWKS" => jwks.clone(),
+            "$ISS" => ISS.to_string(),
+            "$CLIENT" => CLIENT.to_string(),
+            "$NOW" => now.clone(),
+            "$TOKEN" => token.to_string(),
+            other => other.to_string(),
+        })
+        .collect()
 }
+
+/// Runs the binary with `words(line, token)`.
+fn cli(line: &str, token: &str, stdin: Option<&str>) -> Output {
+    let args = words(line, token);
+    run(&args_of(&args), stdin)
+}
+
+fn args_of(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The ID-token command every test starts from: the key file, the issuer, the client, NOW.
+const VERIFY: &str = "verify --jwks $JWKS --issuer $ISS --client-id $CLIENT --now $NOW";
 
 #[test]
 fn valid_token_exit_0_with_header_and_claims() {
-    let jwks = jwks_file();
     let token = id_token(&claims());
-    let mut args = base_args(&jwks);
-    args.push(token.clone());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args, None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli(&format!("{VERIFY} $TOKEN"), &token, None);
+    exited(&out, 0, "");
     let v = stdout_json(&out);
     assert_eq!(v["valid"], true);
     assert_eq!(v["header"]["kid"], "test-a");
     assert_eq!(v["claims"], claims());
-    // the same through stdin, with "-" and with no token argument
-    let mut args2: Vec<&str> = args[..args.len() - 1].to_vec();
-    let out = run(&args2, Some(&format!("{token}\n")));
+    // the same through stdin, with no token argument and with "-"
+    let out = cli(VERIFY, &token, Some(&format!("{token}\n")));
     assert_eq!(out.status.code(), Some(0));
-    args2.push("-");
-    let out = run(&args2, Some(&token));
+    let out = cli(&format!("{VERIFY} -"), &token, Some(&token));
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout_json(&out)["valid"], true);
 }
 
 #[test]
 fn invalid_token_exit_1_with_kind_code_claim() {
-    let jwks = jwks_file();
     let expired = id_token(&with(claims(), json!({"exp": NOW - 30})));
-    let mut args = base_args(&jwks);
-    args.push(expired);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args, None);
+    let out = cli(&format!("{VERIFY} $TOKEN"), &expired, None);
     assert_eq!(out.status.code(), Some(1));
     let v = stdout_json(&out);
     assert_eq!(v["valid"], false);
@@ -99,17 +110,15 @@ fn invalid_token_exit_1_with_kind_code_claim() {
     assert_eq!(v["error"]["claim"], "exp");
     assert!(v["error"]["message"].is_string());
     // the nonce option is wired
-    let mut args = base_args(&jwks);
-    args.extend(["--nonce".into(), "other".into(), id_token(&claims())]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args, None);
+    let out = cli(
+        &format!("{VERIFY} --nonce other $TOKEN"),
+        &id_token(&claims()),
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["error"]["kind"], "nonce_mismatch");
     // garbage
-    let mut args = base_args(&jwks);
-    args.push("not.a.token".into());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args, None);
+    let out = cli(&format!("{VERIFY} $TOKEN"), "not.a.token", None);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["error"]["kind"], "malformed");
     assert_eq!(stdout_json(&out)["error"]["claim"], Value::Null);
@@ -117,154 +126,51 @@ fn invalid_token_exit_1_with_kind_code_claim() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let jwks = jwks_file();
     let token = id_token(&claims());
-    let cases: Vec<Vec<&str>> = vec![
-        // missing client id for the id_token profile
-        vec!["verify", "--jwks", &jwks, "--issuer", ISS, &token],
-        // missing issuer
-        vec!["verify", "--jwks", &jwks, "--client-id", CLIENT, &token],
-        // missing jwks / unreadable jwks file
-        vec!["verify", "--issuer", ISS, "--client-id", CLIENT, &token],
-        vec![
-            "verify",
-            "--jwks",
-            "/nonexistent/jwks.json",
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            &token,
-        ],
+    let cases = [
+        // missing client id for the id_token profile; missing issuer; missing key set
+        "verify --jwks $JWKS --issuer $ISS $TOKEN",
+        "verify --jwks $JWKS --client-id $CLIENT $TOKEN",
+        "verify --issuer $ISS --client-id $CLIENT $TOKEN",
+        // an unreadable key set file
+        "verify --jwks /nonexistent/jwks.json --issuer $ISS --client-id $CLIENT $TOKEN",
         // cognito profile without allowed client ids; at_jwt without audience
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--profile",
-            "cognito_access",
-            &token,
-        ],
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--profile",
-            "at_jwt",
-            &token,
-        ],
+        "verify --jwks $JWKS --issuer $ISS --profile cognito_access $TOKEN",
+        "verify --jwks $JWKS --issuer $ISS --profile at_jwt $TOKEN",
         // bad values and unknown things
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            "--alg",
-            "HS256",
-            &token,
-        ],
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            "--now",
-            "soon",
-            &token,
-        ],
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            "--bogus",
-            &token,
-        ],
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            "--profile",
-            "x",
-            &token,
-        ],
-        vec![
-            "verify",
-            "--jwks",
-            &jwks,
-            "--issuer",
-            ISS,
-            "--client-id",
-            CLIENT,
-            &token,
-            &token,
-        ],
-        vec!["verify", "--jwks"],
-        vec!["frobnicate"],
-        vec![],
+        "verify --jwks $JWKS --issuer $ISS --client-id $CLIENT --alg HS256 $TOKEN",
+        "verify --jwks $JWKS --issuer $ISS --client-id $CLIENT --now soon $TOKEN",
+        "verify --jwks $JWKS --issuer $ISS --client-id $CLIENT --bogus $TOKEN",
+        "verify --jwks $JWKS --issuer $ISS --client-id $CLIENT --profile x $TOKEN",
+        // two tokens; a flag without its value; an unknown command; nothing at all
+        "verify --jwks $JWKS --issuer $ISS --client-id $CLIENT $TOKEN $TOKEN",
+        "verify --jwks",
+        "frobnicate",
+        "",
     ];
-    for args in cases {
-        let out = run(&args, Some(""));
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(!out.stderr.is_empty(), "{args:?}");
-        assert!(out.stdout.is_empty(), "{args:?}");
+    for line in cases {
+        let out = cli(line, &token, Some(""));
+        assert_eq!(out.status.code(), Some(2), "{line}");
+        assert!(!out.stderr.is_empty(), "{line}");
+        assert!(out.stdout.is_empty(), "{line}");
     }
 }
 
 #[test]
 fn other_profiles_and_options_are_wired() {
-    let jwks = jwks_file();
     let at = mint::mint(
         oidc_edge::Algorithm::RS256,
         "test-a",
         &json!({"alg":"RS256","kid":"test-a","typ":"at+jwt"}),
         &json!({"iss": ISS, "sub": "s", "aud": "api", "exp": NOW + 60, "iat": NOW, "jti": "j", "client_id": "c"}),
     );
-    let now = NOW.to_string();
-    let base = [
-        "verify",
-        "--jwks",
-        &jwks,
-        "--issuer",
-        ISS,
-        "--now",
-        &now,
-        "--profile",
-        "at_jwt",
-    ];
-    let ok = run(&[&base[..], &["--audience", "api", &at]].concat(), None);
+    let base = "verify --jwks $JWKS --issuer $ISS --now $NOW --profile at_jwt --audience api";
+    let ok = cli(&format!("{base} $TOKEN"), &at, None);
     assert_eq!(ok.status.code(), Some(0));
-    let wrong = run(
-        &[
-            &base[..],
-            &["--audience", "api", "--allowed-client-id", "d", &at],
-        ]
-        .concat(),
-        None,
-    );
+    let wrong = cli(&format!("{base} --allowed-client-id d $TOKEN"), &at, None);
     assert_eq!(wrong.status.code(), Some(1));
     assert_eq!(stdout_json(&wrong)["error"]["claim"], "client_id");
-    let ps = run(
-        &[&base[..], &["--audience", "api", "--alg", "PS256", &at]].concat(),
-        None,
-    );
+    let ps = cli(&format!("{base} --alg PS256 $TOKEN"), &at, None);
     assert_eq!(stdout_json(&ps)["error"]["kind"], "alg_not_allowed");
 }
 
@@ -289,10 +195,6 @@ fn inspect_decodes_and_says_unverified() {
     assert_eq!(stdout_json(&out)["error"]["kind"], "malformed");
 }
 
-fn args_of(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 fn access_token(claims: Value) -> String {
     mint::mint(
         oidc_edge::Algorithm::RS256,
@@ -304,139 +206,67 @@ fn access_token(claims: Value) -> String {
 
 #[test]
 fn verify_access_takes_the_jwt_profile_scopes_roles_and_issuer_lists() {
-    let jwks = jwks_file();
-    let now = NOW.to_string();
     let token = access_token(
         json!({"iss": ISS, "aud": "api", "exp": NOW + 60, "azp": "app",
         "scp": "read write", "roles": ["admin"]}),
     );
-    let base = |cmd: &str| -> Vec<String> {
-        [
-            cmd,
-            "--jwks",
-            &jwks,
-            "--issuer",
-            "https://other.example",
-            "--issuer",
-            ISS,
-            "--now",
-            &now,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    };
+    // Two trusted issuers, the token's second; `cmd` is verify or verify-access.
+    let keys = "--jwks $JWKS --issuer https://other.example --issuer $ISS --now $NOW";
+    let access = |rest: &str| cli(&format!("verify-access {keys} {rest} $TOKEN"), &token, None);
     // verify-access defaults to the jwt profile; verify needs --profile jwt.
-    let mut a = base("verify-access");
-    a.extend(
-        [
-            "--audience",
-            "api",
-            "--client-id",
-            "app",
-            "--required-scope",
-            "read",
-        ]
-        .map(String::from),
-    );
-    a.extend(["--required-role", "admin", &token].map(String::from));
-    let out = run(&args_of(&a), None);
+    let out = access("--audience api --client-id app --required-scope read --required-role admin");
+    exited(&out, 0, "");
+    let verify = |rest: &str| cli(&format!("verify {keys} {rest} $TOKEN"), &token, None);
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        verify("--profile jwt --audience api").status.code(),
+        Some(0)
     );
-    let mut a = base("verify");
-    a.extend(["--profile", "jwt", "--audience", "api", &token].map(String::from));
-    assert_eq!(run(&args_of(&a), None).status.code(), Some(0));
     // The same token as an ID token (verify's default profile) is refused.
-    let mut a = base("verify");
-    a.extend(["--client-id", "app", &token].map(String::from));
-    assert_eq!(run(&args_of(&a), None).status.code(), Some(1));
-    // A missing scope: exit 1 with insufficient_scope.
-    let mut a = base("verify-access");
-    a.extend(["--audience", "api", "--required-scope", "delete", &token].map(String::from));
-    let out = run(&args_of(&a), None);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stdout_json(&out)["error"]["kind"], "insufficient_scope");
-    assert_eq!(stdout_json(&out)["error"]["claim"], "scope");
-    let mut a = base("verify-access");
-    a.extend(["--audience", "api", "--required-role", "root", &token].map(String::from));
-    assert_eq!(
-        stdout_json(&run(&args_of(&a), None))["error"]["claim"],
-        "roles"
-    );
-    // Another client.
-    let mut a = base("verify-access");
-    a.extend(["--audience", "api", "--client-id", "other", &token].map(String::from));
-    assert_eq!(
-        stdout_json(&run(&args_of(&a), None))["error"]["claim"],
-        "azp"
-    );
+    assert_eq!(verify("--client-id app").status.code(), Some(1));
+    // A missing scope or role, another client: exit 1, with the claim at fault.
+    for (rest, kind, claim) in [
+        (
+            "--required-scope delete",
+            Some("insufficient_scope"),
+            "scope",
+        ),
+        ("--required-role root", None, "roles"),
+        ("--client-id other", None, "azp"),
+    ] {
+        let out = access(&format!("--audience api {rest}"));
+        assert_eq!(out.status.code(), Some(1), "{rest}");
+        let error = &stdout_json(&out)["error"];
+        assert_eq!(error["claim"], claim, "{rest}");
+        if let Some(kind) = kind {
+            assert_eq!(error["kind"], kind, "{rest}");
+        }
+    }
     // Without an audience: usage error.
-    let mut a = base("verify-access");
-    a.push(token.clone());
-    assert_eq!(run(&args_of(&a), None).status.code(), Some(2));
+    assert_eq!(access("").status.code(), Some(2));
 }
 
 #[test]
 fn tenant_templates_and_the_default_clock_tolerance() {
-    let jwks = jwks_file();
     let tid = "9188040d-6c67-4c5b-b112-36a304b66dad";
     let iss = format!("https://login.microsoftonline.com/{tid}/v2.0");
     // iat 20 s in the future: fine by default (30 s), refused with --clock-tolerance 0.
     let token = access_token(
         json!({"iss": iss, "tid": tid, "aud": "api", "exp": NOW + 60, "iat": NOW + 20}),
     );
-    let now = NOW.to_string();
-    let run_with = |extra: &[&str]| {
-        let mut a: Vec<String> = [
-            "verify-access",
-            "--jwks",
-            &jwks,
-            "--now",
-            &now,
-            "--audience",
-            "api",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a.push(token.clone());
-        run(&args_of(&a), None)
-    };
     let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
-    assert_eq!(
-        run_with(&["--issuer", template, "--allowed-tenant", tid])
-            .status
-            .code(),
-        Some(0)
-    );
-    assert_eq!(
-        run_with(&["--issuer", template, "--any-tenant"])
-            .status
-            .code(),
-        Some(0)
-    );
-    let out = run_with(&[
-        "--issuer",
-        template,
-        "--allowed-tenant",
-        "72f988bf-86f1-41af-91ab-2d7cd011db47",
-    ]);
+    let run_with = |extra: &str| {
+        let line = format!("verify-access --jwks $JWKS --now $NOW --audience api --issuer {template} {extra} $TOKEN");
+        cli(&line, &token, None)
+    };
+    let code = |extra: &str| run_with(extra).status.code();
+    assert_eq!(code(&format!("--allowed-tenant {tid}")), Some(0));
+    assert_eq!(code("--any-tenant"), Some(0));
+    let out = run_with("--allowed-tenant 72f988bf-86f1-41af-91ab-2d7cd011db47");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["error"]["claim"], "tid");
     // A template alone would accept every tenant: usage error.
-    assert_eq!(run_with(&["--issuer", template]).status.code(), Some(2));
-    let out = run_with(&[
-        "--issuer",
-        template,
-        "--any-tenant",
-        "--clock-tolerance",
-        "0",
-    ]);
+    assert_eq!(code(""), Some(2));
+    let out = run_with("--any-tenant --clock-tolerance 0");
     assert_eq!(stdout_json(&out)["error"]["kind"], "iat_in_future");
 }
 
@@ -495,69 +325,47 @@ fn jwks_url_and_discover_fetch_the_keys() {
     });
     let issuer = origin.clone();
     let token = id_token(&with(claims(), json!({"iss": issuer})));
-    let now = NOW.to_string();
     // `verify` with these key source flags and this issuer, at NOW.
-    let verify_with = |source: &[&str], issuer: &str| {
-        let mut a = vec!["verify"];
-        a.extend_from_slice(source);
-        a.extend([
-            "--issuer",
-            issuer,
-            "--client-id",
-            CLIENT,
-            "--now",
-            &now,
-            &token,
-        ]);
-        run(&a, None)
+    let verify_with = |source: &str, issuer: &str| {
+        let line =
+            format!("verify {source} --issuer {issuer} --client-id $CLIENT --now $NOW $TOKEN");
+        cli(&line, &token, None)
     };
     let url = format!("{origin}/keys");
-    for source in [vec!["--jwks-url", url.as_str()], vec!["--discover"]] {
+    for source in [format!("--jwks-url {url}"), "--discover".into()] {
         let out = verify_with(&source, &issuer);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{source:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{source}: {stderr}");
     }
     // A discovery document naming another issuer is a configuration error (exit 2).
-    let out = verify_with(&["--discover"], &format!("{origin}/liar"));
+    let out = verify_with("--discover", &format!("{origin}/liar"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another issuer"));
     // A URL that answers 404: the keys are unavailable (exit 1), not a usage error.
-    let missing = format!("{origin}/nope");
-    let out = verify_with(&["--jwks-url", &missing], &issuer);
+    let out = verify_with(&format!("--jwks-url {origin}/nope"), &issuer);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["error"]["kind"], "jwks_unavailable");
     // Plain http to a non-loopback host is a usage error; so are two key sources, discovery
     // of several issuers, and no key source at all.
-    let two_issuers = format!("{issuer}2");
-    for (source, issuer) in [
-        (
-            vec!["--jwks-url", "http://example.test/keys"],
-            issuer.as_str(),
-        ),
-        (vec!["--jwks-url", &url, "--jwks", "x.json"], &issuer),
-        (vec!["--discover", "--issuer", &two_issuers], &issuer),
-        (vec![], &issuer),
+    for source in [
+        "--jwks-url http://example.test/keys".to_string(),
+        format!("--jwks-url {url} --jwks x.json"),
+        format!("--discover --issuer {issuer}2"),
+        String::new(),
     ] {
-        assert_eq!(
-            verify_with(&source, issuer).status.code(),
-            Some(2),
-            "{source:?}"
-        );
+        let code = verify_with(&source, &issuer).status.code();
+        assert_eq!(code, Some(2), "{source}");
     }
 }
 
-/// `verify` with the base arguments and `extra`.
-fn verify_with(jwks: &str, extra: &[&str]) -> Output {
-    let mut args = base_args(jwks);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&args, None)
+/// `verify` with the base arguments and `extra` (then `$TOKEN` is `token`).
+fn verify_with(extra: &str, token: &str) -> Output {
+    cli(&format!("{VERIFY} {extra}"), token, None)
 }
 
 #[test]
 fn ec_and_eddsa_tokens_verify_with_each_keys_default() {
     use oidc_edge::Algorithm;
-    let jwks = jwks_file();
     for alg in [
         Algorithm::ES256,
         Algorithm::ES384,
@@ -566,30 +374,29 @@ fn ec_and_eddsa_tokens_verify_with_each_keys_default() {
     ] {
         let kid = mint::signer(alg);
         let token = mint::mint(alg, kid, &mint::header_alg(alg, kid), &claims());
-        let out = verify_with(&jwks, &[&token]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{alg}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let out = verify_with("$TOKEN", &token);
+        exited(&out, 0, alg.name());
         let v = stdout_json(&out);
         assert_eq!(v["header"]["alg"], alg.name());
         assert_eq!(v["claims"], claims());
         // --alg restricts: another algorithm only is alg_not_allowed; a changed signature is
         // bad_signature.
         let bad = mint::corrupt_signature(&token);
-        for (args, kind) in [
-            (["--alg", "RS256", &token], "alg_not_allowed"),
-            (["--alg", alg.name(), &bad], "bad_signature"),
+        for (extra, token, kind) in [
+            ("--alg RS256 $TOKEN".to_string(), &token, "alg_not_allowed"),
+            (
+                format!("--alg {} $TOKEN", alg.name()),
+                &bad,
+                "bad_signature",
+            ),
         ] {
-            let out = verify_with(&jwks, &args);
+            let out = verify_with(&extra, token);
             assert_eq!(out.status.code(), Some(1), "{alg}");
             assert_eq!(stdout_json(&out)["error"]["kind"], kind);
         }
     }
     // An unknown algorithm name is a usage error that lists the supported ones.
-    let out = verify_with(&jwks, &["--alg", "ES512", &id_token(&claims())]);
+    let out = verify_with("--alg ES512 $TOKEN", &id_token(&claims()));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("EdDSA"));
 }

@@ -22,6 +22,11 @@ struct Fixture {
     keys: JwkSet,
     verifier: Verifier,
     jwks_text: String,
+    /// Tokens of the curve algorithms (ES256, ES384, EdDSA) and their keys.
+    curve_tokens: Vec<String>,
+    curve_keys: JwkSet,
+    /// A DPoP proof, valid for `dpop_request()` at NOW.
+    proof: String,
 }
 
 fn fixture() -> &'static Fixture {
@@ -36,11 +41,34 @@ fn fixture() -> &'static Fixture {
         verifier
             .verify(&token, &keys, NOW)
             .expect("the fixture token is valid");
+        let curve_keys = jwks(&["test-p256", "test-p384", "test-ed25519"]);
+        let curve_tokens: Vec<String> = [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA]
+            .into_iter()
+            .map(|alg| {
+                let kid = mint::signer(alg);
+                mint::mint(alg, kid, &mint::header_alg(alg, kid), &claims())
+            })
+            .collect();
+        for t in &curve_tokens {
+            crate::verifier(options())
+                .verify(t, &curve_keys, NOW)
+                .expect("the fixture tokens are valid");
+        }
+        let proof = mint::dpop_proof(
+            Algorithm::ES256,
+            "test-p256",
+            serde_json::json!({}),
+            &mint::proof_claims(),
+        );
+        dpop::verify_proof(&proof, &dpop_request(), NOW).expect("the fixture proof is valid");
         Fixture {
             token,
             keys,
             verifier,
             jwks_text: mint::jwks_json().to_string(),
+            curve_tokens,
+            curve_keys,
+            proof,
         }
     })
 }
@@ -53,18 +81,25 @@ fn config(cases: u32) -> ProptestConfig {
     }
 }
 
+/// `text` with the byte at `pos` set to `byte`, or None where that changes nothing or leaves no
+/// UTF-8 (which cannot even be passed as a token: the caller's type system at work).
+fn mutated(text: &str, pos: &prop::sample::Index, byte: u8) -> Option<String> {
+    let mut bytes = text.as_bytes().to_vec();
+    let i = pos.index(bytes.len());
+    if bytes[i] == byte {
+        return None;
+    }
+    bytes[i] = byte;
+    String::from_utf8(bytes).ok()
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
     #[test]
     fn single_byte_mutations_never_verify(pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
         let f = fixture();
-        let mut bytes = f.token.clone().into_bytes();
-        let i = pos.index(bytes.len());
-        prop_assume!(bytes[i] != byte);
-        bytes[i] = byte;
-        // Not UTF-8 cannot even be passed as a token: that is the caller's type system at work.
-        if let Ok(t) = String::from_utf8(bytes) {
+        if let Some(t) = mutated(&f.token, &pos, byte) {
             prop_assert!(f.verifier.verify(&t, &f.keys, NOW).is_err());
         }
     }
@@ -250,44 +285,6 @@ proptest! {
     }
 }
 
-/// Tokens of the curve algorithms and a DPoP proof, minted once.
-struct CurveFixture {
-    tokens: Vec<String>,
-    keys: JwkSet,
-    proof: String,
-}
-
-fn curve_fixture() -> &'static CurveFixture {
-    static F: OnceLock<CurveFixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let keys = jwks(&["test-p256", "test-p384", "test-ed25519"]);
-        let tokens: Vec<String> = [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA]
-            .into_iter()
-            .map(|alg| {
-                let kid = mint::signer(alg);
-                mint::mint(alg, kid, &mint::header_alg(alg, kid), &claims())
-            })
-            .collect();
-        let v = verifier(options());
-        for t in &tokens {
-            v.verify(t, &keys, NOW)
-                .expect("the fixture tokens are valid");
-        }
-        let proof = mint::dpop_proof(
-            Algorithm::ES256,
-            "test-p256",
-            serde_json::json!({}),
-            &mint::proof_claims(),
-        );
-        dpop::verify_proof(&proof, &dpop_request(), NOW).expect("the fixture proof is valid");
-        CurveFixture {
-            tokens,
-            keys,
-            proof,
-        }
-    })
-}
-
 fn dpop_request() -> DpopOptions {
     DpopOptions {
         method: "GET".into(),
@@ -314,13 +311,9 @@ proptest! {
     fn curve_token_mutations_never_verify(
         which in 0usize..3, pos in any::<prop::sample::Index>(), byte in any::<u8>(),
     ) {
-        let f = curve_fixture();
-        let mut bytes = f.tokens[which].clone().into_bytes();
-        let i = pos.index(bytes.len());
-        prop_assume!(bytes[i] != byte);
-        bytes[i] = byte;
-        if let Ok(t) = String::from_utf8(bytes) {
-            prop_assert!(verifier(options()).verify(&t, &f.keys, NOW).is_err());
+        let f = fixture();
+        if let Some(t) = mutated(&f.curve_tokens[which], &pos, byte) {
+            prop_assert!(verifier(options()).verify(&t, &f.curve_keys, NOW).is_err());
         }
     }
 
@@ -352,7 +345,7 @@ proptest! {
         which in 0usize..3, coordinate in 0usize..2, pos in any::<prop::sample::Index>(),
         flip in 1u8..=255,
     ) {
-        let f = curve_fixture();
+        let f = fixture();
         let kid = ["test-p256", "test-p384", "test-ed25519"][which];
         let mut jwk = mint::jwk_json(kid);
         let name = if coordinate == 1 && which < 2 { "y" } else { "x" };
@@ -361,17 +354,13 @@ proptest! {
         raw[i] ^= flip;
         jwk[name] = base64url::encode(&raw).into();
         let set = JwkSet::from_value(&serde_json::json!({ "keys": [jwk] })).unwrap();
-        prop_assert!(verifier(options()).verify(&f.tokens[which], &set, NOW).is_err());
+        prop_assert!(verifier(options()).verify(&f.curve_tokens[which], &set, NOW).is_err());
     }
 
     #[test]
     fn dpop_proof_mutations_never_verify(pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
-        let f = curve_fixture();
-        let mut bytes = f.proof.clone().into_bytes();
-        let i = pos.index(bytes.len());
-        prop_assume!(bytes[i] != byte);
-        bytes[i] = byte;
-        if let Ok(p) = String::from_utf8(bytes) {
+        let f = fixture();
+        if let Some(p) = mutated(&f.proof, &pos, byte) {
             let e = dpop::verify_proof(&p, &dpop_request(), NOW).unwrap_err();
             prop_assert_eq!(e.kind(), oidc_edge::ErrorKind::DpopInvalid);
         }
@@ -385,7 +374,7 @@ proptest! {
         let o = DpopOptions { method, url, max_age: age, max_future: age, clock_tolerance: tol,
             ..DpopOptions::default() };
         prop_assert!(dpop::verify_proof(&proof, &o, now).is_err());
-        let f = curve_fixture();
+        let f = fixture();
         let _ = dpop::verify_proof(&f.proof, &o, now);
     }
 

@@ -14,6 +14,13 @@ fn load(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// An example file and its key set.
+fn example(name: &str) -> (Value, JwkSet) {
+    let v = load(name);
+    let keys = jwks(&v);
+    (v, keys)
+}
+
 fn jwks(v: &Value) -> JwkSet {
     JwkSet::from_value(&v["jwks"]).unwrap()
 }
@@ -34,6 +41,18 @@ fn options(v: &Value) -> VerifyOptions {
         clock_tolerance: o["clock_tolerance_s"].as_u64().unwrap(),
         ..VerifyOptions::default()
     }
+}
+
+/// Verifies the file's token with `o` at the file's time `at` (`valid_at`, `expired_at`).
+fn verify_at(
+    v: &Value,
+    o: VerifyOptions,
+    at: &str,
+) -> Result<oidc_edge::Verified, oidc_edge::Error> {
+    let now = v[at].as_i64().unwrap();
+    Verifier::new(o)
+        .unwrap()
+        .verify(v["token"].as_str().unwrap(), &jwks(v), now)
 }
 
 const ID_TOKENS: &[&str] = &[
@@ -81,54 +100,47 @@ fn every_oidc_example_id_token_verifies_at_valid_at_with_its_hashes() {
             o.code = Some(c["code"].as_str().unwrap().into());
             o.require_c_hash = true;
         }
-        let now = v["valid_at"].as_i64().unwrap();
-        let ok = Verifier::new(o)
-            .unwrap()
-            .verify(v["token"].as_str().unwrap(), &jwks(&v), now)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ok = verify_at(&v, o, "valid_at").unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(Value::Object(ok.claims.all), v["expected_claims"], "{name}");
     }
 }
 
 #[test]
 fn at_hash_and_c_hash_are_checked_against_the_right_values() {
-    for name in ["oidc-core-A_3", "oidc-core-A_6", "oidc-core-A_3-errata1"] {
-        let v = load(name);
-        let o = VerifyOptions {
-            access_token: Some("not-the-access-token".into()),
-            ..options(&v)
-        };
-        let e = Verifier::new(o)
-            .unwrap()
-            .verify(
-                v["token"].as_str().unwrap(),
-                &jwks(&v),
-                v["valid_at"].as_i64().unwrap(),
-            )
-            .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::AtHashMismatch, "{name}");
-        assert_eq!(e.claim(), Some("at_hash"));
-    }
-    for name in [
-        "oidc-core-A_4",
-        "oidc-core-A_6",
-        "oidc-core-A_4-errata1",
-        "oidc-core-A_6-errata1",
-    ] {
-        let v = load(name);
-        let o = VerifyOptions {
-            code: Some("not-the-code".into()),
-            ..options(&v)
-        };
-        let e = Verifier::new(o)
-            .unwrap()
-            .verify(
-                v["token"].as_str().unwrap(),
-                &jwks(&v),
-                v["valid_at"].as_i64().unwrap(),
-            )
-            .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::CHashMismatch, "{name}");
+    let wrong_access_token = |v: &Value| VerifyOptions {
+        access_token: Some("not-the-access-token".into()),
+        ..options(v)
+    };
+    let wrong_code = |v: &Value| VerifyOptions {
+        code: Some("not-the-code".into()),
+        ..options(v)
+    };
+    type Patch<'a> = &'a dyn Fn(&Value) -> VerifyOptions;
+    let cases: [(&[&str], Patch, ErrorKind, &str); 2] = [
+        (
+            &["oidc-core-A_3", "oidc-core-A_6", "oidc-core-A_3-errata1"],
+            &wrong_access_token,
+            ErrorKind::AtHashMismatch,
+            "at_hash",
+        ),
+        (
+            &[
+                "oidc-core-A_4",
+                "oidc-core-A_6",
+                "oidc-core-A_4-errata1",
+                "oidc-core-A_6-errata1",
+            ],
+            &wrong_code,
+            ErrorKind::CHashMismatch,
+            "c_hash",
+        ),
+    ];
+    for (names, patch, kind, claim) in cases {
+        for name in names {
+            let v = load(name);
+            let e = verify_at(&v, patch(&v), "valid_at").unwrap_err();
+            assert_eq!((e.kind(), e.claim()), (kind, Some(claim)), "{name}");
+        }
     }
 }
 
@@ -139,25 +151,17 @@ fn errata1_a6_has_no_at_hash_accepted_unless_required() {
         .as_str()
         .unwrap()
         .to_string();
-    let token = v["token"].as_str().unwrap();
-    let now = v["valid_at"].as_i64().unwrap();
     let lenient = VerifyOptions {
         access_token: Some(at.clone()),
         ..options(&v)
     };
-    assert!(Verifier::new(lenient)
-        .unwrap()
-        .verify(token, &jwks(&v), now)
-        .is_ok());
+    assert!(verify_at(&v, lenient, "valid_at").is_ok());
     let strict = VerifyOptions {
         access_token: Some(at),
         require_at_hash: true,
         ..options(&v)
     };
-    let e = Verifier::new(strict)
-        .unwrap()
-        .verify(token, &jwks(&v), now)
-        .unwrap_err();
+    let e = verify_at(&v, strict, "valid_at").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ClaimMissing);
     assert_eq!(e.claim(), Some("at_hash"));
 }
@@ -167,13 +171,7 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
     for name in ID_TOKENS {
         let v = load(name);
         let verifier = Verifier::new(options(&v)).unwrap();
-        let e = verifier
-            .verify(
-                v["token"].as_str().unwrap(),
-                &jwks(&v),
-                v["expired_at"].as_i64().unwrap(),
-            )
-            .unwrap_err();
+        let e = verify_at(&v, options(&v), "expired_at").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Expired, "{name}");
         assert_eq!(e.code(), "ERR_JWT_EXPIRED");
         // exactly at exp (tolerance 0) is expired too
@@ -192,24 +190,17 @@ fn every_oidc_example_is_expired_at_expired_at_and_errata2_fails_the_errata1_iss
         issuer: vec!["http://server.example.com".into()],
         ..options(&v)
     };
-    let e = Verifier::new(o)
-        .unwrap()
-        .verify(
-            v["token"].as_str().unwrap(),
-            &jwks(&v),
-            v["valid_at"].as_i64().unwrap(),
-        )
-        .unwrap_err();
+    let e = verify_at(&v, o, "valid_at").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::IssMismatch);
 }
 
 /// Signature-level verification: checks 1-3, then the built-in verification over the signing
 /// input.
-fn verifies_at_signature_level(token: &str, keys: &JwkSet, algorithms: Vec<Algorithm>) -> bool {
+fn verifies_at_signature_level(token: &str, keys: &JwkSet, alg: Algorithm) -> bool {
     let v = Verifier::new(VerifyOptions {
         issuer: vec!["unused".into()],
         client_ids: vec!["unused".into()],
-        algorithms,
+        algorithms: vec![alg],
         ..VerifyOptions::default()
     })
     .unwrap();
@@ -236,24 +227,15 @@ fn id_token_verifier() -> Verifier {
 
 #[test]
 fn rfc7515_a2_verifies_as_jws_and_is_rejected_as_id_token() {
-    let v = load("rfc7515-A_2");
+    let (v, keys) = example("rfc7515-A_2");
     let token = v["token"].as_str().unwrap();
-    let keys = jwks(&v);
-    assert!(verifies_at_signature_level(
-        token,
-        &keys,
-        vec![Algorithm::RS256]
-    ));
+    assert!(verifies_at_signature_level(token, &keys, Algorithm::RS256));
     // A flipped signature bit does not verify.
     let mut sig = base64url::decode(token.rsplit('.').next().unwrap().as_bytes()).unwrap();
     sig[10] ^= 1;
     let (input, _) = token.rsplit_once('.').unwrap();
     let bad = format!("{input}.{}", base64url::encode(&sig));
-    assert!(!verifies_at_signature_level(
-        &bad,
-        &keys,
-        vec![Algorithm::RS256]
-    ));
+    assert!(!verifies_at_signature_level(&bad, &keys, Algorithm::RS256));
     // As an ID token: the signature is fine, but it has no aud.
     let e = id_token_verifier()
         .verify(token, &keys, v["valid_at"].as_i64().unwrap())
@@ -265,11 +247,10 @@ fn rfc7515_a2_verifies_as_jws_and_is_rejected_as_id_token() {
 #[test]
 fn rfc7520_examples_verify_as_jws_and_are_rejected_as_id_tokens() {
     for name in ["rfc7520-4_1", "rfc7520-4_8-rs256-no-kid"] {
-        let v = load(name);
+        let (v, keys) = example(name);
         let token = v["token"].as_str().unwrap();
-        let keys = jwks(&v);
         assert!(
-            verifies_at_signature_level(token, &keys, vec![Algorithm::RS256]),
+            verifies_at_signature_level(token, &keys, Algorithm::RS256),
             "{name}"
         );
         // The payload is text, not a JSON object: malformed payload, after the signature.
@@ -281,22 +262,13 @@ fn rfc7520_examples_verify_as_jws_and_are_rejected_as_id_tokens() {
 
 #[test]
 fn rfc7520_ps384_rejected_by_default_allow_list_accepted_when_allowed() {
-    let v = load("rfc7520-4_2-ps384");
+    let (v, keys) = example("rfc7520-4_2-ps384");
     let token = v["token"].as_str().unwrap();
-    let keys = jwks(&v);
     let e = id_token_verifier().verify(token, &keys, 0).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlgNotAllowed);
     assert_eq!(e.code(), "ERR_JOSE_ALG_NOT_ALLOWED");
-    assert!(!verifies_at_signature_level(
-        token,
-        &keys,
-        vec![Algorithm::RS256]
-    ));
-    assert!(verifies_at_signature_level(
-        token,
-        &keys,
-        vec![Algorithm::PS384]
-    ));
+    assert!(!verifies_at_signature_level(token, &keys, Algorithm::RS256));
+    assert!(verifies_at_signature_level(token, &keys, Algorithm::PS384));
     // Allowing it does not make the text payload an ID token.
     let v2 = Verifier::new(VerifyOptions {
         algorithms: vec![Algorithm::PS384],
@@ -311,14 +283,9 @@ fn rfc7520_ps384_rejected_by_default_allow_list_accepted_when_allowed() {
 
 #[test]
 fn request_object_is_rejected_as_id_token() {
-    let v = load("oidc-core-6_1-request-object");
+    let (v, keys) = example("oidc-core-6_1-request-object");
     let token = v["token"].as_str().unwrap();
-    let keys = jwks(&v);
-    assert!(verifies_at_signature_level(
-        token,
-        &keys,
-        vec![Algorithm::RS256]
-    ));
+    assert!(verifies_at_signature_level(token, &keys, Algorithm::RS256));
     let iss = v["payload"]["iss"].as_str().unwrap().to_string();
     let verifier = Verifier::new(VerifyOptions {
         issuer: vec![iss],

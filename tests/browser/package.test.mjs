@@ -77,12 +77,18 @@ test('plain module page with an import map (browser.mjs, wasm fetched as applica
   }
 });
 
-test('Vite production build of an app importing "oidc-edge"', async () => {
-  const dir = path.join(consumerDir(), 'vite-app');
+/** A fresh Vite project folder `name` in the consumer folder: the app and its page. */
+function viteApp(name, title) {
+  const dir = path.join(consumerDir(), name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'main.js'), APP);
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>vite</title><script type="module" src="./main.js"></script><body>loading</body>');
+  fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>${title}</title><script type="module" src="./main.js"></script><body>loading</body>`);
+  return dir;
+}
+
+test('Vite production build of an app importing "oidc-edge"', async () => {
+  const dir = viteApp('vite-app', 'vite');
   execFileSync(process.execPath, [path.join(NODE_MODULES, 'vite/bin/vite.js'), 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], {
     cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
   });
@@ -98,11 +104,7 @@ test('Vite production build of an app importing "oidc-edge"', async () => {
 });
 
 test('Vite dev server (with its dependency pre-bundling) serves the package and it works', async () => {
-  const dir = path.join(consumerDir(), 'vite-dev');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'main.js'), APP);
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>vite dev</title><script type="module" src="./main.js"></script><body>loading</body>');
+  const dir = viteApp('vite-dev', 'vite dev');
   const { createServer } = await import(path.join(NODE_MODULES, 'vite/dist/node/index.js'));
   const server = await createServer({
     root: dir,

@@ -149,12 +149,7 @@ fn invalid_typ_per_profile() {
         json!(1),
         json!(null),
     ] {
-        check(
-            &err(options(), &tok(typ)),
-            ErrorKind::InvalidTyp,
-            CLAIM_FAILED,
-            Some("typ"),
-        );
+        refused(options(), &tok(typ), ErrorKind::InvalidTyp, "typ");
     }
     // An explicit typ option replaces the profile rule and makes typ required.
     let o = VerifyOptions {
@@ -162,10 +157,5 @@ fn invalid_typ_per_profile() {
         ..options()
     };
     ok(o.clone(), &tok(json!("jwt")), NOW);
-    check(
-        &err(o, &id_token(&claims())),
-        ErrorKind::InvalidTyp,
-        CLAIM_FAILED,
-        Some("typ"),
-    );
+    refused(o, &id_token(&claims()), ErrorKind::InvalidTyp, "typ");
 }

@@ -52,6 +52,11 @@ fn check(e: &Error, kind: ErrorKind, code: &str, claim: Option<&str>) {
     assert_eq!(e.kind().as_str(), format!("{}", e.kind()));
 }
 
+/// A claim check refuses `token` under `o` at NOW: `kind`, the claim-validation code, `claim`.
+fn refused(o: VerifyOptions, token: &str, kind: ErrorKind, claim: &str) {
+    check(&err(o, token), kind, CLAIM_FAILED, Some(claim));
+}
+
 const CLAIM_FAILED: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
 
 /// `alg_not_allowed` with jose's code, about `alg`.

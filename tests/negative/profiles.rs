@@ -45,23 +45,13 @@ fn at_jwt_profile() {
             &with(at_jwt_claims(), json!({ name: null })),
             Some("at+jwt"),
         );
-        check(
-            &err(at_jwt_options(), &t),
-            ErrorKind::ClaimMissing,
-            CLAIM_FAILED,
-            Some(name),
-        );
+        refused(at_jwt_options(), &t, ErrorKind::ClaimMissing, name);
     }
     let t = at_jwt(
         &with(at_jwt_claims(), json!({"aud": CLIENT})),
         Some("at+jwt"),
     );
-    check(
-        &err(at_jwt_options(), &t),
-        ErrorKind::AudMismatch,
-        CLAIM_FAILED,
-        Some("aud"),
-    );
+    refused(at_jwt_options(), &t, ErrorKind::AudMismatch, "aud");
     // several resource audiences are fine for an access token
     let t = at_jwt(
         &with(
@@ -115,38 +105,18 @@ fn cognito_access_profile() {
         &json!({"alg":"RS256","kid":"test-a","typ":"at+jwt"}),
         &cognito_claims(),
     );
-    check(
-        &err(cognito_options(), &t),
-        ErrorKind::InvalidTyp,
-        CLAIM_FAILED,
-        Some("typ"),
-    );
+    refused(cognito_options(), &t, ErrorKind::InvalidTyp, "typ");
     let t = id_token(&with(cognito_claims(), json!({"token_use": "id"})));
-    check(
-        &err(cognito_options(), &t),
+    refused(
+        cognito_options(),
+        &t,
         ErrorKind::TokenUseMismatch,
-        CLAIM_FAILED,
-        Some("token_use"),
+        "token_use",
     );
     let t = id_token(&with(cognito_claims(), json!({"token_use": null})));
-    check(
-        &err(cognito_options(), &t),
-        ErrorKind::ClaimMissing,
-        CLAIM_FAILED,
-        Some("token_use"),
-    );
+    refused(cognito_options(), &t, ErrorKind::ClaimMissing, "token_use");
     let t = id_token(&with(cognito_claims(), json!({"client_id": "client-3"})));
-    check(
-        &err(cognito_options(), &t),
-        ErrorKind::AudMismatch,
-        CLAIM_FAILED,
-        Some("client_id"),
-    );
+    refused(cognito_options(), &t, ErrorKind::AudMismatch, "client_id");
     let t = id_token(&with(cognito_claims(), json!({"aud": CLIENT})));
-    check(
-        &err(cognito_options(), &t),
-        ErrorKind::AudUntrusted,
-        CLAIM_FAILED,
-        Some("aud"),
-    );
+    refused(cognito_options(), &t, ErrorKind::AudUntrusted, "aud");
 }

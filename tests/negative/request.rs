@@ -10,20 +10,10 @@ fn nonce() {
     };
     ok(o.clone(), &id_token(&claims()), NOW);
     let t = id_token(&with(claims(), json!({"nonce": null})));
-    check(
-        &err(o.clone(), &t),
-        ErrorKind::NonceMissing,
-        CLAIM_FAILED,
-        Some("nonce"),
-    );
+    refused(o.clone(), &t, ErrorKind::NonceMissing, "nonce");
     for n in ["nonce-2", "nonce-1 ", "NONCE-1", ""] {
         let t = id_token(&with(claims(), json!({"nonce": n})));
-        check(
-            &err(o.clone(), &t),
-            ErrorKind::NonceMismatch,
-            CLAIM_FAILED,
-            Some("nonce"),
-        );
+        refused(o.clone(), &t, ErrorKind::NonceMismatch, "nonce");
     }
     // no nonce configured: a token nonce is not checked
     ok(
@@ -40,11 +30,11 @@ fn auth_time_and_max_age_boundaries() {
         clock_tolerance: 0,
         ..options()
     };
-    check(
-        &err(o.clone(), &id_token(&claims())),
+    refused(
+        o.clone(),
+        &id_token(&claims()),
         ErrorKind::AuthTimeMissing,
-        CLAIM_FAILED,
-        Some("auth_time"),
+        "auth_time",
     );
     let t = id_token(&with(claims(), json!({"auth_time": NOW - 600})));
     ok(o.clone(), &t, NOW);
@@ -65,11 +55,11 @@ fn auth_time_and_max_age_boundaries() {
         CLAIM_FAILED,
         Some("auth_time"),
     );
-    check(
-        &err(o, &id_token(&with(claims(), json!({"auth_time": -1e300})))),
+    refused(
+        o,
+        &id_token(&with(claims(), json!({"auth_time": -1e300}))),
         ErrorKind::AuthTimeTooOld,
-        CLAIM_FAILED,
-        Some("auth_time"),
+        "auth_time",
     );
 }
 
@@ -84,18 +74,13 @@ fn acr_values() {
         &id_token(&with(claims(), json!({"acr":"2"}))),
         NOW,
     );
-    check(
-        &err(o.clone(), &id_token(&with(claims(), json!({"acr":"1"})))),
+    refused(
+        o.clone(),
+        &id_token(&with(claims(), json!({"acr":"1"}))),
         ErrorKind::AcrNotAllowed,
-        CLAIM_FAILED,
-        Some("acr"),
+        "acr",
     );
-    check(
-        &err(o, &id_token(&claims())),
-        ErrorKind::AcrNotAllowed,
-        CLAIM_FAILED,
-        Some("acr"),
-    );
+    refused(o, &id_token(&claims()), ErrorKind::AcrNotAllowed, "acr");
 }
 
 /// Left half of SHA-256, base64url (RS256).
@@ -145,22 +130,12 @@ fn at_hash_and_c_hash() {
         &bare,
         NOW,
     );
-    check(
-        &err(o.clone(), &bare),
-        ErrorKind::ClaimMissing,
-        CLAIM_FAILED,
-        Some("at_hash"),
-    );
+    refused(o.clone(), &bare, ErrorKind::ClaimMissing, "at_hash");
     let only_c = VerifyOptions {
         require_at_hash: false,
         ..o
     };
-    check(
-        &err(only_c, &bare),
-        ErrorKind::ClaimMissing,
-        CLAIM_FAILED,
-        Some("c_hash"),
-    );
+    refused(only_c, &bare, ErrorKind::ClaimMissing, "c_hash");
     // PS384 uses the left half of SHA-384 (24 octets)
     use sha2::Digest;
     let h384 = b64(&sha2::Sha384::digest(b"AT")[..24]);
@@ -182,10 +157,5 @@ fn at_hash_and_c_hash() {
         &json!({"alg":"PS384","kid":"test-c"}),
         &with(claims(), json!({"at_hash": half_hash("AT")})),
     );
-    check(
-        &err(o, &t),
-        ErrorKind::AtHashMismatch,
-        CLAIM_FAILED,
-        Some("at_hash"),
-    );
+    refused(o, &t, ErrorKind::AtHashMismatch, "at_hash");
 }

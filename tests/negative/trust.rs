@@ -25,6 +25,11 @@ fn trust() -> TrustSet {
     .unwrap()
 }
 
+/// What `ts` says of `token` at NOW, which must be a refusal.
+fn ts_err(ts: &TrustSet, token: &str) -> Error {
+    ts.verify(token, NOW).unwrap_err()
+}
+
 #[test]
 fn trust_set_binds_issuer_keys_and_client_ids() {
     let ts = trust();
@@ -47,39 +52,29 @@ fn trust_set_binds_issuer_keys_and_client_ids() {
     assert_eq!(ok2.verified.claims.iss.as_deref(), Some(ISS2));
     // primary iss with the secondary's client id
     let mixed = with(primary.clone(), json!({"aud": "secondary-client"}));
-    let e = ts
-        .verify(
-            &mint(Algorithm::RS256, "test-a", &header("test-a"), &mixed),
-            NOW,
-        )
-        .unwrap_err();
+    let e = ts_err(
+        &ts,
+        &mint(Algorithm::RS256, "test-a", &header("test-a"), &mixed),
+    );
     check(&e, ErrorKind::AudMismatch, CLAIM_FAILED, Some("aud"));
     // secondary iss signed with the primary's key: the secondary's keys only
-    let e = ts
-        .verify(
-            &mint(Algorithm::RS256, "test-a", &header("test-a"), &secondary),
-            NOW,
-        )
-        .unwrap_err();
+    let e = ts_err(
+        &ts,
+        &mint(Algorithm::RS256, "test-a", &header("test-a"), &secondary),
+    );
     assert_eq!(e.kind(), ErrorKind::KeyNotFound);
-    let e = ts
-        .verify(
-            &mint(Algorithm::RS256, "test-a", &header("test-b"), &secondary),
-            NOW,
-        )
-        .unwrap_err();
+    let e = ts_err(
+        &ts,
+        &mint(Algorithm::RS256, "test-a", &header("test-b"), &secondary),
+    );
     assert_eq!(e.kind(), ErrorKind::BadSignature);
     // unknown or missing iss
-    let e = ts
-        .verify(
-            &id_token(&with(primary.clone(), json!({"iss": "https://evil"}))),
-            NOW,
-        )
-        .unwrap_err();
+    let e = ts_err(
+        &ts,
+        &id_token(&with(primary.clone(), json!({"iss": "https://evil"}))),
+    );
     check(&e, ErrorKind::IssMismatch, CLAIM_FAILED, Some("iss"));
-    let e = ts
-        .verify(&id_token(&with(primary.clone(), json!({"iss": null}))), NOW)
-        .unwrap_err();
+    let e = ts_err(&ts, &id_token(&with(primary.clone(), json!({"iss": null}))));
     check(&e, ErrorKind::ClaimMissing, CLAIM_FAILED, Some("iss"));
     // header checks still come before the iss lookup
     let t = mint(Algorithm::RS256, "test-a", &json!({"alg":"none"}), &primary);
@@ -136,7 +131,7 @@ fn route_names_the_entry_before_any_key_is_needed() {
     let routed = ts.route(&t).unwrap();
     assert_eq!((routed.issuer_index(), routed.kid()), (1, Some("test-b")));
     // Without keys supplied, the remote entry cannot verify.
-    let e = ts.verify(&t, NOW).unwrap_err();
+    let e = ts_err(&ts, &t);
     assert_eq!(e.kind(), ErrorKind::JwksUnavailable);
     assert_eq!(
         ts.entry_keys(1).unwrap_err().kind(),
@@ -229,7 +224,7 @@ fn entries_take_templates_and_their_own_audience() {
         json!({"iss": format!("https://login.microsoftonline.com/{other}/v2.0"), "tid": other}),
     );
     let t = mint(Algorithm::RS256, "test-a", &header("test-a"), &foreign);
-    let e = ts.verify(&t, NOW).unwrap_err();
+    let e = ts_err(&ts, &t);
     check(&e, ErrorKind::IssMismatch, CLAIM_FAILED, Some("tid"));
     // A template entry without a tenant rule is refused at construction.
     let bad = TrustedIssuer {

@@ -342,3 +342,9 @@ pub fn kind_of<T>(r: Result<T, oidc_edge::Error>) -> ErrorKind {
         Err(e) => e.kind(),
     }
 }
+
+/// Asserts that `r` is a refusal of `kind`.
+#[track_caller]
+pub fn assert_refused<T>(r: Result<T, oidc_edge::Error>, kind: ErrorKind) {
+    assert_eq!(kind_of(r), kind);
+}

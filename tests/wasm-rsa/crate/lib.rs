@@ -56,47 +56,47 @@ pub extern "C" fn setup() -> i32 {
     i32::from(ok)
 }
 
+/// `f` of the state `setup` made (0 before `setup`).
+fn with_state(f: impl FnOnce(&State) -> u32) -> u32 {
+    STATE.with(|s| s.borrow().as_ref().map_or(0, f))
+}
+
+/// How many of `iters` runs of `op` succeed.
+fn times(iters: u32, op: impl Fn() -> bool) -> u32 {
+    (0..iters).filter(|_| op()).count() as u32
+}
+
 /// Runs `iters` full RS256 verifications (hash + exponentiation + compare); returns how many
 /// verified.
 #[no_mangle]
 pub extern "C" fn verify_loop(iters: u32) -> u32 {
-    STATE.with(|s| {
-        let s = s.borrow();
-        let Some(st) = s.as_ref() else { return 0 };
-        (0..iters)
-            .filter(|_| st.key.verify_pkcs1v15(Hash::Sha256, &st.msg, &st.sig))
-            .count() as u32
+    with_state(|st| {
+        times(iters, || {
+            st.key.verify_pkcs1v15(Hash::Sha256, &st.msg, &st.sig)
+        })
     })
 }
 
 /// Runs `iters` raw public-key operations (sig^e mod n only).
 #[no_mangle]
 pub extern "C" fn raw_loop(iters: u32) -> u32 {
-    STATE.with(|s| {
-        let s = s.borrow();
-        let Some(st) = s.as_ref() else { return 0 };
-        (0..iters)
-            .filter(|_| st.key.raw_public_op(&st.sig).is_some())
-            .count() as u32
-    })
+    with_state(|st| times(iters, || st.key.raw_public_op(&st.sig).is_some()))
 }
 
-/// Runs `iters` raw public-key operations with an explicit limb width: 0 = 32-bit limbs
-/// (what `RsaPublicKey` uses on wasm32), otherwise 64-bit limbs (emulated 128-bit products).
+/// Builds the back end once, then runs `iters` raw public-key operations with it: 0 = 32-bit
+/// limbs, 1 = 64-bit limbs (emulated 128-bit products), otherwise 28-bit SIMD columns (what
+/// `RsaPublicKey` uses on wasm32 with SIMD); returns 0 if that back end does not take the key.
 #[no_mangle]
 pub extern "C" fn alt_loop(which: u32, iters: u32) -> u32 {
-    STATE.with(|s| {
-        let s = s.borrow();
-        let Some(st) = s.as_ref() else { return 0 };
+    with_state(|st| {
         let alt = match which {
             0 => st.key.limb32(),
             1 => st.key.limb64(),
             _ => st.key.limb28(),
         };
-        let Some(alt) = alt else { return 0 };
-        (0..iters)
-            .filter(|_| alt.raw_public_op(&st.sig).is_some())
-            .count() as u32
+        alt.map_or(0, |alt| {
+            times(iters, || alt.raw_public_op(&st.sig).is_some())
+        })
     })
 }
 
@@ -104,15 +104,9 @@ pub extern "C" fn alt_loop(which: u32, iters: u32) -> u32 {
 /// limbs, 1 = 64-bit limbs, 2 = 28-bit columns); returns 0 if that back end does not take the key.
 #[no_mangle]
 pub extern "C" fn kept_loop(which: u32, iters: u32) -> u32 {
-    STATE.with(|s| {
-        let s = s.borrow();
-        let Some(st) = s.as_ref() else { return 0 };
-        let Some(Some(alt)) = st.alts.get(which as usize) else {
-            return 0;
-        };
-        (0..iters)
-            .filter(|_| alt.raw_public_op(&st.sig).is_some())
-            .count() as u32
+    with_state(|st| match st.alts.get(which as usize) {
+        Some(Some(alt)) => times(iters, || alt.raw_public_op(&st.sig).is_some()),
+        _ => 0,
     })
 }
 
@@ -123,9 +117,7 @@ pub extern "C" fn parse_loop(iters: u32) -> u32 {
         let b = b.borrow();
         (b[0].clone(), b[1].clone())
     });
-    (0..iters)
-        .filter(|_| RsaPublicKey::from_components(&n, &e).is_ok())
-        .count() as u32
+    times(iters, || RsaPublicKey::from_components(&n, &e).is_ok())
 }
 
 /// RSAVP1 for the differential test (`tests/wasm-rsa`): buffer 0 = modulus, 1 = exponent,
