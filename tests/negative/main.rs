@@ -57,6 +57,40 @@ fn refused(o: VerifyOptions, token: &str, kind: ErrorKind, claim: &str) {
     check(&err(o, token), kind, CLAIM_FAILED, Some(claim));
 }
 
+/// A token signed with `test-a` whose header carries `typ` (none when `None`).
+fn typed(c: &Value, typ: Option<&str>) -> String {
+    let mut h = header("test-a");
+    if let Some(typ) = typ {
+        h["typ"] = json!(typ);
+    }
+    mint(Algorithm::RS256, "test-a", &h, c)
+}
+
+/// An access-token profile for issuer ISS and one audience.
+fn access_options(profile: Profile, audience: &str) -> VerifyOptions {
+    VerifyOptions {
+        profile,
+        issuer: vec![ISS.into()],
+        audience: vec![audience.into()],
+        ..VerifyOptions::default()
+    }
+}
+
+/// `token` is valid under `o` at `last` and refused one second later with `kind`, `code` and
+/// `claim`: a time boundary, tested on both sides.
+fn valid_until(o: VerifyOptions, token: &str, last: i64, kind: ErrorKind, code: &str, claim: &str) {
+    ok(o.clone(), token, last);
+    check(&err_at(o, token, last + 1), kind, code, Some(claim));
+}
+
+/// `o` with a clock tolerance of `seconds`.
+fn tolerant(o: &VerifyOptions, seconds: u64) -> VerifyOptions {
+    VerifyOptions {
+        clock_tolerance: seconds,
+        ..o.clone()
+    }
+}
+
 const CLAIM_FAILED: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
 
 /// `alg_not_allowed` with jose's code, about `alg`.

@@ -8,20 +8,11 @@ fn at_jwt_claims() -> Value {
 }
 
 pub(crate) fn at_jwt_options() -> VerifyOptions {
-    VerifyOptions {
-        profile: Profile::AtJwt,
-        issuer: vec![ISS.into()],
-        audience: vec!["https://api.example.test".into()],
-        ..VerifyOptions::default()
-    }
+    access_options(Profile::AtJwt, "https://api.example.test")
 }
 
 fn at_jwt(c: &Value, typ: Option<&str>) -> String {
-    let mut h = header("test-a");
-    if let Some(typ) = typ {
-        h["typ"] = json!(typ);
-    }
-    mint(Algorithm::RS256, "test-a", &h, c)
+    typed(c, typ)
 }
 
 #[test]
@@ -92,19 +83,9 @@ pub(crate) fn cognito_options() -> VerifyOptions {
 #[test]
 fn cognito_access_profile() {
     ok(cognito_options(), &id_token(&cognito_claims()), NOW);
-    let t = mint(
-        Algorithm::RS256,
-        "test-a",
-        &json!({"alg":"RS256","kid":"test-a","typ":"JWT"}),
-        &cognito_claims(),
-    );
+    let t = typed(&cognito_claims(), Some("JWT"));
     ok(cognito_options(), &t, NOW);
-    let t = mint(
-        Algorithm::RS256,
-        "test-a",
-        &json!({"alg":"RS256","kid":"test-a","typ":"at+jwt"}),
-        &cognito_claims(),
-    );
+    let t = typed(&cognito_claims(), Some("at+jwt"));
     refused(cognito_options(), &t, ErrorKind::InvalidTyp, "typ");
     let t = id_token(&with(cognito_claims(), json!({"token_use": "id"})));
     refused(

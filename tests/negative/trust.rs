@@ -35,19 +35,10 @@ fn trust_set_binds_issuer_keys_and_client_ids() {
     let ts = trust();
     let primary = with(claims(), json!({"aud": "primary-client"}));
     let secondary = with(claims(), json!({"iss": ISS2, "aud": "secondary-client"}));
-    let ok1 = ts
-        .verify(
-            &mint(Algorithm::RS256, "test-a", &header("test-a"), &primary),
-            NOW,
-        )
-        .unwrap();
+    let signed = |kid: &str, c: &Value| mint(Algorithm::RS256, kid, &header(kid), c);
+    let ok1 = ts.verify(&signed("test-a", &primary), NOW).unwrap();
     assert_eq!(ok1.issuer_index, 0);
-    let ok2 = ts
-        .verify(
-            &mint(Algorithm::RS256, "test-b", &header("test-b"), &secondary),
-            NOW,
-        )
-        .unwrap();
+    let ok2 = ts.verify(&signed("test-b", &secondary), NOW).unwrap();
     assert_eq!(ok2.issuer_index, 1);
     assert_eq!(ok2.verified.claims.iss.as_deref(), Some(ISS2));
     // primary iss with the secondary's client id
