@@ -21,6 +21,7 @@ import { discover } from './discovery.js';
 import { OidcEdgeError } from './errors.js';
 import { BearerError, bearerToken, challenge } from './http.js';
 import { inspect } from './inspect.js';
+import { originCanonical, verifyOriginRequest, verifyOriginSignature } from './origin.js';
 import { defineJwkSet } from './keys.js';
 import { RemoteJWKSet, createRemoteJWKSet } from './remote.js';
 import { workersCacheStorage } from './storage.js';
@@ -68,6 +69,9 @@ export function createApi(glue) {
     bearerToken,
     challenge,
     inspect,
+    originCanonical,
+    verifyOriginSignature,
+    verifyOriginRequest,
   };
   // The shipped entries are minified (scripts/build-pkg.sh), which renames functions and
   // classes; their `name` stays what the API calls them.

@@ -21,4 +21,7 @@ export const {
   bearerToken,
   challenge,
   inspect,
+  originCanonical,
+  verifyOriginSignature,
+  verifyOriginRequest,
 } = createApi(glue);

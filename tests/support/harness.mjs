@@ -183,8 +183,8 @@ export async function startOrigin({ keys = [], maxSkew } = {}) {
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const proof = verifyRequest(req, { keys, maxSkew });
+    req.on('end', async () => {
+      const proof = await verifyRequest(req, { keys, maxSkew });
       seen.push({ method: req.method, url: req.url, headers: req.headers, body, proof });
       const identity = Object.fromEntries(Object.entries(req.headers).filter(([k]) => /^x[-_]auth[-_]/i.test(k)));
       res.writeHead(200, { 'content-type': 'application/json' });
