@@ -12,8 +12,8 @@ import {
 const API = [
   'BearerError', 'JwkSet', 'OidcEdgeError', 'bearerToken', 'challenge', 'cognitoUserPool',
   'createRemoteJWKSet', 'createTrustSet', 'createVerifier', 'discover', 'inspect',
-  'verifyAccessToken', 'verifyAccessTokenAsync', 'verifyIdToken', 'verifyIdTokenAsync',
-  'workersCacheStorage',
+  'originCanonical', 'verifyAccessToken', 'verifyAccessTokenAsync', 'verifyIdToken',
+  'verifyIdTokenAsync', 'verifyOriginRequest', 'verifyOriginSignature', 'workersCacheStorage',
 ];
 
 test('the consumer project lives outside the repository', () => {
