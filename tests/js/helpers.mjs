@@ -14,8 +14,16 @@ export const PKG = path.join(ROOT, 'pkg');
 export const DIST = path.join(PKG, 'dist');
 export const NODE_MODULES = path.join(ROOT, 'node_modules');
 
-/** The test-only fixture keys (private JWKs): main, other (2048), big (4096), weak (1024). */
+/** The test-only fixture RSA keys (private JWKs): main, other (2048), big (4096), weak (1024). */
 export const KEYS = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/js/fixtures/keys.json'), 'utf8'));
+
+/** The committed EC and Ed25519 test keys (tests/vectors/keys/core) as private JWKs with
+ *  their kid: p256 (alg ES256), p384 (alg ES384), ed25519 (no alg). */
+export const CURVE_KEYS = Object.fromEntries([['p256', 'ES256'], ['p384', 'ES384'], ['ed25519']].map(([name, alg]) => {
+  const pem = fs.readFileSync(path.join(ROOT, `tests/vectors/keys/core/test-${name}.pem`), 'utf8');
+  const jwk = crypto.createPrivateKey(pem).export({ format: 'jwk' });
+  return [name, { ...jwk, kid: `test-${name}`, ...(alg ? { alg } : {}) }];
+}));
 
 export function publicJwk(jwk) {
   const { d, p, q, dp, dq, qi, ...pub } = jwk;
@@ -116,6 +124,10 @@ export function signJwt(header, payload, jwk, { alg } = {}) {
     sig = crypto.sign(HASHES[bits], Buffer.from(input), { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: bits / 8 });
   } else if (a.startsWith('RS')) {
     sig = crypto.sign(HASHES[bits], Buffer.from(input), key);
+  } else if (a.startsWith('ES')) {
+    sig = crypto.sign(HASHES[bits], Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  } else if (a === 'EdDSA' || a === 'Ed25519') {
+    sig = crypto.sign(null, Buffer.from(input), key);
   } else if (a.startsWith('HS')) {
     sig = crypto.createHmac(HASHES[bits], Buffer.from(JSON.stringify(publicJwk(jwk)))).update(input).digest();
   } else {

@@ -3,6 +3,8 @@
 //! this module reads the options JSON of `pkg/lib/dpop.js` and returns the verified proof.
 
 use oidc_edge::dpop::{self, DpopNonce, DpopOptions, ReplayCache};
+use oidc_edge::Jwk;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::failure::WasmFailure;
@@ -78,4 +80,16 @@ fn dpop_options(json: &str) -> Result<DpopOptions, WasmFailure> {
         }
     }
     Ok(o)
+}
+
+/// The RFC 7638 thumbprint (SHA-256, base64url) of a public JWK (JSON text), as a token's
+/// `cnf.jkt` names it; empty when the JWK is not a JSON object or not an RSA, P-256, P-384 or
+/// Ed25519 key whose required members decode.
+#[wasm_bindgen(js_name = jwkThumbprint)]
+pub fn jwk_thumbprint(jwk_json: &str) -> String {
+    oidc_edge::json::parse_object(jwk_json.as_bytes())
+        .ok()
+        .and_then(|m| Jwk::from_value(&Value::Object(m)).thumbprint())
+        .map(|t| oidc_edge::base64url::encode(&t))
+        .unwrap_or_default()
 }

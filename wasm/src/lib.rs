@@ -21,7 +21,7 @@
 //! | `keycache` | [`WasmKeyCache`] for remote keys, [`token_key_id`] |
 //! | `cognito` | [`cognito_user_pool`]: a Cognito pool's issuers and JWKS URL |
 //! | `result` | an accepted token's payload and header as one JSON string |
-//! | `dpop` | [`WasmDpopReplay`]: DPoP proofs checked by the core, through a `jti` memory |
+//! | `dpop` | [`WasmDpopReplay`]: DPoP proofs checked by the core, through a `jti` memory; [`jwk_thumbprint`] |
 //! | `signature` | [`core_signature_check`]: one raw signature by the core (the tests' reference) |
 
 mod cognito;
@@ -37,7 +37,7 @@ mod trust;
 mod verifier;
 
 pub use cognito::cognito_user_pool;
-pub use dpop::WasmDpopReplay;
+pub use dpop::{jwk_thumbprint, WasmDpopReplay};
 pub use failure::{adapter_failure, WasmFailure};
 pub use host::HostChecker;
 pub use keycache::{token_key_id, WasmKeyCache};
