@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { nodeKey, nodeVerify, webKey, webVerify } from '../../pkg/lib/host-algs.js';
-import { CURVE_KEYS, DIST, ISSUER, NOW, AT, loadCjs, loadEsm, publicJwk, signJwt, vectorsDir } from './helpers.mjs';
+import { CURVE_KEYS, DIST, ISSUER, NOW, AT, loadCjs, loadEsm, publicJwk, signJwt, tamper, vectorsDir } from './helpers.mjs';
 
 const m = await loadEsm();
 const cjs = loadCjs();
@@ -88,14 +88,6 @@ const JWKS = { keys: Object.values(CURVE_KEYS).map(publicJwk) };
 const OPTIONS = { issuer: ISSUER, audience: AUDIENCE, currentDate: AT };
 const claims = (extra = {}) => ({ iss: ISSUER, sub: 'user-1', aud: AUDIENCE, iat: NOW - 10, exp: NOW + 600, ...extra });
 const CASES = [['ES256', CURVE_KEYS.p256], ['ES384', CURVE_KEYS.p384], ['EdDSA', CURVE_KEYS.ed25519], ['Ed25519', CURVE_KEYS.ed25519]];
-
-/** The token with its signature's last octet changed. */
-function tamper(token) {
-  const dot = token.lastIndexOf('.') + 1;
-  const sig = Buffer.from(token.slice(dot), 'base64url');
-  sig[sig.length - 1] ^= 1;
-  return `${token.slice(0, dot)}${sig.toString('base64url')}`;
-}
 
 /** A token of `alg` signed with `key`, and its tampered twin. */
 function tokens(alg, key, extra) {

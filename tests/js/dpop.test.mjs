@@ -5,10 +5,9 @@
 // and the challenges the HTTP helper answers with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AT, CURVE_KEYS, ISSUER, NOW, loadCjs, loadEsm, publicJwk, signJwt, vectorsDir } from './helpers.mjs';
+import { AT, CURVE_KEYS, ISSUER, NOW, accessTokenHash as ath, dpopProof, loadCjs, loadEsm, publicJwk, signJwt, vectorsDir } from './helpers.mjs';
 
 const m = await loadEsm();
 const cjs = loadCjs();
@@ -24,13 +23,11 @@ const CLIENTS = { a: [CURVE_KEYS.p256, 'ES256'], b: [CURVE_KEYS.ed25519, 'EdDSA'
 
 const keyJwk = ({ kid, alg, ...k }) => publicJwk(k);
 const jktOf = (key) => m.jwkThumbprint(keyJwk(key));
-const ath = (token) => crypto.createHash('sha256').update(token).digest('base64url');
 
 /** A proof by `client` for GET URL_ at NOW with a fresh jti; `claims` and `header` override. */
 function proof(client = 'a', { claims = {}, header = {} } = {}) {
   const [key, alg] = CLIENTS[client];
-  const payload = { htm: 'GET', htu: URL_, iat: NOW, jti: crypto.randomUUID(), ...claims };
-  return signJwt({ typ: 'dpop+jwt', alg, jwk: keyJwk(key), ...header }, payload, key);
+  return dpopProof(key, alg, { claims: { htu: URL_, ...claims }, header });
 }
 
 /** An access token signed by the issuer; `cnf` binds it (omit it for a bearer token). */

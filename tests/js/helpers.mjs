@@ -152,3 +152,38 @@ export function idToken(extraClaims = {}, { header = {}, key = KEYS.main } = {})
 }
 
 export const AT = new Date(NOW * 1000);
+
+/** ID tokens (idClaims) signed with RS256 (the main key), ES256, ES384 and EdDSA (the committed
+ *  curve keys), each with its key's JWK Set: what the runtime suites verify everywhere. */
+export function algorithmCases() {
+  return [['RS256', KEYS.main], ['ES256', CURVE_KEYS.p256], ['ES384', CURVE_KEYS.p384], ['EdDSA', CURVE_KEYS.ed25519]]
+    .map(([alg, key]) => ({ alg, token: idToken({}, { header: { alg }, key }), jwks: jwksOf(key) }));
+}
+
+/** A DPoP proof (RFC 9449) by private JWK `key` for `alg`: typ dpop+jwt, the public key in the
+ *  header, `htm` GET at NOW with a fresh jti; `claims` and `header` add or override. */
+export function dpopProof(key, alg, { claims = {}, header = {} } = {}) {
+  const { kid, alg: _alg, ...jwk } = publicJwk(key);
+  const payload = { htm: 'GET', iat: NOW, jti: crypto.randomUUID(), ...claims };
+  return signJwt({ typ: 'dpop+jwt', alg, jwk, ...header }, payload, key);
+}
+
+/** The token with its signature's last octet changed (still canonical base64url). */
+export function tamper(token) {
+  const dot = token.lastIndexOf('.') + 1;
+  const sig = Buffer.from(token.slice(dot), 'base64url');
+  sig[sig.length - 1] ^= 1;
+  return `${token.slice(0, dot)}${sig.toString('base64url')}`;
+}
+
+/** A proof's `ath`: base64url(SHA-256(access token)). */
+export function accessTokenHash(token) {
+  return crypto.createHash('sha256').update(token).digest('base64url');
+}
+
+/** RFC 9449's token-request proof (tests/vectors/rfc), with its request and key thumbprint. */
+export function rfc9449Proof() {
+  const v = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/rfc/rfc9449-dpop.json'), 'utf8'));
+  const r = v.token_request;
+  return { proof: r.proof, method: r.method, url: r.url, at: r.iat * 1000, jkt: v.jkt };
+}
