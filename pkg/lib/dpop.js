@@ -4,6 +4,7 @@
 // `cnf.jkt` to the proof's key are the core's (wasm/src/dpop.rs, the core's `dpop` module).
 
 import { fetchError, unwrap } from './errors.js';
+import { proofChecker } from './host-crypto.js';
 import { isOptionsObject, nonEmptyString, nowSeconds, seconds, stringList, validDate } from './options.js';
 
 /** The glue's `WasmDpopReplay` behind a `DpopReplayCache`. */
@@ -78,9 +79,11 @@ function proofJson(options, names, where) {
   return out;
 }
 
-/** The core's check of `proof` through `replay`: `{ jkt, payload, protectedHeader }`. */
-function checkProof(ctx, replay, proof, json, now) {
-  const r = replay.verify(proof, JSON.stringify(json), now);
+/** The core's check of `proof` through `replay`: `{ jkt, payload, protectedHeader }`; with
+ *  `host`, the signature by node:crypto where the runtime has it (the async path). */
+function checkProof(ctx, replay, proof, json, now, host = false) {
+  const checker = host ? proofChecker() : undefined;
+  const r = checker ? replay.verifyHost(proof, JSON.stringify(json), now, checker) : replay.verify(proof, JSON.stringify(json), now);
   if (typeof r !== 'string') unwrap(ctx.glue, r);
   return JSON.parse(r);
 }
@@ -103,12 +106,13 @@ export function verifyDpopProof(ctx, proof, options) {
 
 /**
  * For a verification call with the `dpop` option: the proof checked for `token` (the
- * request's access token, its `ath`), with the call's clock tolerance and date. Returns the
+ * request's access token, its `ath`), with the call's clock tolerance and date (`host`: the
+ * async path, whose signature checks may be the host's). Returns the
  * call's options without `dpop`, and the proof key's thumbprint the token must be bound to.
  * Without the option: the options as they are and no thumbprint (a `cnf.jkt` token is then
  * `dpop_required`, by the core).
  */
-export function dpopBinding(ctx, token, options) {
+export function dpopBinding(ctx, token, options, host) {
   if (!isOptionsObject(options) || options.dpop === undefined) return { options, jkt: undefined };
   const { dpop, ...rest } = options;
   if (!isOptionsObject(dpop)) throw new TypeError('options.dpop must be an object ({ proof, method, url, ... })');
@@ -120,7 +124,7 @@ export function dpopBinding(ctx, token, options) {
   json.access_token = token;
   if (rest.clockTolerance !== undefined) json.clock_tolerance = seconds('clockTolerance', rest.clockTolerance);
   const now = nowSeconds(rest.currentDate === undefined ? undefined : validDate(rest.currentDate));
-  const { jkt } = checkProof(ctx, replayOf(ctx, dpop.replayCache), dpop.proof, json, now);
+  const { jkt } = checkProof(ctx, replayOf(ctx, dpop.replayCache), dpop.proof, json, now, host);
   return { options: rest, jkt };
 }
 

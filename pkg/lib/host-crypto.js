@@ -71,6 +71,36 @@ function nodeChecker(nc, keys) {
   return checker;
 }
 
+/** node:crypto KeyObjects of recent DPoP proof keys (canonical JWK text -> KeyObject or null),
+ *  oldest first: a client signs every proof with the same key. */
+const proofKeys = new Map();
+const PROOF_KEYS = 256;
+
+/** The checker of DPoP proof signatures for the glue's `WasmDpopReplay.verifyHost` (called
+ *  synchronously from wasm) where node:crypto is available, else undefined (the core checks
+ *  them). Answers 1, 0 or 2 (cannot decide: the core decides); never throws. */
+export function proofChecker() {
+  const nc = nodeCryptoModule === undefined ? loadNodeCrypto() : nodeCryptoModule;
+  if (!nc) return undefined;
+  return {
+    check(code, jwk, data, signature) {
+      try {
+        let key = proofKeys.get(jwk);
+        if (key === undefined) {
+          key = nodeKey(nc, jwk);
+          proofKeys.set(jwk, key);
+          if (proofKeys.size > PROOF_KEYS) proofKeys.delete(proofKeys.keys().next().value);
+        }
+        const alg = ALGS[code];
+        if (!key || !alg) return 2;
+        return nodeVerify(nc, alg, key, data, signature) ? 1 : 0;
+      } catch {
+        return 2;
+      }
+    },
+  };
+}
+
 /** The WebCrypto key for key `index` of the set and `alg`, imported once (null: the host
  *  refuses it). */
 function cachedWebKey(subtle, keys, index, alg) {

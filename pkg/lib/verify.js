@@ -21,9 +21,9 @@ function notKeys(where, remote) {
 }
 
 /** The `dpop` option of an access-token call (default profile `jwt`) checked: the options
- *  without it and the proof key's thumbprint (`dpop.js`). */
-function binding(ctx, profile, token, options) {
-  return profile === 'jwt' ? dpopBinding(ctx, token, options) : { options, jkt: undefined };
+ *  without it and the proof key's thumbprint (`dpop.js`); `host` on the async path. */
+function binding(ctx, profile, token, options, host = false) {
+  return profile === 'jwt' ? dpopBinding(ctx, token, options, host) : { options, jkt: undefined };
 }
 
 /** `run(verifier)`, with the verifier bound to the DPoP proof's key `jkt` when there is one
@@ -96,7 +96,7 @@ function withDiscoveredIssuer(options, remote) {
  */
 export async function verifyAsync(ctx, profile, where, token, keys, options) {
   checkToken(token);
-  const { options: opts, jkt } = binding(ctx, profile, token, options);
+  const { options: opts, jkt } = binding(ctx, profile, token, options, true);
   const set = keySetOf(ctx, keys);
   if (set) {
     const { verifier, currentDate } = ctx.verifiers.forOptions(opts, profile);

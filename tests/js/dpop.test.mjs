@@ -1,6 +1,7 @@
 // DPoP (RFC 9449) through the package: `verifyDpopProof` on the RFC's own proofs and on proofs
 // made here with the committed test keys (each check refused with its claim), the replay
-// memory, and the `dpop` option of access-token verification on every path (a `cnf.jkt` token
+// memory, and the `dpop` option of access-token verification on every path (the async ones
+// check proof signatures with node:crypto, the sync ones in wasm; a `cnf.jkt` token
 // verifies only with a proof of its key; a missing, mismatched or replayed proof is refused),
 // and the challenges the HTTP helper answers with.
 import { test } from 'node:test';
@@ -161,6 +162,11 @@ for (const [name, verify] of Object.entries(PATHS)) {
     // A proof of another key (client b), valid in itself.
     const mismatched = await refusal(() => verify(token, dpop(proof('b', { claims: { ath: ath(token) } }))));
     assert.deepEqual([mismatched.kind, mismatched.claim], ['dpop_invalid', 'cnf']);
+    // A proof whose signature is not its header key's (the async path asks node:crypto).
+    const signed = proof('a', { claims: { ath: ath(token) } });
+    const other = proof('a', { claims: { ath: ath(token), jti: 'other' } });
+    const forged = `${signed.slice(0, signed.lastIndexOf('.'))}${other.slice(other.lastIndexOf('.'))}`;
+    assert.equal((await refusal(() => verify(token, dpop(forged)))).claim, 'signature');
     // A proof for another token (ath), method or URL.
     assert.equal((await refusal(() => verify(token, dpop(proof('a', { claims: { ath: ath('other') } }))))).claim, 'ath');
     assert.equal((await refusal(() => verify(token, { ...dpop(proof('a', { claims: { ath: ath(token) } })), dpop: { proof: proof('a', { claims: { ath: ath(token) } }), method: 'POST', url: URL_ } }))).claim, 'htm');

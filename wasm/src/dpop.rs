@@ -1,13 +1,18 @@
 //! DPoP (RFC 9449) for the package: the core's proof check ([`oidc_edge::dpop::verify_proof`])
-//! through a per-process memory of proof `jti`s ([`ReplayCache`]). Every rule is the core's;
-//! this module reads the options JSON of `pkg/lib/dpop.js` and returns the verified proof.
+//! through a per-process memory of proof `jti`s ([`ReplayCache`]), with the core's signature
+//! code or, on the async path with node:crypto, the host's ([`ProofChecker`]). Every rule is
+//! the core's; this module reads the options JSON of `pkg/lib/dpop.js` and returns the verified
+//! proof.
 
-use oidc_edge::dpop::{self, DpopNonce, DpopOptions, ReplayCache};
-use oidc_edge::Jwk;
+use oidc_edge::dpop::{self, DpopNonce, DpopOptions, ReplayCache, MAX_PROOF_SIZE};
+use oidc_edge::signature::{BuiltinVerifier, SignatureVerifier};
+use oidc_edge::token::UntrustedToken;
+use oidc_edge::{Algorithm, Jwk, PublicKey};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::failure::WasmFailure;
+use crate::host::alg_code;
 use crate::options::{algorithms, number, string, strings, unreadable};
 use crate::result::result_json;
 use crate::unix;
@@ -45,9 +50,40 @@ impl WasmDpopReplay {
     /// nonce the proof must carry), then refuses a `jti` already seen and remembers this one:
     /// `{"jkt":..,"payload":..,"protectedHeader":..}` (a string), else the failure.
     pub fn verify(&mut self, proof: &str, options_json: &str, now: f64) -> JsValue {
+        self.check(proof, options_json, now, &BuiltinVerifier)
+    }
+
+    /// [`WasmDpopReplay::verify`] with the host's synchronous signature check (node:crypto):
+    /// `host` is given the proof's header key as canonical JWK text; the core decides when
+    /// the host cannot.
+    #[wasm_bindgen(js_name = verifyHost)]
+    pub fn verify_host(
+        &mut self,
+        proof: &str,
+        options_json: &str,
+        now: f64,
+        host: ProofChecker,
+    ) -> JsValue {
+        // The key the core will check the signature with, for the host's key import; a proof
+        // without a usable one fails in the core before any signature is checked.
+        let jwk = UntrustedToken::parse(proof, MAX_PROOF_SIZE)
+            .ok()
+            .and_then(|t| t.header().get("jwk").map(Jwk::from_value))
+            .and_then(|j| j.public_jwk())
+            .unwrap_or_default();
+        self.check(proof, options_json, now, &ProofHost { host, jwk })
+    }
+
+    fn check(
+        &mut self,
+        proof: &str,
+        options_json: &str,
+        now: f64,
+        sig: &dyn SignatureVerifier,
+    ) -> JsValue {
         let now = unix(now);
         let checked = dpop_options(options_json).and_then(|o| {
-            let proof = dpop::verify_proof(proof, &o, now)?;
+            let proof = dpop::verify_proof_with(proof, &o, now, sig)?;
             self.inner.check_and_remember(&proof, now)?;
             Ok(proof.jkt)
         });
@@ -58,6 +94,54 @@ impl WasmDpopReplay {
                 JsValue::from_str(&json.replacen('{', &["{\"jkt\":\"", &jkt, "\","].concat(), 1))
             }
             Err(e) => e.into(),
+        }
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS side's synchronous check of a proof's signature (node:crypto).
+    #[derive(Debug)]
+    pub type ProofChecker;
+
+    /// `check(alg, jwk, signingInput, signature)`: 1 when the signature is valid, 0 when it is
+    /// not, 2 when the host cannot decide (the core decides then). Never throws. `alg` as for
+    /// the key sets' host checker ([`alg_code`]); `jwk` the key's canonical public JWK text.
+    #[wasm_bindgen(method)]
+    fn check(
+        this: &ProofChecker,
+        alg: u32,
+        jwk: &str,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> u32;
+}
+
+/// A [`SignatureVerifier`] for one proof: the host's answer, else the core's.
+struct ProofHost {
+    host: ProofChecker,
+    /// The proof's header key, canonical public JWK text (empty: not usable).
+    jwk: String,
+}
+
+impl SignatureVerifier for ProofHost {
+    fn verify(
+        &self,
+        alg: Algorithm,
+        key: &PublicKey,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        let verdict = match alg_code(alg) {
+            Some(code) if !self.jwk.is_empty() => {
+                self.host.check(code, &self.jwk, signing_input, signature)
+            }
+            _ => 2,
+        };
+        match verdict {
+            1 => true,
+            0 => false,
+            _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
         }
     }
 }

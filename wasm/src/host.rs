@@ -43,7 +43,7 @@ extern "C" {
 /// The algorithm as the [`HostChecker`] receives it: its index in [`Algorithm::ALL`] (RS256,
 /// RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, Ed25519 are 0..=9;
 /// `pkg/lib/host-algs.js` lists them in this order).
-fn alg_code(alg: Algorithm) -> Option<u32> {
+pub(crate) fn alg_code(alg: Algorithm) -> Option<u32> {
     Algorithm::ALL
         .iter()
         .position(|a| *a == alg)
