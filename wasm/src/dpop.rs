@@ -12,7 +12,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::failure::WasmFailure;
-use crate::host::alg_code;
+use crate::host::{alg_code, host_verdict};
 use crate::options::{algorithms, number, string, strings, unreadable};
 use crate::result::result_json;
 use crate::unix;
@@ -132,17 +132,13 @@ impl SignatureVerifier for ProofHost {
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
-        let verdict = match alg_code(alg) {
+        let answer = match alg_code(alg) {
             Some(code) if !self.jwk.is_empty() => {
                 self.host.check(code, &self.jwk, signing_input, signature)
             }
             _ => 2,
         };
-        match verdict {
-            1 => true,
-            0 => false,
-            _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
-        }
+        host_verdict(answer, alg, key, signing_input, signature)
     }
 }
 

@@ -110,12 +110,24 @@ impl SignatureVerifier for Switch {
                     }
                     _ => 2,
                 };
-                match verdict {
-                    1 => true,
-                    0 => false,
-                    _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
-                }
+                host_verdict(verdict, alg, key, signing_input, signature)
             }
         }
+    }
+}
+
+/// A host checker's answer as a verdict: 1 valid, 0 invalid, anything else (2: the host cannot
+/// decide) the core's own check.
+pub(crate) fn host_verdict(
+    answer: u32,
+    alg: Algorithm,
+    key: &PublicKey,
+    signing_input: &[u8],
+    signature: &[u8],
+) -> bool {
+    match answer {
+        1 => true,
+        0 => false,
+        _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
     }
 }
