@@ -1,7 +1,7 @@
 // Type declarations of the `oidc-edge` npm package (hand-written; dist/index.d.cts is a copy
 // made by the build for `require` consumers).
 
-/** A JSON Web Key as found in a JWK Set (only RSA keys can verify). */
+/** A JSON Web Key as found in a JWK Set: RSA, EC (P-256, P-384) and OKP (Ed25519) keys can verify. */
 export interface JWK {
   kty?: string;
   kid?: string;
@@ -10,6 +10,9 @@ export interface JWK {
   alg?: string;
   n?: string;
   e?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
   [member: string]: unknown;
 }
 
@@ -62,8 +65,8 @@ export interface VerifyResult<P extends JWTPayload = JWTPayload> {
   protectedHeader: JWTHeaderParameters;
 }
 
-/** The RSA JWS algorithms the package can verify. */
-export type Algorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512';
+/** The JWS algorithms the package can verify (`EdDSA` with Ed25519 keys; `Ed25519` is its fully specified name). */
+export type Algorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA' | 'Ed25519';
 
 /**
  * Verification profiles: `id_token` (OpenID Connect ID token, the default of `verifyIdToken*`),
@@ -112,7 +115,12 @@ export interface VerifyOptions {
   requiredRoles?: string | string[];
   /** The expected `sub`. */
   subject?: string;
-  /** Allowed algorithms, default `['RS256']`. `none` and HMAC are never allowed. */
+  /**
+   * Allowed algorithms. Default: per key, RS256 for RSA keys (a PS* or other RS* algorithm only
+   * when the key's `alg` names it), ES256 for P-256, ES384 for P-384, EdDSA / Ed25519 for
+   * Ed25519 keys. An algorithm only ever meets a key of its own type and curve. `none` and HMAC
+   * are never allowed.
+   */
   algorithms?: Algorithm[];
   /** Leeway for exp / nbf / iat, default 30 s (a provider's clock may run up to 30 s off). */
   clockTolerance?: TimeSpan;
@@ -142,6 +150,66 @@ export interface VerifyOptions {
 
 /** Options of a trust set and of calls with one: everything but the issuers, tenants and client ids. */
 export type TrustSetOptions = Omit<VerifyOptions, 'issuer' | 'clientId' | 'clientIds' | 'allowedTenants' | 'anyTenant'>;
+
+/** The DPoP proof policy (RFC 9449), shared by `verifyDpopProof` and the `dpop` option. */
+export interface DpopProofPolicy {
+  /** The request's HTTP method; the proof's `htm` must equal it. */
+  method: string;
+  /** The request's absolute URL; the proof's `htu` must equal it without query and fragment (after RFC 3986 normalisation). */
+  url: string;
+  /** Allowed proof algorithms (asymmetric only), default every algorithm of `Algorithm`. */
+  algorithms?: Algorithm[];
+  /** How old a proof may be (from its `iat`), default 60 s. */
+  maxAge?: TimeSpan;
+  /** How far ahead a proof's `iat` may be, default 5 s. */
+  maxFuture?: TimeSpan;
+  /** The server nonce (the last one sent in `DPoP-Nonce`) the proof must carry; a missing or other nonce is `dpop_invalid` with claim `nonce` (answer with `use_dpop_nonce`). */
+  nonce?: string;
+  /** Where seen `jti`s are remembered: default one bounded cache per process (10000 proofs); `false` checks no reuse. */
+  replayCache?: DpopReplayCache | false;
+}
+
+/** Options of `verifyDpopProof`. */
+export interface DpopProofOptions extends DpopProofPolicy {
+  /** The access token presented with the proof (`Authorization: DPoP <token>`): `ath` must be its hash. */
+  accessToken?: string;
+  /** Leeway on both sides of the `iat` window, default 30 s. */
+  clockTolerance?: TimeSpan;
+  /** The time to check against instead of now. */
+  currentDate?: Date;
+}
+
+/** The `dpop` option of access-token verification: the request's proof and policy (the call's `clockTolerance` and `currentDate` apply). */
+export interface DpopOption extends DpopProofPolicy {
+  /** The request's `DPoP` header; missing is `dpop_invalid`. */
+  proof: string | null | undefined;
+}
+
+/** Access-token options: `dpop` verifies the request's DPoP proof first; a token with `cnf.jkt` then verifies only when the proof's key has that thumbprint, and a token without `cnf` is refused. Without `dpop`, a `cnf.jkt` token is `dpop_required`. */
+export interface AccessTokenOptions extends VerifyOptions {
+  dpop?: DpopOption;
+}
+
+/** Trust-set call options for access tokens. */
+export type AccessTokenTrustSetOptions = TrustSetOptions & { dpop?: DpopOption };
+
+/** A verified DPoP proof. */
+export interface DpopProof {
+  /** The RFC 7638 thumbprint (SHA-256, base64url) of the proof's key: what a token's `cnf.jkt` must be. */
+  jkt: string;
+  payload: JWTPayload & { htm: string; htu: string; iat: number; jti: string; ath?: string; nonce?: string };
+  protectedHeader: JWTHeaderParameters & { typ: string; jwk: JWK };
+}
+
+/** A bounded per-process memory of DPoP proofs seen (`jti` per proof key), each kept for its proof's lifetime. */
+export class DpopReplayCache {
+  /** At most `capacity` proofs (default 10000; 0 remembers none). */
+  constructor(capacity?: number);
+  /** Proofs remembered. */
+  readonly size: number;
+  /** Forgets every proof. */
+  clear(): void;
+}
 
 /** Stable error kinds: the core's error table (docs/ARCHITECTURE.md lists each with its code and HTTP status). */
 export type ErrorKind =
@@ -323,26 +391,37 @@ export interface UntrustedToken {
   readonly signatureLength: number;
 }
 
-/** A synchronous verification: with the built-in RSA (WebAssembly), local keys or a trust set of local keys. */
-export interface VerifyCall {
-  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput, options: VerifyOptions): VerifyResult<P>;
-  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: TrustSetOptions): VerifyResult<P>;
+/** A synchronous verification: with the built-in signature code (WebAssembly), local keys or a trust set of local keys. */
+export interface VerifyCall<O = VerifyOptions, T = TrustSetOptions> {
+  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput, options: O): VerifyResult<P>;
+  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: T): VerifyResult<P>;
 }
 
 /**
- * An asynchronous verification: local, trusted-issuer or remote keys; the RSA step uses
+ * An asynchronous verification: local, trusted-issuer or remote keys; the signature step uses
  * node:crypto (Node, Deno, Bun) or WebCrypto (browsers, Workers) where available, else the
- * built-in wasm RSA (the same verdicts).
+ * built-in wasm code (the same verdicts).
  */
-export interface VerifyAsyncCall {
-  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput | RemoteJWKSet, options?: VerifyOptions): Promise<VerifyResult<P>>;
-  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: TrustSetOptions): Promise<VerifyResult<P>>;
+export interface VerifyAsyncCall<O = VerifyOptions, T = TrustSetOptions> {
+  <P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput | RemoteJWKSet, options?: O): Promise<VerifyResult<P>>;
+  <P extends JWTPayload = JWTPayload>(token: string, keys: TrustSet, options?: T): Promise<VerifyResult<P>>;
 }
 
-/** Verifies an access token (default profile `jwt`). */
-export const verifyAccessToken: VerifyCall;
-/** Verifies an access token (default profile `jwt`), also with remote keys. */
-export const verifyAccessTokenAsync: VerifyAsyncCall;
+/** Verifies an access token (default profile `jwt`), with its DPoP proof when `options.dpop` is given. */
+export const verifyAccessToken: VerifyCall<AccessTokenOptions, AccessTokenTrustSetOptions>;
+/** Verifies an access token (default profile `jwt`), also with remote keys, with its DPoP proof when `options.dpop` is given. */
+export const verifyAccessTokenAsync: VerifyAsyncCall<AccessTokenOptions, AccessTokenTrustSetOptions>;
+
+/**
+ * Verifies a DPoP proof (RFC 9449) for one request: typ `dpop+jwt`, an asymmetric `alg`, a
+ * public `jwk` without private members whose key signed it, `htm` / `htu`, the `iat` window,
+ * a `jti` not seen before (see `replayCache`), `ath` with `accessToken`, `nonce` when given.
+ * Throws `OidcEdgeError` `dpop_invalid` (its `claim` names the part at fault).
+ */
+export function verifyDpopProof(proof: string, options: DpopProofOptions): DpopProof;
+
+/** The RFC 7638 thumbprint (SHA-256, base64url) of an RSA, P-256, P-384 or Ed25519 public JWK (a DPoP-bound token's `cnf.jkt`); a TypeError for any other. */
+export function jwkThumbprint(jwk: JWK): string;
 /** Verifies an ID token (default profile `id_token`). */
 export const verifyIdToken: VerifyCall;
 /** Verifies an ID token (default profile `id_token`), also with remote keys. */
@@ -373,11 +452,26 @@ export function workersCacheStorage(cache?: Cache | Promise<Cache>): KeySetStora
 /** The one bearer token of a request (RFC 6750); throws `BearerError` when there is none or it is malformed. */
 export function bearerToken(request: RequestLike, options?: BearerOptions): string;
 
+/** Options of `challenge`. */
+export interface ChallengeOptions {
+  realm?: string;
+  /** The scopes the resource needs (sent with `insufficient_scope`). */
+  scope?: string | string[];
+  /** Seconds for `Retry-After` on 503, default 5. */
+  retryAfter?: number;
+  /** The request was made with `Authorization: DPoP`: answer with the `DPoP` scheme. */
+  dpop?: boolean;
+  /** A server nonce to send in `DPoP-Nonce` with a DPoP challenge. */
+  dpopNonce?: string;
+}
+
 /**
  * The answer to a request refused over `err` (a `BearerError` or an `OidcEdgeError`): status,
- * `WWW-Authenticate` / `Retry-After` headers and a JSON body. Any other error is thrown again.
+ * `WWW-Authenticate` / `Retry-After` / `DPoP-Nonce` headers and a JSON body. DPoP errors get
+ * `DPoP error="invalid_dpop_proof"` (`use_dpop_nonce` for a missing or stale nonce). Any other
+ * error is thrown again.
  */
-export function challenge(err: unknown, options?: { realm?: string; scope?: string | string[]; retryAfter?: number }): Challenge;
+export function challenge(err: unknown, options?: ChallengeOptions): Challenge;
 
 /** Decodes without verifying anything (display only). */
 export function inspect(token: string): UntrustedToken;

@@ -6,7 +6,8 @@
 // `currentDate` into the `now` the core expects; remote.js, discovery.js and fetch.js perform the
 // HTTP fetches the core's key cache asks for, and storage.js keeps fetched sets for other
 // processes; trust.js fetches the keys of the entry the core routes a token to; host-crypto.js
-// answers the core's signature checks on the async path with the host's RSA; errors.js turns
+// answers the core's signature checks on the async path with the host's crypto (host-algs.js);
+// dpop.js checks DPoP proofs through the core and binds tokens to them; errors.js turns
 // the core's failure records into `OidcEdgeError` objects; http.js reads bearer tokens from
 // requests and answers refused ones (RFC 6750). No exception crosses the wasm boundary: every glue call returns a value or a
 // `WasmFailure` record, and the host checker never throws.
@@ -18,6 +19,7 @@
 
 import { cognitoUserPool } from './cognito.js';
 import { discover } from './discovery.js';
+import { defineReplayCache, jwkThumbprint, verifyDpopProof } from './dpop.js';
 import { OidcEdgeError } from './errors.js';
 import { BearerError, bearerToken, challenge } from './http.js';
 import { inspect } from './inspect.js';
@@ -31,7 +33,8 @@ import { CompiledVerifiers } from './verifiers.js';
 
 /**
  * What the modules share for one glue instance, passed to them explicitly: the glue, the
- * `JwkSet` class over it, the snapshots of plain JWK Set objects, its compiled verifiers, and
+ * `JwkSet` and `DpopReplayCache` classes over it (and the default replay cache, made on first
+ * use by dpop.js), the snapshots of plain JWK Set objects, its compiled verifiers, and
  * an empty key set made on first use.
  */
 function createContext(glue) {
@@ -39,6 +42,7 @@ function createContext(glue) {
   const ctx = {
     glue,
     JwkSet: defineJwkSet(glue),
+    DpopReplayCache: defineReplayCache(glue),
     snapshots: new WeakMap(),
     verifiers: new CompiledVerifiers(glue),
     emptyKeys: () => (emptyKeys ??= ctx.JwkSet.fromJson('{"keys":[]}')),
@@ -60,6 +64,9 @@ export function createApi(glue) {
     verifyAccessTokenAsync: (token, keys, options) => verifyAsync(ctx, 'jwt', 'verifyAccessTokenAsync', token, keys, options),
     verifyIdToken: (token, keys, options) => verifySync(ctx, 'id_token', 'verifyIdToken', token, keys, options),
     verifyIdTokenAsync: (token, keys, options) => verifyAsync(ctx, 'id_token', 'verifyIdTokenAsync', token, keys, options),
+    verifyDpopProof: (proof, options) => verifyDpopProof(ctx, proof, options),
+    DpopReplayCache: ctx.DpopReplayCache,
+    jwkThumbprint: (jwk) => jwkThumbprint(ctx, jwk),
     createVerifier: (options) => createVerifier(ctx, options),
     createTrustSet: (entries, baseOptions) => createTrustSet(ctx, entries, baseOptions),
     createRemoteJWKSet: (url, options) => createRemoteJWKSet(ctx, url, options),

@@ -44,8 +44,8 @@ export function unwrap(glue, value) {
   return value;
 }
 
-/** A key-fetch failure found by the JS side itself (discovery): its code and check come from
- *  the core's table. */
+/** A failure found by the JS side itself (a discovery fetch, a request without its DPoP
+ *  proof): its code and check come from the core's table. */
 export function fetchError(glue, kind, message) {
   return failureError(glue.adapterFailure(kind, message));
 }

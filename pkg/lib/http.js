@@ -91,19 +91,30 @@ function quoted(value) {
   return `"${String(value).replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`;
 }
 
+/** The `error` of a 401 over a token error: a DPoP proof's own errors (as the worker answers
+ *  them), else `invalid_token`. */
+function tokenError(err) {
+  if (err.kind !== 'dpop_invalid') return 'invalid_token';
+  return err.claim === 'nonce' ? 'use_dpop_nonce' : 'invalid_dpop_proof';
+}
+
 /**
  * How to refuse a request over `err` (a `BearerError` or an `OidcEdgeError`):
  * `{ status, headers, body }`. A token error is 401 with `WWW-Authenticate: Bearer
  * error="invalid_token"`, a missing scope or role 403 `insufficient_scope` (with `scope`
  * when given), a key set that could not be had 503 with `Retry-After` (the token may be fine),
- * a malformed request 400 `invalid_request`, no token 401 with a bare challenge. Options:
- * `realm`, `scope` (the scopes the resource needs: a string or a list), `retryAfter`
- * (seconds, default 5). Any other error is thrown again: it is a bug to fix, not a 401.
+ * a malformed request 400 `invalid_request`, no token 401 with a bare challenge. DPoP (RFC 9449
+ * 7.1, 8): the scheme is `DPoP` for the DPoP kinds and, with `dpop: true`, for every error of a
+ * request made with `Authorization: DPoP`; a bad proof is `invalid_dpop_proof`, a missing or
+ * stale server nonce `use_dpop_nonce`, and `dpopNonce` (the nonce the client must use next) is
+ * sent in `DPoP-Nonce`. Options: `realm`, `scope` (the scopes the resource needs: a string or
+ * a list), `retryAfter` (seconds, default 5), `dpop`, `dpopNonce`. Any other error is thrown
+ * again: it is a bug to fix, not a 401.
  */
 export function challenge(err, options = {}) {
   if (!(err instanceof BearerError) && !(err instanceof OidcEdgeError)) throw err;
   if (options === null || typeof options !== 'object') throw new TypeError('challenge: options must be an object');
-  const { realm, scope, retryAfter = 5 } = options;
+  const { realm, scope, retryAfter = 5, dpop = false, dpopNonce } = options;
   const status = err.status ?? 401;
   const body = {};
   const headers = {};
@@ -112,8 +123,10 @@ export function challenge(err, options = {}) {
     Object.assign(body, { error: 'temporarily_unavailable', kind: err.kind, code: err.code });
     return { status, headers, body };
   }
-  const error = err instanceof BearerError ? err.error : status === 403 ? 'insufficient_scope' : 'invalid_token';
-  const scheme = err.kind === 'dpop_required' ? 'DPoP' : 'Bearer';
+  const error = err instanceof BearerError ? err.error : status === 403 ? 'insufficient_scope' : tokenError(err);
+  const dpopKind = err.kind === 'dpop_required' || err.kind === 'dpop_invalid';
+  const scheme = dpop === true || dpopKind ? 'DPoP' : 'Bearer';
+  if (dpopNonce !== undefined && (dpop === true || dpopKind)) headers['dpop-nonce'] = String(dpopNonce);
   const params = [];
   if (realm !== undefined) params.push(`realm=${quoted(realm)}`);
   if (error) {

@@ -25,7 +25,7 @@ const SPAN_UNITS = {
 const SPAN_RE = /^(\d+(?:\.\d+)?) ?([a-z]+)$/i;
 
 /** Seconds from a number of seconds or a jose-style span ("30s", "5 minutes", "2h"). */
-function seconds(name, value) {
+export function seconds(name, value) {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a finite number of seconds >= 0`);
     return Math.floor(value);
@@ -71,15 +71,17 @@ function scopeList(name, value) {
 /**
  * Checks the option types and returns `{ json, currentDate }`: the options in the core's
  * (snake_case) form, serialised, plus the fixed date if one was given. `profile` is the
- * default profile of the call (the options' own `profile` wins).
+ * default profile of the call (the options' own `profile` wins); `dpopJkt`, the thumbprint of
+ * the request's verified DPoP proof (`dpop.js`).
  */
-export function normaliseOptions(options, { trustSet = false, profile } = {}) {
+export function normaliseOptions(options, { trustSet = false, profile, dpopJkt } = {}) {
   if (options === undefined) options = {};
   if (!isOptionsObject(options)) throw new TypeError('options must be an object');
   const out = profile ? { profile } : {};
   let currentDate;
   for (const name of Object.keys(options)) {
     const value = options[name];
+    if (name === 'dpop') throw new TypeError('option dpop belongs to verifyAccessToken / verifyAccessTokenAsync calls');
     if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown option ${JSON.stringify(name)}`);
     if (value === undefined) continue;
     if (trustSet && TRUST_SET_FORBIDDEN.includes(name)) {
@@ -103,10 +105,7 @@ export function normaliseOptions(options, { trustSet = false, profile } = {}) {
       case 'clockTolerance': out.clock_tolerance = seconds(name, value); break;
       case 'maxTokenAge': out.max_token_age = seconds(name, value); break;
       case 'maxAge': out.max_age = seconds(name, value); break;
-      case 'currentDate':
-        if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError('currentDate must be a valid Date');
-        currentDate = value;
-        break;
+      case 'currentDate': currentDate = validDate(value); break;
       case 'requiredClaims': out.required_claims = stringList(name, value); break;
       case 'typ': out.typ = nonEmptyString(name, value); break;
       case 'nonce': out.nonce = nonEmptyString(name, value); break;
@@ -119,7 +118,14 @@ export function normaliseOptions(options, { trustSet = false, profile } = {}) {
     }
   }
   if (out.client_ids) out.client_ids = [...new Set(out.client_ids)];
+  if (dpopJkt !== undefined) out.dpop_jkt = dpopJkt;
   return { json: JSON.stringify(out), currentDate };
+}
+
+/** The value, when it is a valid Date; else a TypeError. */
+export function validDate(value) {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError('currentDate must be a valid Date');
+  return value;
 }
 
 /** The `now` the core expects: whole Unix seconds of `currentDate`, else of the clock. */

@@ -32,13 +32,14 @@ export class TrustSet {
 }
 Object.defineProperty(TrustSet.prototype, Symbol.toStringTag, { value: 'TrustSet' });
 
-/** `{ ts, currentDate }`: the core's trust set for the set's base options overlaid with a
- *  call's options (the entries' own options are refused there); `profile` is the call's
- *  default profile. */
-function compileTrustSet(ctx, set, options, profile) {
+/** `{ ts, currentDate, once }`: the core's trust set for the set's base options overlaid with
+ *  a call's options (the entries' own options are refused there); `profile` is the call's
+ *  default profile. With `dpopJkt` (one request's DPoP proof key) the set is made for this
+ *  call only (`once`: the caller frees it), so per-request sets never evict the kept ones. */
+function compileTrustSet(ctx, set, options, profile, dpopJkt) {
   const merged = { ...set.baseOptions, ...(options || {}) };
-  const { json, currentDate } = normaliseOptions(merged, { trustSet: true, profile });
-  let ts = set.compiled.get(json);
+  const { json, currentDate } = normaliseOptions(merged, { trustSet: true, profile, dpopJkt });
+  let ts = dpopJkt === undefined ? set.compiled.get(json) : undefined;
   if (!ts) {
     const b = new ctx.glue.WasmTrustBuilder();
     try {
@@ -50,10 +51,11 @@ function compileTrustSet(ctx, set, options, profile) {
     } finally {
       b.free();
     }
+    if (dpopJkt !== undefined) return { ts, currentDate, once: true };
     set.compiled.set(json, ts);
     if (set.compiled.size > COMPILED_PER_SET) set.compiled.delete(set.compiled.keys().next().value);
   }
-  return { ts, currentDate };
+  return { ts, currentDate, once: false };
 }
 
 /** One entry checked: its keys (local, remote or discovered) and its policy as core JSON. */
@@ -90,25 +92,29 @@ export function createTrustSet(ctx, entries, baseOptions) {
   return set;
 }
 
-/** The entry a token routes to: `{ ts, index, currentDate }`. */
-function route(ctx, set, token, options, profile) {
-  const { ts, currentDate } = compileTrustSet(ctx, set, options, profile);
-  const index = unwrap(ctx.glue, ts.route(token));
-  return { ts, index, currentDate };
-}
-
-/** Verification with a trust set of local keys, synchronously with the built-in RSA. */
-export function verifyTrust(ctx, set, token, options, profile) {
+/** Verification with a trust set of local keys, synchronously with the core's signature code;
+ *  `dpopJkt`: the key of the request's DPoP proof. */
+export function verifyTrust(ctx, set, token, options, profile, dpopJkt) {
   if (set.remote) throw new TypeError('this trust set has remote keys: use verifyAccessTokenAsync / verifyIdTokenAsync');
-  const { ts, index, currentDate } = route(ctx, set, token, options, profile);
-  return accepted(ts.verify(token, index, set.entries[index].keys[INNER], nowSeconds(currentDate)), token);
+  const { ts, currentDate, once } = compileTrustSet(ctx, set, options, profile, dpopJkt);
+  try {
+    const index = unwrap(ctx.glue, ts.route(token));
+    return accepted(ts.verify(token, index, set.entries[index].keys[INNER], nowSeconds(currentDate)), token);
+  } finally {
+    if (once) ts.free();
+  }
 }
 
 /** Verification with a trust set on the async path: only the keys of the entry the token
  *  names are fetched (when remote). */
-export async function verifyTrustAsync(ctx, set, token, options, profile) {
-  const { ts, index, currentDate } = route(ctx, set, token, options, profile);
-  const entryKeys = set.entries[index].keys;
-  const keys = entryKeys instanceof RemoteJWKSet ? await remoteKeysFor(ctx, entryKeys, token) : entryKeys;
-  return accepted(ts.verify(token, index, keys[INNER], nowSeconds(currentDate)), token);
+export async function verifyTrustAsync(ctx, set, token, options, profile, dpopJkt) {
+  const { ts, currentDate, once } = compileTrustSet(ctx, set, options, profile, dpopJkt);
+  try {
+    const index = unwrap(ctx.glue, ts.route(token));
+    const entryKeys = set.entries[index].keys;
+    const keys = entryKeys instanceof RemoteJWKSet ? await remoteKeysFor(ctx, entryKeys, token) : entryKeys;
+    return accepted(ts.verify(token, index, keys[INNER], nowSeconds(currentDate)), token);
+  } finally {
+    if (once) ts.free();
+  }
 }

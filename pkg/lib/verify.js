@@ -1,8 +1,10 @@
-// The verify paths: sync (the core's RSA), async (also remote keys; the host's RSA where there
-// is one) and `createVerifier` (options checked once), for ID tokens (`verifyIdToken*`, default
-// profile `id_token`) and access tokens (`verifyAccessToken*`, default profile `jwt`). They pick
-// the keys and the path; every check on the token is the core's.
+// The verify paths: sync (the core's signature code), async (also remote keys; the host's
+// signature code where there is one) and `createVerifier` (options checked once), for ID tokens
+// (`verifyIdToken*`, default profile `id_token`) and access tokens (`verifyAccessToken*`,
+// default profile `jwt`, with the `dpop` option). They pick the keys and the path; every check
+// on the token is the core's.
 
+import { dpopBinding } from './dpop.js';
 import { failureError, isFailure, unwrap } from './errors.js';
 import { verifyWithHost } from './host-crypto.js';
 import { INNER, keySetOf } from './keys.js';
@@ -18,15 +20,39 @@ function notKeys(where, remote) {
   return new TypeError(`${where}: keys must be a JwkSet, a JWK Set object ({ keys: [...] }), a trust set${remote ? ' or a remote key set (createRemoteJWKSet / discover)' : ''}`);
 }
 
-/** Synchronous verification with the built-in RSA; `profile` is the default profile. */
+/** The `dpop` option of an access-token call (default profile `jwt`) checked: the options
+ *  without it and the proof key's thumbprint (`dpop.js`); `host` on the async path. */
+function binding(ctx, profile, token, options, host = false) {
+  return profile === 'jwt' ? dpopBinding(ctx, token, options, host) : { options, jkt: undefined };
+}
+
+/** `run(verifier)`, with the verifier bound to the DPoP proof's key `jkt` when there is one
+ *  (a verifier made for this call, freed when `run` has finished, also when it is async). */
+function withJkt(ctx, verifier, jkt, run) {
+  if (jkt === undefined) return run(verifier);
+  const bound = unwrap(ctx.glue, verifier.withDpopJkt(jkt));
+  let r;
+  try {
+    r = run(bound);
+  } catch (e) {
+    bound.free();
+    throw e;
+  }
+  if (r instanceof Promise) return r.finally(() => bound.free());
+  bound.free();
+  return r;
+}
+
+/** Synchronous verification with the core's signature code; `profile` is the default profile. */
 export function verifySync(ctx, profile, where, token, keys, options) {
   checkToken(token);
+  const { options: opts, jkt } = binding(ctx, profile, token, options);
   const set = keySetOf(ctx, keys);
   if (set) {
-    const { verifier, currentDate } = ctx.verifiers.forOptions(options, profile);
-    return verifyBuiltin(verifier, token, set, nowSeconds(currentDate));
+    const { verifier, currentDate } = ctx.verifiers.forOptions(opts, profile);
+    return withJkt(ctx, verifier, jkt, (v) => verifyBuiltin(v, token, set, nowSeconds(currentDate)));
   }
-  if (keys instanceof TrustSet) return verifyTrust(ctx, keys, token, options, profile);
+  if (keys instanceof TrustSet) return verifyTrust(ctx, keys, token, opts, profile, jkt);
   throw notKeys(where, false);
 }
 
@@ -65,20 +91,22 @@ function withDiscoveredIssuer(options, remote) {
 
 /**
  * Verification with local keys, a trust set, or a remote key set (`createRemoteJWKSet` /
- * `discover`), using the host's RSA (node:crypto, WebCrypto) where the runtime has it.
+ * `discover`), using the host's signature code (node:crypto, WebCrypto) where the runtime
+ * has it.
  */
 export async function verifyAsync(ctx, profile, where, token, keys, options) {
   checkToken(token);
+  const { options: opts, jkt } = binding(ctx, profile, token, options, true);
   const set = keySetOf(ctx, keys);
   if (set) {
-    const { verifier, currentDate } = ctx.verifiers.forOptions(options, profile);
-    return verifyWithHost(ctx, verifier, token, set, nowSeconds(currentDate));
+    const { verifier, currentDate } = ctx.verifiers.forOptions(opts, profile);
+    return withJkt(ctx, verifier, jkt, (v) => verifyWithHost(ctx, v, token, set, nowSeconds(currentDate)));
   }
-  if (keys instanceof TrustSet) return verifyTrustAsync(ctx, keys, token, options, profile);
+  if (keys instanceof TrustSet) return verifyTrustAsync(ctx, keys, token, opts, profile, jkt);
   if (!(keys instanceof RemoteJWKSet)) throw notKeys(where, true);
-  const opts = keys.issuer === undefined ? options : withDiscoveredIssuer(options, keys);
-  const { verifier, currentDate } = ctx.verifiers.forOptions(opts, profile);
-  return verifyRemote(ctx, verifier, currentDate, token, keys);
+  const remoteOpts = keys.issuer === undefined ? opts : withDiscoveredIssuer(opts, keys);
+  const { verifier, currentDate } = ctx.verifiers.forOptions(remoteOpts, profile);
+  return withJkt(ctx, verifier, jkt, (v) => verifyRemote(ctx, v, currentDate, token, keys));
 }
 
 /**

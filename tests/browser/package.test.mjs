@@ -1,11 +1,12 @@
 // The installed package in Chromium: a plain <script type="module"> page (import map) and a
-// Vite production build. Each verifies a token (wasm RSA and WebCrypto) and reports an error kind.
+// Vite production build. Each verifies a token (wasm RSA and WebCrypto) and reports an error kind,
+// then RS256, ES256, ES384 and EdDSA tokens (wasm and WebCrypto) and RFC 9449's DPoP proof.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AT, CLIENT, ISSUER, KEYS, consumerDir, idToken, jwksOf, NODE_MODULES } from '../js/helpers.mjs';
+import { AT, CLIENT, ISSUER, KEYS, algorithmCases, consumerDir, idToken, jwksOf, rfc9449Proof, tamper, NODE_MODULES } from '../js/helpers.mjs';
 import { openBrowser, realErrors, serveStatic } from './lib.mjs';
 
 const INPUT = {
@@ -14,11 +15,13 @@ const INPUT = {
   jwks: jwksOf(KEYS.main),
   options: { issuer: ISSUER, clientId: CLIENT, nonce: 'n-browser' },
   at: AT.getTime(),
+  cases: algorithmCases().map((c) => ({ ...c, tampered: tamper(c.token) })),
+  dpop: rfc9449Proof(),
 };
 
 // The same app code for both pages: only how "oidc-edge" is resolved differs.
 const APP = `
-import { JwkSet, verifyIdToken, verifyIdTokenAsync, OidcEdgeError } from 'oidc-edge';
+import { JwkSet, verifyDpopProof, verifyIdToken, verifyIdTokenAsync, OidcEdgeError } from 'oidc-edge';
 const input = ${JSON.stringify(INPUT)};
 const keys = new JwkSet(input.jwks);
 const options = { ...input.options, currentDate: new Date(input.at) };
@@ -31,6 +34,24 @@ try {
   }
   try { await verifyIdTokenAsync(input.token, keys, { ...options, nonce: 'other' }); } catch (e) { out.asyncKind = e.kind; }
   out.subtle = typeof crypto.subtle?.verify === 'function';
+  out.algs = {};
+  const plain = { ...options, nonce: undefined }; // the cases' tokens carry no nonce
+  for (const c of input.cases) {
+    const k = new JwkSet(c.jwks);
+    const kind = async (f) => { try { await f(); return 'accepted'; } catch (e) { return e.kind; } };
+    out.algs[c.alg] = [
+      verifyIdToken(c.token, k, plain).payload.sub, (await verifyIdTokenAsync(c.token, k, plain)).payload.sub,
+      await kind(() => verifyIdToken(c.tampered, k, plain)), await kind(() => verifyIdTokenAsync(c.tampered, k, plain)),
+    ];
+  }
+  // Whether WebCrypto imports each curve key (else the async path falls back to wasm).
+  out.imports = await Promise.all(input.cases.slice(1).map((c) => {
+    const { kid, alg, ...jwk } = c.jwks.keys[0];
+    const params = jwk.kty === 'OKP' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: jwk.crv };
+    return crypto.subtle.importKey('jwk', jwk, params, false, ['verify']).then(() => true, () => false);
+  }));
+  const d = input.dpop;
+  out.jkt = verifyDpopProof(d.proof, { method: d.method, url: d.url, currentDate: new Date(d.at) }).jkt;
 } catch (e) {
   out.failure = String(e && e.stack || e);
 }
@@ -45,6 +66,9 @@ const EXPECTED = {
   error: { isClass: true, isError: true, kind: 'expired', code: 'ERR_JWT_EXPIRED', claim: 'exp' },
   asyncKind: 'nonce_mismatch',
   subtle: true,
+  algs: Object.fromEntries(INPUT.cases.map((c) => [c.alg, ['user-1', 'user-1', 'bad_signature', 'bad_signature']])),
+  jkt: INPUT.dpop.jkt,
+  imports: [true, true, true],
 };
 
 let browser;

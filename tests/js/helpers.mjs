@@ -14,8 +14,16 @@ export const PKG = path.join(ROOT, 'pkg');
 export const DIST = path.join(PKG, 'dist');
 export const NODE_MODULES = path.join(ROOT, 'node_modules');
 
-/** The test-only fixture keys (private JWKs): main, other (2048), big (4096), weak (1024). */
+/** The test-only fixture RSA keys (private JWKs): main, other (2048), big (4096), weak (1024). */
 export const KEYS = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/js/fixtures/keys.json'), 'utf8'));
+
+/** The committed EC and Ed25519 test keys (tests/vectors/keys/core) as private JWKs with
+ *  their kid: p256 (alg ES256), p384 (alg ES384), ed25519 (no alg). */
+export const CURVE_KEYS = Object.fromEntries([['p256', 'ES256'], ['p384', 'ES384'], ['ed25519']].map(([name, alg]) => {
+  const pem = fs.readFileSync(path.join(ROOT, `tests/vectors/keys/core/test-${name}.pem`), 'utf8');
+  const jwk = crypto.createPrivateKey(pem).export({ format: 'jwk' });
+  return [name, { ...jwk, kid: `test-${name}`, ...(alg ? { alg } : {}) }];
+}));
 
 export function publicJwk(jwk) {
   const { d, p, q, dp, dq, qi, ...pub } = jwk;
@@ -116,6 +124,10 @@ export function signJwt(header, payload, jwk, { alg } = {}) {
     sig = crypto.sign(HASHES[bits], Buffer.from(input), { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: bits / 8 });
   } else if (a.startsWith('RS')) {
     sig = crypto.sign(HASHES[bits], Buffer.from(input), key);
+  } else if (a.startsWith('ES')) {
+    sig = crypto.sign(HASHES[bits], Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  } else if (a === 'EdDSA' || a === 'Ed25519') {
+    sig = crypto.sign(null, Buffer.from(input), key);
   } else if (a.startsWith('HS')) {
     sig = crypto.createHmac(HASHES[bits], Buffer.from(JSON.stringify(publicJwk(jwk)))).update(input).digest();
   } else {
@@ -140,3 +152,38 @@ export function idToken(extraClaims = {}, { header = {}, key = KEYS.main } = {})
 }
 
 export const AT = new Date(NOW * 1000);
+
+/** ID tokens (idClaims) signed with RS256 (the main key), ES256, ES384 and EdDSA (the committed
+ *  curve keys), each with its key's JWK Set: what the runtime suites verify everywhere. */
+export function algorithmCases() {
+  return [['RS256', KEYS.main], ['ES256', CURVE_KEYS.p256], ['ES384', CURVE_KEYS.p384], ['EdDSA', CURVE_KEYS.ed25519]]
+    .map(([alg, key]) => ({ alg, token: idToken({}, { header: { alg }, key }), jwks: jwksOf(key) }));
+}
+
+/** A DPoP proof (RFC 9449) by private JWK `key` for `alg`: typ dpop+jwt, the public key in the
+ *  header, `htm` GET at NOW with a fresh jti; `claims` and `header` add or override. */
+export function dpopProof(key, alg, { claims = {}, header = {} } = {}) {
+  const { kid, alg: _alg, ...jwk } = publicJwk(key);
+  const payload = { htm: 'GET', iat: NOW, jti: crypto.randomUUID(), ...claims };
+  return signJwt({ typ: 'dpop+jwt', alg, jwk, ...header }, payload, key);
+}
+
+/** The token with its signature's last octet changed (still canonical base64url). */
+export function tamper(token) {
+  const dot = token.lastIndexOf('.') + 1;
+  const sig = Buffer.from(token.slice(dot), 'base64url');
+  sig[sig.length - 1] ^= 1;
+  return `${token.slice(0, dot)}${sig.toString('base64url')}`;
+}
+
+/** A proof's `ath`: base64url(SHA-256(access token)). */
+export function accessTokenHash(token) {
+  return crypto.createHash('sha256').update(token).digest('base64url');
+}
+
+/** RFC 9449's token-request proof (tests/vectors/rfc), with its request and key thumbprint. */
+export function rfc9449Proof() {
+  const v = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/rfc/rfc9449-dpop.json'), 'utf8'));
+  const r = v.token_request;
+  return { proof: r.proof, method: r.method, url: r.url, at: r.iat * 1000, jkt: v.jkt };
+}

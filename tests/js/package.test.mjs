@@ -10,10 +10,11 @@ import {
 } from './helpers.mjs';
 
 const API = [
-  'BearerError', 'JwkSet', 'OidcEdgeError', 'bearerToken', 'challenge', 'cognitoUserPool',
-  'createRemoteJWKSet', 'createTrustSet', 'createVerifier', 'discover', 'inspect',
-  'originCanonical', 'verifyAccessToken', 'verifyAccessTokenAsync', 'verifyIdToken',
-  'verifyIdTokenAsync', 'verifyOriginRequest', 'verifyOriginSignature', 'workersCacheStorage',
+  'BearerError', 'DpopReplayCache', 'JwkSet', 'OidcEdgeError', 'bearerToken', 'challenge',
+  'cognitoUserPool', 'createRemoteJWKSet', 'createTrustSet', 'createVerifier', 'discover',
+  'inspect', 'jwkThumbprint', 'originCanonical', 'verifyAccessToken', 'verifyAccessTokenAsync',
+  'verifyDpopProof', 'verifyIdToken', 'verifyIdTokenAsync', 'verifyOriginRequest',
+  'verifyOriginSignature', 'workersCacheStorage',
 ];
 
 test('the consumer project lives outside the repository', () => {
@@ -119,8 +120,8 @@ test('tsc --noEmit: a TypeScript consumer type-checks, misuse does not', () => {
 import {
   BearerError, JwkSet, OidcEdgeError, bearerToken, challenge, cognitoUserPool, createRemoteJWKSet,
   createTrustSet, createVerifier, discover, inspect, verifyAccessToken, verifyAccessTokenAsync,
-  verifyIdToken, verifyIdTokenAsync, workersCacheStorage,
-  type CheckId, type ErrorKind, type JWTPayload, type KeySetStorage, type VerifyOptions,
+  verifyIdToken, verifyIdTokenAsync, workersCacheStorage, verifyDpopProof, DpopReplayCache, jwkThumbprint,
+  type CheckId, type DpopProof, type ErrorKind, type JWTPayload, type KeySetStorage, type VerifyOptions,
 } from 'oidc-edge';
 
 const keys = new JwkSet({ keys: [] });
@@ -179,6 +180,15 @@ async function g(): Promise<void> {
   void token;
 }
 void g; void scp;
+// EC / Ed25519 algorithms and DPoP
+const ec = verifyAccessToken('t', { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }, { issuer: 'i', audience: 'a', algorithms: ['ES256', 'ES384', 'EdDSA', 'Ed25519'] });
+const replay = new DpopReplayCache(100);
+const proof: DpopProof = verifyDpopProof('p', { method: 'GET', url: 'https://api/x', accessToken: 't', maxAge: '2 minutes', nonce: 'n', replayCache: replay });
+const jkt: string = proof.jkt + jwkThumbprint(proof.protectedHeader.jwk) + replay.size;
+verifyAccessToken('t', keys, { issuer: 'i', audience: 'a', dpop: { proof: 'p', method: 'GET', url: 'https://api/x', replayCache: false } });
+verifyAccessToken('t', trust, { dpop: { proof: null, method: 'GET', url: 'https://api/x' } });
+const dc = challenge(new OidcEdgeError('m'), { dpop: true, dpopNonce: 'n' });
+void ec; void jkt; void dc;
 const u = inspect('t');
 const untrusted: false = u.trusted;
 void n; void email; void kid; void untrusted;
@@ -196,6 +206,10 @@ verifyIdToken('t', trust, { issuer: 'x' });
 verifyIdToken('t', [], opts);
 // @ts-expect-error a remote key set needs the async call
 verifyAccessToken('t', stored, { issuer: 'x', audience: 'a' });
+// @ts-expect-error dpop is an access-token option
+verifyIdToken('t', keys, { ...opts, dpop: { proof: 'p', method: 'GET', url: 'u' } });
+// @ts-expect-error a DPoP proof is checked for a request: method and url are required
+verifyDpopProof('p', { accessToken: 't' });
 `);
   fs.writeFileSync(path.join(dir, 'cjs.cts'), `
 import oidc = require('oidc-edge');

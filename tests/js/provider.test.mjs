@@ -1,13 +1,16 @@
 // Real tokens from real OpenID providers (tests/support: oidc-provider on 127.0.0.1): discovery,
 // remote key sets on the core's cache policy (refetch once after rotation, cooldown for unknown
 // kids, stale keys on failure, timeout, size cap), two regions through a trust set, RFC 9068
-// access tokens. Requests are counted at the provider and at a fault proxy.
+// access tokens, EdDSA ID tokens and ES256 access tokens, real DPoP-bound access tokens with
+// client-made proofs. Requests are counted at the provider and at a fault proxy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as http from 'node:http';
+import { basic } from '../support/harness.mjs';
 import { getClientCredentialsToken, getIdToken, generateRsaJwk, startProvider } from '../support/op.mjs';
 import { startFaultProxy } from '../support/faults.mjs';
-import { loadEsm, signJwt } from './helpers.mjs';
+import { CURVE_KEYS, accessTokenHash, dpopProof, loadEsm, signJwt } from './helpers.mjs';
 
 const m = await loadEsm();
 let primary;
@@ -289,4 +292,57 @@ test('a trust set of two regions with remote keys fetches only the keys of the i
   assert.throws(() => m.verifyAccessToken(a, trust), TypeError);
   const discovered = await m.discover(secondary.issuer);
   assert.throws(() => m.createTrustSet([{ issuer: primary.issuer, keys: discovered }]), TypeError);
+});
+
+test('oidc-provider with EC and Ed25519 keys and DPoP: EdDSA ID tokens, ES256 access tokens, real DPoP-bound tokens', async () => {
+  const op = await startProvider({
+    name: 'curves',
+    issuerPath: '/curves',
+    dpop: true,
+    keys: [CURVE_KEYS.p256, { ...CURVE_KEYS.ed25519, alg: 'EdDSA' }, await generateRsaJwk()],
+    resourceServer: { jwt: { sign: { alg: 'ES256' } } },
+    clients: { authorizationCode: { metadata: { id_token_signed_response_alg: 'EdDSA' } } },
+  });
+  try {
+    const remote = m.createRemoteJWKSet(op.jwksUri);
+    const { idToken } = await getIdToken(op);
+    const id = { issuer: op.issuer, clientId: webClient(op) };
+    assert.equal(m.verifyIdToken(idToken, op.jwks(), id).protectedHeader.alg, 'EdDSA');
+    assert.equal((await m.verifyIdTokenAsync(idToken, remote, id)).payload.sub, 'user-1234');
+    const api = { issuer: op.issuer, audience: op.audience };
+    const bearer = (await getClientCredentialsToken(op, { scope: 'api:read' })).access_token;
+    assert.equal(m.verifyAccessToken(bearer, op.jwks(), api).protectedHeader.alg, 'ES256');
+    assert.equal((await m.verifyAccessTokenAsync(bearer, remote, api)).payload.scope, 'api:read');
+
+    // A DPoP-bound token: the client proves its key at the token endpoint (real time, not NOW).
+    const clientKey = { ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) };
+    const otherKey = { ...crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) };
+    const now = () => Math.floor(Date.now() / 1000);
+    const c = op.clients.clientCredentials;
+    const res = await fetch(op.tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization: basic(c.clientId, c.clientSecret),
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: dpopProof(clientKey, 'ES256', { claims: { htm: 'POST', htu: op.tokenEndpoint, iat: now() } }),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
+    });
+    const body = await res.json();
+    assert.equal(body.token_type, 'DPoP', JSON.stringify(body));
+    const token = body.access_token;
+    const url = 'https://api.example.test/orders?page=1';
+    const proof = (key = clientKey, alg = 'ES256') => dpopProof(key, alg, { claims: { htu: 'https://api.example.test/orders', iat: now(), ath: accessTokenHash(token) } });
+    const withProof = (p) => ({ ...api, dpop: { proof: p, method: 'GET', url } });
+    const good = proof();
+    const { payload } = await m.verifyAccessTokenAsync(token, remote, withProof(good));
+    assert.equal(payload.cnf.jkt, m.jwkThumbprint({ kty: clientKey.kty, crv: clientKey.crv, x: clientKey.x, y: clientKey.y }));
+    assert.equal(m.verifyAccessToken(token, op.jwks(), withProof(proof())).payload.scope, 'api:read');
+    await assert.rejects(m.verifyAccessTokenAsync(token, remote, withProof(good)), (e) => e.kind === 'dpop_invalid' && e.claim === 'jti');
+    await assert.rejects(m.verifyAccessTokenAsync(token, remote, withProof(proof(otherKey, 'EdDSA'))), (e) => e.kind === 'dpop_invalid' && e.claim === 'cnf');
+    await assert.rejects(m.verifyAccessTokenAsync(token, remote, api), (e) => e.kind === 'dpop_required');
+    await assert.rejects(m.verifyAccessTokenAsync(token, remote, withProof(undefined)), (e) => e.kind === 'dpop_invalid');
+  } finally {
+    await op.close();
+  }
 });

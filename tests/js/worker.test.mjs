@@ -1,18 +1,21 @@
 // Cloudflare Workers: a small JS worker importing the installed package, bundled by wrangler and
 // run in workerd through miniflare (workerd.mjs). It verifies a real token from
 // oidc-provider with local keys (wasm RSA), with WebCrypto, and with a remote key set (also one
-// kept in the Cache API, restored by a second workerd instance without fetching).
+// kept in the Cache API, restored by a second workerd instance without fetching); RS256, ES256,
+// ES384 and EdDSA tokens on both paths; DPoP-bound access tokens with the `dpop` option.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { getIdToken, startProvider } from '../support/op.mjs';
+import { createHash } from 'node:crypto';
+import { AT, CLIENT, CURVE_KEYS, ISSUER, NOW, accessTokenHash, algorithmCases, dpopProof, jwksOf, signJwt, tamper } from './helpers.mjs';
 import { startFaultProxy } from '../support/faults.mjs';
 import { bundleWorker, startWorkerd } from './workerd.mjs';
 
 const WORKER = `
-import { JwkSet, createRemoteJWKSet, verifyIdToken, verifyIdTokenAsync, workersCacheStorage, OidcEdgeError } from 'oidc-edge';
+import { JwkSet, challenge, createRemoteJWKSet, verifyAccessToken, verifyAccessTokenAsync, verifyIdToken, verifyIdTokenAsync, workersCacheStorage, OidcEdgeError } from 'oidc-edge';
 
 let keys;      // parsed once per isolate, reused by every request
 let remote;    // plain cached data only; fetches are never shared across requests
@@ -22,9 +25,34 @@ function reply(status, body) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
+// POST { token, jwks, options, at, mode }: an ID token, or with Authorization: DPoP an access
+// token and its proof (the DPoP header) for this request; refusals as challenge() answers them.
+async function curves(request) {
+  const input = await request.json();
+  const keys = JwkSet.fromJson(JSON.stringify(input.jwks));
+  const options = { ...input.options, currentDate: new Date(input.at) };
+  const sync = input.mode === 'sync';
+  const auth = request.headers.get('authorization') ?? '';
+  try {
+    let result;
+    if (auth.startsWith('DPoP ')) {
+      options.dpop = { proof: request.headers.get('dpop'), method: request.method, url: request.url };
+      result = await (sync ? verifyAccessToken : verifyAccessTokenAsync)(auth.slice(5), keys, options);
+    } else {
+      result = await (sync ? verifyIdToken : verifyIdTokenAsync)(input.token, keys, options);
+    }
+    return reply(200, { sub: result.payload.sub, alg: result.protectedHeader.alg });
+  } catch (e) {
+    if (!(e instanceof OidcEdgeError)) return reply(500, { error: String(e) });
+    const c = challenge(e, { dpop: auth.startsWith('DPoP ') });
+    return new Response(JSON.stringify(c.body), { status: c.status, headers: c.headers });
+  }
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (url.pathname === '/curves') return curves(request);
     const token = url.searchParams.get('token') ?? '';
     const options = { issuer: env.ISSUER, clientId: env.CLIENT_ID };
     try {
@@ -44,7 +72,9 @@ export default {
       } else if (url.pathname === '/remote-cold') {
         result = await verifyIdTokenAsync(token, createRemoteJWKSet(env.JWKS_URL, { timeoutDuration: 1000 }), options);
       } else if (url.pathname === '/env') {
-        return reply(200, { userAgent: navigator.userAgent, subtle: typeof crypto.subtle?.verify });
+        // Whether WebCrypto imports the curve keys (else the async path falls back to wasm).
+        const imports = await Promise.all(JSON.parse(env.CURVE_IMPORTS).map(([jwk, params]) => crypto.subtle.importKey('jwk', jwk, params, false, ['verify']).then(() => true, () => false)));
+        return reply(200, { userAgent: navigator.userAgent, subtle: typeof crypto.subtle?.verify, imports });
       } else {
         return reply(404, {});
       }
@@ -60,6 +90,13 @@ export default {
 };
 `;
 
+/** [public JWK, WebCrypto import parameters] of the P-256, P-384 and Ed25519 test keys. */
+const CURVE_IMPORTS = [
+  [CURVE_KEYS.p256, { name: 'ECDSA', namedCurve: 'P-256' }],
+  [CURVE_KEYS.p384, { name: 'ECDSA', namedCurve: 'P-384' }],
+  [CURVE_KEYS.ed25519, { name: 'Ed25519' }],
+].map(([{ d, kid, alg, ...jwk }, params]) => [jwk, params]);
+
 let op;
 let px; // fault proxy in front of the provider: slows the JWKS down on demand
 let mf;
@@ -72,6 +109,7 @@ function startWorker(extra) {
     CLIENT_ID: op.clients.authorizationCode.clientId,
     JWKS: JSON.stringify(op.jwks()),
     JWKS_URL: `${px.url}/edge/jwks`,
+    CURVE_IMPORTS: JSON.stringify(CURVE_IMPORTS),
   }, extra);
 }
 
@@ -97,6 +135,7 @@ test('runs in workerd with WebCrypto', async () => {
   const r = await call('/env');
   assert.equal(r.body.userAgent, 'Cloudflare-Workers');
   assert.equal(r.body.subtle, 'function');
+  assert.deepEqual(r.body.imports, [true, true, true], 'WebCrypto imports P-256, P-384 and Ed25519 keys');
 });
 
 test('verifies a real token with local keys: wasm RSA (sync) and WebCrypto (async)', async () => {
@@ -176,5 +215,44 @@ test('Workers Cache API storage: a second workerd instance (a new isolate) verif
     }
   } finally {
     fs.rmSync(cachePersist, { recursive: true, force: true });
+  }
+});
+
+/** POST /curves with `input` (and `headers`): `{ status, body, challenge }`. */
+async function curves(input, headers = {}) {
+  const res = await mf.dispatchFetch('http://localhost/curves', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ at: AT.getTime(), ...input }) });
+  return { status: res.status, body: await res.json(), challenge: res.headers.get('www-authenticate') };
+}
+
+test('RS256, ES256, ES384 and EdDSA tokens verify in workerd: wasm (sync) and WebCrypto (async)', async () => {
+  for (const { alg, token, jwks } of algorithmCases()) {
+    for (const mode of ['sync', 'async']) {
+      const r = await curves({ token, jwks, mode, options: { issuer: ISSUER, clientId: CLIENT } });
+      assert.deepEqual([r.status, r.body], [200, { sub: 'user-1', alg }], `${alg} ${mode}`);
+      const bad = await curves({ token: tamper(token), jwks, mode, options: { issuer: ISSUER, clientId: CLIENT } });
+      assert.deepEqual([bad.status, bad.body.kind], [401, 'bad_signature'], `${alg} ${mode} tampered`);
+    }
+  }
+});
+
+test('DPoP in workerd: a cnf.jkt token with its proof verifies once; a replayed, mismatched or missing proof is refused', async () => {
+  const issuerKey = CURVE_KEYS.p256;
+  const client = CURVE_KEYS.ed25519;
+  // RFC 7638: SHA-256 of the required members in lexicographic order.
+  const jkt = createHash('sha256').update(JSON.stringify({ crv: client.crv, kty: client.kty, x: client.x })).digest('base64url');
+  const token = signJwt({ alg: 'ES256', kid: issuerKey.kid }, { iss: ISSUER, sub: 'user-1', aud: 'api', iat: NOW - 5, exp: NOW + 600, cnf: { jkt } }, issuerKey);
+  const input = { jwks: jwksOf(issuerKey), options: { issuer: ISSUER, audience: 'api' } };
+  const proof = (key = client, a = 'EdDSA') => dpopProof(key, a, { claims: { htm: 'POST', htu: 'http://localhost/curves', ath: accessTokenHash(token) } });
+  for (const mode of ['sync', 'async']) {
+    const p = proof();
+    const ok = await curves({ ...input, mode }, { authorization: `DPoP ${token}`, dpop: p });
+    assert.deepEqual([ok.status, ok.body], [200, { sub: 'user-1', alg: 'ES256' }], mode);
+    const replayed = await curves({ ...input, mode }, { authorization: `DPoP ${token}`, dpop: p });
+    assert.deepEqual([replayed.status, replayed.body.kind, replayed.body.claim], [401, 'dpop_invalid', 'jti'], mode);
+    assert.match(replayed.challenge, /^DPoP error="invalid_dpop_proof"/);
+    const mismatched = await curves({ ...input, mode }, { authorization: `DPoP ${token}`, dpop: proof(CURVE_KEYS.p384, 'ES384') });
+    assert.deepEqual([mismatched.status, mismatched.body.kind, mismatched.body.claim], [401, 'dpop_invalid', 'cnf'], mode);
+    const missing = await curves({ ...input, mode }, { authorization: `DPoP ${token}` });
+    assert.deepEqual([missing.status, missing.body.kind], [401, 'dpop_invalid'], mode);
   }
 });

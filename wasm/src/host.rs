@@ -1,8 +1,8 @@
 //! The host-check seam: the signature verifier behind each key set's memo, which is either the
-//! core's own RSA or node:crypto called synchronously through a [`HostChecker`], so one memo
-//! serves every path. (A WebCrypto verdict computed in JS enters through the core's
-//! `SignatureVerdict::from_host_crypto` instead, in `verifier.rs`.) Only the RSA step is the
-//! host's; every other check stays the core's.
+//! core's own (RSA, ECDSA, Ed25519) or node:crypto called synchronously through a
+//! [`HostChecker`], so one memo serves every path. (A WebCrypto verdict computed in JS enters
+//! through the core's `SignatureVerdict::from_host_crypto` instead, in `verifier.rs`.) Only the
+//! signature step is the host's; every other check stays the core's.
 
 use core::cell::{Cell, RefCell};
 
@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 /// What the [`Switch`] does for the next call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// Verify with the core's own RSA.
+    /// Verify with the core's own signature code.
     Builtin,
     /// Ask the host synchronously through the [`HostChecker`] installed in the switch.
     Callback,
@@ -28,9 +28,8 @@ extern "C" {
     pub type HostChecker;
 
     /// `check(alg, keyIndex, signingInput, signature)`: 1 when the signature is valid, 0 when
-    /// it is not, 2 when the host cannot decide (the built-in RSA decides then). Never throws.
-    /// `alg` is a number (no string decoding per call): RS256, RS384, RS512, PS256, PS384,
-    /// PS512 are 0..=5.
+    /// it is not, 2 when the host cannot decide (the core decides then). Never throws.
+    /// `alg` is a number (no string decoding per call): [`alg_code`].
     #[wasm_bindgen(method)]
     fn check(
         this: &HostChecker,
@@ -41,21 +40,17 @@ extern "C" {
     ) -> u32;
 }
 
-/// The algorithm as the [`HostChecker`] receives it (`pkg/lib/host-crypto.js` has the same
-/// table); `None` for the algorithms the host is not asked about (the core decides).
-fn alg_code(alg: Algorithm) -> Option<u32> {
-    match alg {
-        Algorithm::RS256 => Some(0),
-        Algorithm::RS384 => Some(1),
-        Algorithm::RS512 => Some(2),
-        Algorithm::PS256 => Some(3),
-        Algorithm::PS384 => Some(4),
-        Algorithm::PS512 => Some(5),
-        _ => None,
-    }
+/// The algorithm as the [`HostChecker`] receives it: its index in [`Algorithm::ALL`] (RS256,
+/// RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, Ed25519 are 0..=9;
+/// `pkg/lib/host-algs.js` lists them in this order).
+pub(crate) fn alg_code(alg: Algorithm) -> Option<u32> {
+    Algorithm::ALL
+        .iter()
+        .position(|a| *a == alg)
+        .and_then(|i| u32::try_from(i).ok())
 }
 
-/// A [`SignatureVerifier`] that is either the core's RSA or a relay of the host's answer.
+/// A [`SignatureVerifier`] that is either the core's or a relay of the host's answer.
 #[derive(Debug)]
 pub(crate) struct Switch {
     mode: Cell<Mode>,
@@ -102,8 +97,8 @@ impl SignatureVerifier for Switch {
         match self.mode.get() {
             Mode::Builtin => BuiltinVerifier.verify(alg, key, signing_input, signature),
             Mode::Callback => {
-                // The host is told the selected key by its index in the set; the core's RSA
-                // decides when the host cannot (2), or has no checker installed.
+                // The host is told the selected key by its index in the set; the core decides
+                // when the host cannot (2), or has no checker installed.
                 let index = self
                     .fingerprints
                     .iter()
@@ -115,12 +110,24 @@ impl SignatureVerifier for Switch {
                     }
                     _ => 2,
                 };
-                match verdict {
-                    1 => true,
-                    0 => false,
-                    _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
-                }
+                host_verdict(verdict, alg, key, signing_input, signature)
             }
         }
+    }
+}
+
+/// A host checker's answer as a verdict: 1 valid, 0 invalid, anything else (2: the host cannot
+/// decide) the core's own check.
+pub(crate) fn host_verdict(
+    answer: u32,
+    alg: Algorithm,
+    key: &PublicKey,
+    signing_input: &[u8],
+    signature: &[u8],
+) -> bool {
+    match answer {
+        1 => true,
+        0 => false,
+        _ => BuiltinVerifier.verify(alg, key, signing_input, signature),
     }
 }

@@ -1,5 +1,5 @@
 //! Key sets: a parsed JWK Set plus the memo of the signatures verified with it, and the calls
-//! that verify through that memo with the core's RSA or the host's.
+//! that verify through that memo with the core's signature code or the host's.
 
 use oidc_edge::error::Error;
 use oidc_edge::jwk::JwkSet;
@@ -32,7 +32,7 @@ impl WasmKeys {
         &self.set
     }
 
-    /// Full verification with the core's RSA, through the memo.
+    /// Full verification with the core's signature code, through the memo.
     pub(crate) fn verify(
         &self,
         verifier: &Verifier,
@@ -61,8 +61,8 @@ impl WasmKeys {
         r
     }
 
-    /// The signature verdict on a pending token with the core's RSA, through the memo (a
-    /// remembered signature skips the RSA; a valid one is remembered).
+    /// The signature verdict on a pending token with the core's signature code, through the
+    /// memo (a remembered signature is not checked again; a valid one is remembered).
     pub(crate) fn check(&self, pending: &Pending<'_>) -> SignatureVerdict {
         self.memo.inner().set_mode(Mode::Builtin);
         pending.check_signature(&self.memo)
@@ -105,24 +105,15 @@ impl WasmKeys {
             .collect()
     }
 
-    /// `{"kty":"RSA","n":..,"e":..}` of key `index` for the host's key import (empty string if
-    /// the key is not a usable RSA key).
+    /// The minimal public JWK of key `index` for the host's key import (the core's canonical
+    /// members: `e`, `kty`, `n` for RSA; `crv`, `kty`, `x`, `y` for EC; `crv`, `kty`, `x` for
+    /// OKP), or an empty string if the key is not usable.
     #[wasm_bindgen(js_name = publicJwk)]
     pub fn public_jwk(&self, index: u32) -> String {
-        let comps = usize::try_from(index)
+        usize::try_from(index)
             .ok()
             .and_then(|i| self.set.keys().get(i))
-            .and_then(|k| k.rsa_components());
-        match comps {
-            Some((n, e)) => {
-                let mut jwk = String::from("{\"kty\":\"RSA\",\"n\":\"");
-                jwk.push_str(&oidc_edge::base64url::encode(n));
-                jwk.push_str("\",\"e\":\"");
-                jwk.push_str(&oidc_edge::base64url::encode(e));
-                jwk.push_str("\"}");
-                jwk
-            }
-            None => String::new(),
-        }
+            .and_then(|k| k.public_jwk())
+            .unwrap_or_default()
     }
 }

@@ -21,22 +21,28 @@
 //! | `keycache` | [`WasmKeyCache`] for remote keys, [`token_key_id`] |
 //! | `cognito` | [`cognito_user_pool`]: a Cognito pool's issuers and JWKS URL |
 //! | `result` | an accepted token's payload and header as one JSON string |
+//! | `dpop` | [`WasmDpopReplay`]: DPoP proofs checked by the core, through a `jti` memory; [`jwk_thumbprint`] |
+//! | `signature` | [`core_signature_check`]: one raw signature by the core (the tests' reference) |
 
 mod cognito;
+mod dpop;
 mod failure;
 mod host;
 mod keycache;
 mod keys;
 mod options;
 mod result;
+mod signature;
 mod trust;
 mod verifier;
 
 pub use cognito::cognito_user_pool;
+pub use dpop::{jwk_thumbprint, WasmDpopReplay};
 pub use failure::{adapter_failure, WasmFailure};
 pub use host::HostChecker;
 pub use keycache::{token_key_id, WasmKeyCache};
 pub use keys::WasmKeys;
+pub use signature::core_signature_check;
 pub use trust::{WasmTrustBuilder, WasmTrustSet};
 pub use verifier::{WasmHostCheck, WasmVerifier};
 

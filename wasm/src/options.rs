@@ -13,43 +13,6 @@ use crate::failure::{config, WasmFailure};
 /// `Deserialize`, which adds its own parser and error formatting code (about 20 KB brotli of
 /// the module). Unknown members, wrong types and non-integer numbers are refused.
 pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure> {
-    fn unreadable() -> WasmFailure {
-        config("options could not be read")
-    }
-    fn string(v: Value) -> Result<Option<String>, WasmFailure> {
-        match v {
-            Value::Null => Ok(None),
-            Value::String(s) => Ok(Some(s)),
-            _ => Err(unreadable()),
-        }
-    }
-    fn strings(v: Value) -> Result<Vec<String>, WasmFailure> {
-        match v {
-            Value::Null => Ok(Vec::new()),
-            Value::Array(items) => items
-                .into_iter()
-                .map(|i| match i {
-                    Value::String(s) => Ok(s),
-                    _ => Err(unreadable()),
-                })
-                .collect(),
-            _ => Err(unreadable()),
-        }
-    }
-    fn number(v: Value) -> Result<Option<u64>, WasmFailure> {
-        match v {
-            Value::Null => Ok(None),
-            v => v.as_u64().map(Some).ok_or_else(unreadable),
-        }
-    }
-    fn boolean(v: Value) -> Result<bool, WasmFailure> {
-        match v {
-            Value::Null => Ok(false),
-            Value::Bool(b) => Ok(b),
-            _ => Err(unreadable()),
-        }
-    }
-
     let members = oidc_edge::json::parse_object(json.as_bytes()).map_err(|_| unreadable())?;
     let mut o = VerifyOptions::default();
     let mut profile = None;
@@ -79,6 +42,7 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
             "require_c_hash" => o.require_c_hash = boolean(v)?,
             "required_scopes" => o.required_scopes = strings(v)?,
             "required_roles" => o.required_roles = strings(v)?,
+            "dpop_jkt" => o.dpop_jkt = string(v)?,
             _ => return Err(unreadable()),
         }
     }
@@ -93,16 +57,71 @@ pub(crate) fn options_from_json(json: &str) -> Result<VerifyOptions, WasmFailure
             ))
         }
     };
-    for name in &algorithm_names {
-        match Algorithm::from_name(name) {
-            Some(a) => o.algorithms.push(a),
-            None => {
+    o.algorithms = algorithms(&algorithm_names)?;
+    Ok(o)
+}
+
+/// The refusal of options JSON that is not what `pkg/lib` sends.
+pub(crate) fn unreadable() -> WasmFailure {
+    config("options could not be read")
+}
+/// An optional string member.
+pub(crate) fn string(v: Value) -> Result<Option<String>, WasmFailure> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        _ => Err(unreadable()),
+    }
+}
+/// An optional list of strings.
+pub(crate) fn strings(v: Value) -> Result<Vec<String>, WasmFailure> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s),
+                _ => Err(unreadable()),
+            })
+            .collect(),
+        _ => Err(unreadable()),
+    }
+}
+/// An optional whole number.
+pub(crate) fn number(v: Value) -> Result<Option<u64>, WasmFailure> {
+    match v {
+        Value::Null => Ok(None),
+        v => v.as_u64().map(Some).ok_or_else(unreadable),
+    }
+}
+/// An optional boolean (absent: false).
+pub(crate) fn boolean(v: Value) -> Result<bool, WasmFailure> {
+    match v {
+        Value::Null => Ok(false),
+        Value::Bool(b) => Ok(b),
+        _ => Err(unreadable()),
+    }
+}
+
+/// The algorithms of a list of names; a name this package does not verify is a `"config"`
+/// failure naming it.
+pub(crate) fn algorithms(names: &[String]) -> Result<Vec<Algorithm>, WasmFailure> {
+    names
+        .iter()
+        .map(|name| {
+            Algorithm::from_name(name).ok_or_else(|| {
                 let mut m = String::from("algorithms: \"");
                 m.push_str(name);
-                m.push_str("\" is not supported (RS256, RS384, RS512, PS256, PS384, PS512)");
-                return Err(config(m));
-            }
-        }
-    }
-    Ok(o)
+                m.push_str("\" is not supported (");
+                for (i, a) in Algorithm::ALL.iter().enumerate() {
+                    if i > 0 {
+                        m.push_str(", ");
+                    }
+                    m.push_str(a.name());
+                }
+                m.push(')');
+                config(m)
+            })
+        })
+        .collect()
 }

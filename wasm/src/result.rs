@@ -18,7 +18,7 @@ pub(crate) fn accepted<T>(token: &str, r: Result<T, Error>) -> JsValue {
 /// first two segments decoded (canonical base64url of duplicate-free JSON objects, checked by
 /// the core), so the JS side reads exactly what was verified with one `JSON.parse`. Empty if
 /// that is not possible (the JS side then decodes the segments itself).
-fn result_json(token: &str) -> String {
+pub(crate) fn result_json(token: &str) -> String {
     let mut parts = token.splitn(3, '.');
     let (Some(h), Some(p)) = (parts.next(), parts.next()) else {
         return String::new();

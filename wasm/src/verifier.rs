@@ -1,5 +1,5 @@
 //! The verifier: a policy the core has checked, and its three ways to verify: all in one call
-//! with the core's RSA or with the host's synchronous check, and the split form for a host
+//! with the core's signature code or with the host's synchronous check, and the split form for a host
 //! that checks the signature asynchronously (WebCrypto) between [`WasmVerifier::begin`] and
 //! [`WasmVerifier::finish`].
 
@@ -75,7 +75,18 @@ impl WasmVerifier {
         }
     }
 
-    /// Full verification with the built-in RSA (through the set's memo) of the token's UTF-8
+    /// This verifier for one request that came with a DPoP proof: `jkt` is the thumbprint of
+    /// the proof's key (`WasmDpopReplay::verify`), which a `cnf.jkt` token must name. A new
+    /// `WasmVerifier`, or the failure (`"config"`: not an access-token profile).
+    #[wasm_bindgen(js_name = withDpopJkt)]
+    pub fn with_dpop_jkt(&self, jkt: &str) -> JsValue {
+        match self.inner.with_dpop_jkt(Some(jkt.into())) {
+            Ok(inner) => WasmVerifier { inner }.into(),
+            Err(e) => WasmFailure::from(e).into(),
+        }
+    }
+
+    /// Full verification with the core's signature code (through the set's memo) of the token's UTF-8
     /// octets: the accepted token's result JSON (a string), else the failure.
     pub fn verify(&self, token: &[u8], keys: &WasmKeys, now: f64) -> JsValue {
         match token_text(token) {
