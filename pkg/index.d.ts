@@ -1,5 +1,10 @@
-// Type declarations of the `oidc-edge` npm package (hand-written; dist/index.d.cts is a copy
-// made by the build for `require` consumers).
+// Type declarations of the `oidc-edge` npm package (hand-written, with the parts in types/;
+// the build inlines them all into dist/index.d.cts for `require` consumers).
+
+import type { DiscoverOptions, KeySetStorage, RemoteJWKSet, RemoteJWKSetOptions } from './types/remote.js';
+
+export * from './types/remote.js';
+export * from './types/origin.js';
 
 /** A JSON Web Key as found in a JWK Set: RSA, EC (P-256, P-384) and OKP (Ed25519) keys can verify. */
 export interface JWK {
@@ -300,59 +305,6 @@ export interface TrustedIssuer {
   anyTenant?: boolean;
 }
 
-/** Options of a remote key set (jose's names; durations in milliseconds). */
-export interface RemoteJWKSetOptions {
-  /** Time limit of one fetch, default 5000. */
-  timeoutDuration?: number;
-  /** Lifetime of a fetched set when the server sends no Cache-Control max-age, default 600000. */
-  cacheMaxAge?: number;
-  /** Minimum time between fetches caused by unknown kids or failures, default 30000. */
-  cooldownDuration?: number;
-  /** The fetch implementation to use, default `globalThis.fetch`. */
-  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
-  /** Where fetched sets are kept for other processes or isolates (e.g. `workersCacheStorage()`). */
-  storage?: KeySetStorage;
-}
-
-/** Options of `discover`. */
-export interface DiscoverOptions extends RemoteJWKSetOptions {
-  /** A `{tenantid}` issuer template that the document at this URL publishes verbatim (Entra's `/common`, `/organizations`). */
-  issuer?: string;
-}
-
-/** A fetched key set as kept in a storage: data only; the core parses it again and decides its lifetime. */
-export interface StoredKeySet {
-  v: 1;
-  /** The JWK Set document as fetched. */
-  jwks: string;
-  /** When it was fetched (Unix seconds). */
-  fetchedAt: number;
-  /** The response's Cache-Control, if any. */
-  cacheControl?: string;
-}
-
-/** Storage of fetched key sets (a KV store, the Cache API). Failures never fail a verification. */
-export interface KeySetStorage {
-  /** The record stored under `key` (the key set URL), if any. */
-  get(key: string): StoredKeySet | undefined | null | Promise<StoredKeySet | undefined | null>;
-  /** Keeps `record` under `key` for `ttlSeconds` (its lifetime plus the stale limit). */
-  set(key: string, record: StoredKeySet, ttlSeconds: number): void | Promise<void>;
-}
-
-/** A remote JWK Set driven by the core's cache policy. */
-export interface RemoteJWKSet {
-  readonly url: string;
-  /** Set by `discover`: the verified issuer. */
-  readonly issuer: string | undefined;
-  /** Set by `discover`: the discovery document. */
-  readonly metadata: Record<string, unknown> | undefined;
-  /** Whether a set within its lifetime is cached. */
-  readonly fresh: boolean;
-  /** Fetches now, whatever the cache says; rejects with jwks_timeout / jwks_unavailable when nothing usable is left. */
-  reload(): Promise<void>;
-  readonly [Symbol.toStringTag]: 'RemoteJWKSet';
-}
-
 /** A reusable verifier with fixed options. */
 export interface Verifier {
   verify<P extends JWTPayload = JWTPayload>(token: string, keys: KeySetInput): VerifyResult<P>;
@@ -475,44 +427,3 @@ export function challenge(err: unknown, options?: ChallengeOptions): Challenge;
 
 /** Decodes without verifying anything (display only). */
 export function inspect(token: string): UntrustedToken;
-
-/** The request fields the worker's origin proof covers (docs/EDGE.md, "Origin proof"). */
-export interface OriginProofFields {
-  method: string;
-  /** The authority the worker signed: its `PROTECT_ORIGIN` host (lower case, with any port). */
-  host: string;
-  /** Path and query exactly as the origin received them. */
-  pathAndQuery: string;
-  subject?: string;
-  client?: string;
-  region?: string;
-  requestId?: string;
-}
-
-/** An origin key: base64 or base64url text, or its octets. */
-export type OriginKey = string | ArrayBuffer | ArrayBufferView;
-
-/** The verdict on an origin proof; `reason` is `malformed: ...`, `stale` or `mismatch`. */
-export type OriginProofResult = { ok: true } | { ok: false; reason: string };
-
-/** The string the worker signs: nine fields, one per line. */
-export function originCanonical(fields: OriginProofFields & { t: number }): string;
-
-/**
- * Checks the worker's `X-Auth-Signature` header value against the keys the origin accepts (two
- * during a rotation), with at most `maxSkew` seconds (60) between `t` and `now` (default: the
- * clock). HMAC-SHA256 by WebCrypto. Unusable keys reject with a TypeError.
- */
-export function verifyOriginSignature(
-  input: OriginProofFields & { header: string | null | undefined; keys: OriginKey[]; now?: number; maxSkew?: number },
-): Promise<OriginProofResult>;
-
-/**
- * The same for a request as the origin received it (a Fetch `Request` or a Node
- * `http.IncomingMessage`). `host` defaults to the request's Host header; an origin behind a
- * proxy that rewrites Host passes the worker's `PROTECT_ORIGIN` authority.
- */
-export function verifyOriginRequest(
-  request: RequestLike & { method: string; url: string },
-  options: { keys: OriginKey[]; now?: number; maxSkew?: number; host?: string },
-): Promise<OriginProofResult>;

@@ -44,7 +44,7 @@ have="$("$WASM_BINDGEN" --version | awk '{print $2}')"
 # Up-to-date check: a hash of every input.
 stamp_of_inputs() {
   {
-    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib pkg/src pkg/index.d.ts scripts/build-pkg.sh 2>/dev/null \
+    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib pkg/src pkg/index.d.ts pkg/types scripts/build-pkg.sh 2>/dev/null \
       | LC_ALL=C sort | while read -r f; do [[ -f "$f" ]] && sha256sum "$f"; done
     echo "$have"
   } | sha256sum | cut -d' ' -f1
@@ -96,7 +96,19 @@ for entry in "${ENTRIES[@]}"; do
     --external:node:fs --external:'*.wasm' --external:'*.wasm?module' \
     --sourcemap --log-level=warning --outfile="$DIST/$entry"
 done
-cp "$PKG/index.d.ts" "$DIST/index.d.cts"
+# One declaration file for `require` consumers: index.d.ts with its parts (types/*.d.ts) inlined,
+# since a CommonJS declaration cannot re-export the package's ES-module ones.
+node -e '
+  const fs = require("node:fs"), path = require("node:path");
+  const [pkg, out] = process.argv.slice(1);
+  const part = (f) => fs.readFileSync(path.join(pkg, "types", f + ".d.ts"), "utf8")
+    .replace(/^import type [^;]+ from "..\/index.js";\n/gm, "").replace(/^import type [^;]+ from \x27..\/index.js\x27;\n/gm, "");
+  const text = fs.readFileSync(path.join(pkg, "index.d.ts"), "utf8")
+    .replace(/^import type [^;]+ from \x27.\/types\/[a-z]+.js\x27;\n/gm, "")
+    .replace(/^export \* from \x27.\/types\/([a-z]+).js\x27;\n/gm, (_, name) => part(name) + "\n");
+  if (/types\//.test(text.replace(/^\/\/.*$/gm, ""))) throw new Error("index.d.cts still refers to types/");
+  fs.writeFileSync(out, text);
+' "$PKG" "$DIST/index.d.cts"
 cp "$ROOT/LICENSE-MIT" "$ROOT/LICENSE-APACHE" "$DIST/"
 echo "$stamp" > "$STAMP_FILE"
 

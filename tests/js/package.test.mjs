@@ -25,12 +25,13 @@ test('the consumer project lives outside the repository', () => {
 
 test('the tarball holds the package files and nothing else', () => {
   const files = JSON.parse(fs.readFileSync(path.join(consumerDir(), 'files.json'), 'utf8')).sort();
-  // The hand-written files at the top, the build's output in dist/: one .wasm, one entry per
-  // runtime with its source map, the CommonJS copy of the declarations, the licences. Not the
+  // The hand-written files at the top (the declarations with their parts in types/), the build's
+  // output in dist/: one .wasm, one entry per runtime with its source map, the CommonJS copy of
+  // the declarations (parts inlined), the licences. Not the
   // sources (src/, lib/: the maps carry them) nor the build's inputs (glue, dist/api.mjs).
   const entries = ['node.mjs', 'browser.mjs', 'workerd.mjs', 'edge-light.mjs', 'index.cjs'];
   const expected = [
-    'package.json', 'README.md', 'index.d.ts',
+    'package.json', 'README.md', 'index.d.ts', 'types/origin.d.ts', 'types/remote.d.ts',
     ...['oidc_edge_wasm_bg.wasm', ...entries, ...entries.map((e) => `${e}.map`), 'index.d.cts',
       'LICENSE-MIT', 'LICENSE-APACHE'].map((f) => `dist/${f}`),
   ].sort();
