@@ -1,0 +1,60 @@
+//! Fleet health: what one isolate learns about an upstream (or a revocation) reaches every
+//! isolate of every location within seconds, through one Durable Object.
+//!
+//! - [`hub`]: the Durable Object's state machine. It takes batched outcome reports from
+//!   isolates and feeds them, in order, to the same [`Breaker`](crate::proxy::breaker::Breaker)
+//!   the isolates use; an upstream whose breaker is not closed is *degraded*, and the object
+//!   probes it every [`Timing::probe_ms`] until a probe (or an isolate's report) succeeds. It
+//!   also holds the revocation epoch and list.
+//! - [`view`]: the isolate's side. A cached [`Verdict`] (isolate memory, then the location's
+//!   Cache API) consulted on the request path without waiting for anything; refreshed in the
+//!   background at most every [`Timing::refresh_ms`]; outcomes gathered into one report per
+//!   refresh. A verdict older than [`Timing::max_age_ms`] is ignored, so a slow or absent
+//!   Durable Object leaves the isolate's own breaker deciding alone.
+//! - [`verdict`]: the two documents exchanged (report, verdict) and their JSON.
+//!
+//! Pure logic, no I/O: the glue moves the documents (`glue`, `glue/fleet`), the fleet
+//! simulation (`bench/fleet`) and the unit tests drive the same code with a fake clock.
+
+pub mod hub;
+pub mod verdict;
+pub mod view;
+
+pub use hub::Hub;
+pub use verdict::{Report, Verdict};
+pub use view::FleetView;
+
+/// The cadences of fleet health, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// An isolate refreshes its verdict (and sends its report) at most this often.
+    pub refresh_ms: u64,
+    /// The Durable Object's alarm interval: how often it probes a degraded upstream.
+    pub probe_ms: u64,
+    /// A verdict older than this is ignored (the Durable Object is presumed unreachable).
+    pub max_age_ms: u64,
+    /// A refresh that has not completed after this long is given up (the next request
+    /// starts another).
+    pub refresh_timeout_ms: u64,
+    /// How long a revoked client id stays on the revocation list: longer than KV takes to
+    /// propagate the record's deletion to every location (60 s), so the list covers the gap.
+    pub revocation_keep_ms: u64,
+}
+
+impl Timing {
+    /// The deployed cadences: refresh every 2 s, probe every 2 s, ignore verdicts older than
+    /// 10 s, give up a refresh after 1 s, keep revocations 5 minutes.
+    pub const DEFAULT: Timing = Timing {
+        refresh_ms: 2_000,
+        probe_ms: 2_000,
+        max_age_ms: 10_000,
+        refresh_timeout_ms: 1_000,
+        revocation_keep_ms: 300_000,
+    };
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing::DEFAULT
+    }
+}
