@@ -97,6 +97,12 @@ impl App {
         }
     }
 
+    /// The token proxy's isolate state: its breakers and the fleet view, which the glue
+    /// warms and refreshes ([`crate::fleet::refresh`]).
+    pub fn proxy(&self) -> &ProxyState {
+        &self.proxy
+    }
+
     /// The configuration, or its problems.
     pub fn config(&self) -> &Result<Config, Vec<String>> {
         &self.config

@@ -17,6 +17,7 @@
 //! simulation (`bench/fleet`) and the unit tests drive the same code with a fake clock.
 
 pub mod hub;
+pub mod refresh;
 pub mod verdict;
 pub mod view;
 

@@ -8,7 +8,7 @@ use crate::app::{App, Outcome};
 use crate::codec::{base64_decode, base64_encode, base64url_encode};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::io::Limiter;
+use crate::io::{Io, Limiter};
 use crate::keyring::{Key, Keyring};
 use crate::log::LogLine;
 use crate::records::{digest_string, record_key, seal, secret_digest, Mode};
@@ -727,4 +727,71 @@ fn log_lines_never_contain_secrets_or_tokens() {
     assert_eq!(last["attempts"][1]["result"], "timeout");
     assert_eq!(last["attempts"][1]["ms"], 3000);
     assert_eq!(last["outcome"], "unavailable");
+}
+
+/// Gives the isolate a fleet verdict, as the glue's refresh would.
+fn with_verdict(w: &World, v: crate::fleet::Verdict) {
+    let p = w.app.proxy();
+    let mut b = p.breakers.borrow_mut();
+    p.fleet.borrow_mut().accept(v, w.io.now_ms(), &mut b);
+}
+
+#[test]
+fn fleet_degraded_primary_sends_the_first_request_to_the_secondary() {
+    let w = World::new(config());
+    let now = w.io.now_ms();
+    let mut v = crate::fleet::Verdict {
+        at_ms: now,
+        ..Default::default()
+    };
+    v.upstreams[0].until_ms = now + 6_000;
+    with_verdict(&w, v);
+    let (r, log) = w.send(&app_req());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
+    assert!(w.io.calls_to(P).is_empty(), "zero primary attempts");
+    assert_eq!(log.attempts.len(), 1);
+    let report = w.app.proxy().fleet.borrow_mut().begin_refresh(now).unwrap();
+    assert_eq!(
+        report.outcomes,
+        [vec![], vec![true]],
+        "the answer is reported"
+    );
+}
+
+#[test]
+fn fleet_revocation_refuses_before_kv_and_upstreams() {
+    let w = World::new(config());
+    let v = crate::fleet::Verdict {
+        at_ms: w.io.now_ms(),
+        epoch: 1,
+        revoked: vec!["oe_app".into()],
+        ..Default::default()
+    };
+    with_verdict(&w, v);
+    let (r, log) = w.send(&app_req());
+    assert_common_headers(&r);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json_body().unwrap()["error"], "invalid_client");
+    assert_eq!(log.outcome, "revoked");
+    assert!(w.io.kv_reads.borrow().is_empty());
+    assert_eq!(w.upstream_calls(), 0);
+    // Other clients are unaffected.
+    let req = token_req(
+        None,
+        "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret",
+    );
+    assert_eq!(w.send(&req).0.status, 200);
+}
+
+#[test]
+fn failed_attempts_are_reported_to_the_fleet() {
+    let w = World::new(config());
+    w.io.script(P, &[reply(5, 503, "{}")]);
+    let (r, _) = w.send(&app_req());
+    assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
+    let fleet = &w.app.proxy().fleet;
+    assert!(fleet.borrow().report_is_urgent(w.io.now_ms()));
+    let report = fleet.borrow_mut().begin_refresh(w.io.now_ms()).unwrap();
+    assert_eq!(report.outcomes, [vec![false], vec![true]]);
 }
