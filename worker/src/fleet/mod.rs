@@ -37,19 +37,22 @@ pub struct Timing {
     /// A refresh that has not completed after this long is given up (the next request
     /// starts another).
     pub refresh_timeout_ms: u64,
+    /// How long the object waits for a probe's answer (a hanging upstream fails the probe).
+    pub probe_timeout_ms: u64,
     /// How long a revoked client id stays on the revocation list: longer than KV takes to
     /// propagate the record's deletion to every location (60 s), so the list covers the gap.
     pub revocation_keep_ms: u64,
 }
 
 impl Timing {
-    /// The deployed cadences: refresh every 2 s, probe every 2 s, ignore verdicts older than
-    /// 10 s, give up a refresh after 1 s, keep revocations 5 minutes.
+    /// The deployed cadences: refresh every 2 s, probe every 2 s (1.5 s to answer), ignore
+    /// verdicts older than 10 s, give up a refresh after 1 s, keep revocations 5 minutes.
     pub const DEFAULT: Timing = Timing {
         refresh_ms: 2_000,
         probe_ms: 2_000,
         max_age_ms: 10_000,
         refresh_timeout_ms: 1_000,
+        probe_timeout_ms: 1_500,
         revocation_keep_ms: 300_000,
     };
 }

@@ -16,11 +16,11 @@ async fn cached<I: Io>(io: &I) -> Option<Verdict> {
     Verdict::parse(io.cache_load(VERDICT_CACHE_KEY).await?.as_bytes())
 }
 
-/// For an isolate with no verdict yet: one Cache API read on the request path (local to the
-/// location, no call to the object), so that what another isolate learned applies to this
-/// isolate's first request.
-pub async fn warm<I: Io>(state: &ProxyState, io: &I) {
-    if !state.fleet.borrow().is_empty() {
+/// On the request path of a new or idle isolate ([`super::FleetView::wants_location_copy`]):
+/// one Cache API read (local to the location, no call to the object), so that what another
+/// isolate learned applies to this isolate's very next request.
+pub async fn look<I: Io>(state: &ProxyState, io: &I) {
+    if !state.fleet.borrow_mut().wants_location_copy(io.now_ms()) {
         return;
     }
     if let Some(v) = cached(io).await {
@@ -108,12 +108,19 @@ mod tests {
             .borrow_mut()
             .insert(VERDICT_CACHE_KEY.into(), degraded(9_000).to_json());
         let s = state();
-        block_on(warm(&s, &io));
+        block_on(look(&s, &io));
         assert!(s.fleet.borrow().avoid(Region::Primary, 10_000));
         assert!(io.fleet_calls.borrow().is_empty());
-        // Warm only once: a later cached verdict is the refresh's business.
-        io.cache.borrow_mut().clear();
-        block_on(warm(&s, &io));
+        // Within the interval the request path reads nothing more (a newer healthy copy
+        // would otherwise clear the avoidance).
+        let healthy = Verdict {
+            at_ms: 9_500,
+            ..Verdict::default()
+        };
+        io.cache
+            .borrow_mut()
+            .insert(VERDICT_CACHE_KEY.into(), healthy.to_json());
+        block_on(look(&s, &io));
         assert!(s.fleet.borrow().avoid(Region::Primary, 10_000));
     }
 

@@ -27,6 +27,8 @@ pub struct FleetView {
     verdict: Option<Verdict>,
     /// When the last refresh started.
     last_refresh_ms: Option<u64>,
+    /// When the request path last read the location's copy.
+    last_look_ms: Option<u64>,
     /// Whether that refresh is still running.
     in_flight: bool,
     report: Report,
@@ -52,10 +54,23 @@ impl FleetView {
         self.verdict.as_ref()
     }
 
-    /// Whether there is no verdict in memory yet (a new isolate: the glue looks in the
-    /// location's Cache API once, on the request path).
+    /// Whether there is no verdict in memory yet.
     pub fn is_empty(&self) -> bool {
         self.verdict.is_none()
+    }
+
+    /// Whether the request path should read the location's copy of the verdict first (one
+    /// local Cache API read): only an isolate that has neither refreshed nor looked for a
+    /// refresh interval (a new or idle one). A busy isolate's background refreshes keep its
+    /// memory current, so its requests never read anything.
+    pub fn wants_location_copy(&mut self, now_ms: u64) -> bool {
+        let quiet =
+            |t: Option<u64>| t.is_none_or(|t| now_ms.saturating_sub(t) >= self.timing.refresh_ms);
+        if quiet(self.last_refresh_ms) && quiet(self.last_look_ms) {
+            self.last_look_ms = Some(now_ms);
+            return true;
+        }
+        false
     }
 
     fn fresh(&self, now_ms: u64) -> Option<&Verdict> {
@@ -198,6 +213,22 @@ mod tests {
         );
         view.accept(verdict(2_000, degraded_until(3_000)), 2_000, &mut b);
         assert!(!view.avoid(Region::Primary, 3_000), "the claim lapsed");
+    }
+
+    #[test]
+    fn only_a_new_or_idle_isolate_reads_the_location_copy() {
+        let mut view = FleetView::new(T);
+        assert!(view.wants_location_copy(0), "a new isolate");
+        assert!(!view.wants_location_copy(1), "at most once per interval");
+        assert!(view.begin_refresh(10).is_some());
+        assert!(
+            !view.wants_location_copy(T.refresh_ms),
+            "refreshed 1990 ms ago"
+        );
+        assert!(
+            view.wants_location_copy(T.refresh_ms + 10),
+            "idle for an interval"
+        );
     }
 
     #[test]
