@@ -9,9 +9,13 @@
 //!   tells isolates to close theirs too (failback without user requests paying for it). A
 //!   failed probe while half-open reopens the breaker for a longer period, as an isolate's
 //!   failed half-open probe would.
-//! - The verdict says "degraded until" a short time ahead ([`Hub::claim_ms`]): the object
-//!   renews the claim with every verdict it issues, so if it stops answering, the claim lapses
-//!   within seconds and each isolate's breaker decides alone.
+//! - The verdict says "degraded until" one open period of the breaker ahead (5 s, 10 s, ...
+//!   up to `BREAKER_MAX_OPEN_MS` as the outage goes on), and at least a short time
+//!   ([`Hub::claim_ms`]): an isolate honours the claim as its own open breaker, so a location
+//!   whose cached copy is some seconds old still avoids the upstream; a recovery reaches it
+//!   through the `recovered` stamp, not through the claim running out. The object renews the claim with every verdict; if it stops
+//!   answering, the last claim lapses at the end of its period (at most `BREAKER_MAX_OPEN_MS`)
+//!   and each isolate's breaker decides alone.
 //! - Revocations: each one increments the epoch and lists the client id for
 //!   [`Timing::revocation_keep_ms`].
 
@@ -32,6 +36,8 @@ pub struct Hub {
     timing: Timing,
     breakers: [Breaker; 2],
     recovered_ms: [u64; 2],
+    /// When each upstream last changed between healthy and degraded.
+    changed_ms: [u64; 2],
     epoch: u64,
     /// `(client id, revoked at)`, oldest first.
     revoked: Vec<(String, u64)>,
@@ -45,6 +51,7 @@ impl Hub {
             timing,
             breakers: [b(), b()],
             recovered_ms: [0; 2],
+            changed_ms: [0; 2],
             epoch: 0,
             revoked: Vec::new(),
         }
@@ -58,11 +65,16 @@ impl Hub {
         )
     }
 
-    /// Feeds an isolate's report, upstream by upstream, oldest outcome first.
+    /// Feeds an isolate's report, upstream by upstream, oldest outcome first. An outcome seen
+    /// before the upstream's last change between healthy and degraded is old news (an isolate
+    /// that reports seldom may hold a success from before the outage) and is skipped.
     pub fn ingest(&mut self, report: &Report, now_ms: u64) {
         for region in Region::BOTH {
-            for &ok in &report.outcomes[region.index()] {
-                if ok {
+            for seen in &report.outcomes[region.index()] {
+                if seen.at_ms < self.changed_ms[region.index()] {
+                    continue;
+                }
+                if seen.ok {
                     self.succeeded(region, now_ms);
                 } else {
                     self.failed(region, now_ms);
@@ -83,16 +95,21 @@ impl Hub {
     fn succeeded(&mut self, region: Region, now_ms: u64) {
         if self.degraded(region, now_ms) {
             self.recovered_ms[region.index()] = now_ms;
+            self.changed_ms[region.index()] = now_ms;
         }
         self.breakers[region.index()].on_success();
     }
 
     fn failed(&mut self, region: Region, now_ms: u64) {
+        let was = self.degraded(region, now_ms);
         // Half-open: this failure is the probe's (it reopens for longer); closed: it counts;
         // open: the breaker already knows.
         let b = &mut self.breakers[region.index()];
         let permit = b.acquire(now_ms);
         b.on_failure(permit, now_ms);
+        if !was && self.degraded(region, now_ms) {
+            self.changed_ms[region.index()] = now_ms;
+        }
     }
 
     /// The upstreams to probe now (the degraded ones).
@@ -118,6 +135,19 @@ impl Hub {
             .saturating_add(self.timing.refresh_ms)
     }
 
+    /// The end of a degraded upstream's claim (0: healthy): one open period of the breaker
+    /// (as many trips in a row as it has now), at least [`Hub::claim_ms`], from now; and never
+    /// before its open period ends.
+    fn claim_until(&self, region: Region, now_ms: u64) -> u64 {
+        let b = &self.breakers[region.index()];
+        let ahead = b.open_period_ms(b.trips()).max(self.claim_ms());
+        match b.state(now_ms) {
+            State::Closed { .. } => 0,
+            State::Open { until_ms } => until_ms.max(now_ms.saturating_add(ahead)),
+            State::HalfOpen { .. } => now_ms.saturating_add(ahead),
+        }
+    }
+
     /// Records a revocation of the presented client id `client_id`.
     pub fn revoke(&mut self, client_id: &str, now_ms: u64) {
         self.prune(now_ms);
@@ -137,9 +167,8 @@ impl Hub {
 
     /// The verdict as of `now_ms`.
     pub fn verdict(&self, now_ms: u64) -> Verdict {
-        let claim = now_ms.saturating_add(self.claim_ms());
         let health = |r: Region| Health {
-            until_ms: if self.degraded(r, now_ms) { claim } else { 0 },
+            until_ms: self.claim_until(r, now_ms),
             recovered_ms: self.recovered_ms[r.index()],
         };
         let keep = self.timing.revocation_keep_ms;
@@ -189,9 +218,17 @@ mod tests {
         max_open_ms: 60_000,
     };
 
+    /// A report of primary outcomes (`s` / `f`), all seen at `at_ms`.
+    fn report_at(primary: &str, at_ms: u64) -> Report {
+        let mut r = Report::default();
+        for c in primary.chars() {
+            r.push(Region::Primary, c == 's', at_ms);
+        }
+        r
+    }
+
     fn report(primary: &str) -> Report {
-        let doc = std::format!(r#"{{"v":1,"primary":"{primary}"}}"#);
-        Report::parse(doc.as_bytes()).unwrap()
+        report_at(primary, u64::MAX)
     }
 
     #[test]
@@ -210,7 +247,19 @@ mod tests {
         assert!(hub.degraded(Region::Primary, 400));
         assert!(!hub.degraded(Region::Secondary, 400));
         let v = hub.verdict(500);
-        assert_eq!(v.upstreams[0].until_ms, 500 + hub.claim_ms());
+        assert_eq!(
+            v.upstreams[0].until_ms,
+            500 + hub.claim_ms(),
+            "at least the claim"
+        );
+        let v = hub.verdict(5_400);
+        assert_eq!(v.upstreams[0].until_ms, 5_400 + hub.claim_ms(), "half-open");
+        hub.on_probe(Region::Primary, false, 5_400);
+        let v = hub.verdict(5_500);
+        assert_eq!(
+            v.upstreams[0].until_ms, 15_500,
+            "reopened: one 10 s period ahead"
+        );
         assert_eq!(v.upstreams[1].until_ms, 0);
         assert_eq!(hub.to_probe(500), [Region::Primary]);
         assert_eq!(hub.next_alarm(500), Some(2_500));
@@ -249,6 +298,25 @@ mod tests {
         hub.ingest(&report("fs"), 1_000);
         assert!(!hub.degraded(Region::Primary, 1_000));
         assert_eq!(hub.verdict(1_000).upstreams[0].recovered_ms, 1_000);
+    }
+
+    #[test]
+    fn outcomes_seen_before_the_last_change_are_old_news() {
+        let mut hub = Hub::new(CFG, Timing::DEFAULT);
+        hub.ingest(&report_at("fff", 900), 1_000);
+        assert!(hub.degraded(Region::Primary, 1_000));
+        hub.ingest(&report_at("s", 500), 1_100);
+        assert!(
+            hub.degraded(Region::Primary, 1_100),
+            "a success from before the outage, reported late"
+        );
+        hub.ingest(&report_at("s", 1_050), 1_200);
+        assert!(!hub.degraded(Region::Primary, 1_200));
+        hub.ingest(&report_at("fff", 1_100), 1_300);
+        assert!(
+            !hub.degraded(Region::Primary, 1_300),
+            "failures from before the recovery"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! - [`view`]: the isolate's side. A cached [`Verdict`] (isolate memory, then the location's
 //!   Cache API) consulted on the request path without waiting for anything; refreshed in the
 //!   background at most every [`Timing::refresh_ms`]; outcomes gathered into one report per
-//!   refresh. A verdict older than [`Timing::max_age_ms`] is ignored, so a slow or absent
-//!   Durable Object leaves the isolate's own breaker deciding alone.
+//!   refresh. A degraded claim holds until its time (like an open breaker), so a slow or
+//!   absent Durable Object leaves the isolate's own breaker deciding alone once it lapses.
 //! - [`verdict`]: the two documents exchanged (report, verdict) and their JSON.
 //!
 //! Pure logic, no I/O: the glue moves the documents (`glue`, `glue/fleet`), the fleet
@@ -32,8 +32,11 @@ pub struct Timing {
     pub refresh_ms: u64,
     /// The Durable Object's alarm interval: how often it probes a degraded upstream.
     pub probe_ms: u64,
-    /// A verdict older than this is ignored (the Durable Object is presumed unreachable).
-    pub max_age_ms: u64,
+    /// A recovery stamp older than this is old news: it closes no breaker.
+    pub recovery_news_ms: u64,
+    /// How long the location's copy of the verdict stays in the Cache API (longer than the
+    /// longest degraded claim, so a quiet location still knows).
+    pub copy_ttl_ms: u64,
     /// A refresh that has not completed after this long is given up (the next request
     /// starts another).
     pub refresh_timeout_ms: u64,
@@ -45,12 +48,14 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// The deployed cadences: refresh every 2 s, probe every 2 s (1.5 s to answer), ignore
-    /// verdicts older than 10 s, give up a refresh after 1 s, keep revocations 5 minutes.
+    /// The deployed cadences: refresh every 2 s, probe every 2 s (1.5 s to answer), give up
+    /// a refresh after 1 s, recoveries are news for 10 s, the location's copy is kept 2
+    /// minutes, revocations 5 minutes.
     pub const DEFAULT: Timing = Timing {
         refresh_ms: 2_000,
         probe_ms: 2_000,
-        max_age_ms: 10_000,
+        recovery_news_ms: 10_000,
+        copy_ttl_ms: 120_000,
         refresh_timeout_ms: 1_000,
         probe_timeout_ms: 1_500,
         revocation_keep_ms: 300_000,

@@ -59,7 +59,7 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
         .await;
     match answer.and_then(|doc| Verdict::parse(doc.as_bytes())) {
         Some(v) => {
-            let ttl_s = timing.max_age_ms.div_ceil(1000);
+            let ttl_s = timing.copy_ttl_ms.div_ceil(1000);
             io.cache_save(VERDICT_CACHE_KEY, &v.to_json(), ttl_s).await;
             accept(v);
         }
@@ -137,7 +137,7 @@ mod tests {
         );
         *io.fleet.borrow_mut() = Some(degraded(10_000).to_json());
         let s = state();
-        s.fleet.borrow_mut().record(Region::Primary, false);
+        s.fleet.borrow_mut().record(Region::Primary, false, 9_000);
         block_on(refresh(&s, &io));
         let calls = io.fleet_calls.borrow().clone();
         assert_eq!(
@@ -147,7 +147,7 @@ mod tests {
         );
         assert_eq!(calls[0].0, REPORT_PATH);
         let sent = Report::parse(calls[0].1.as_bytes()).unwrap();
-        assert_eq!(sent.outcomes[0], [false]);
+        assert_eq!(sent.oks(Region::Primary), [false]);
         assert!(s.fleet.borrow().avoid(Region::Primary, 10_000));
         let kept = io.cache.borrow()[VERDICT_CACHE_KEY].clone();
         assert_eq!(Verdict::parse(kept.as_bytes()), Some(degraded(10_000)));
@@ -164,7 +164,7 @@ mod tests {
             .insert(VERDICT_CACHE_KEY.into(), degraded(9_000).to_json());
         *io.fleet.borrow_mut() = Some(Verdict::default().to_json());
         let s = state();
-        s.fleet.borrow_mut().record(Region::Secondary, true);
+        s.fleet.borrow_mut().record(Region::Secondary, true, 9_000);
         block_on(refresh(&s, &io));
         assert!(io.fleet_calls.borrow().is_empty());
         assert!(s.fleet.borrow().avoid(Region::Primary, 10_000));
@@ -178,7 +178,7 @@ mod tests {
     fn an_unreachable_object_costs_only_the_background_wait() {
         let io = FakeIo::at_ms(10_000);
         let s = state();
-        s.fleet.borrow_mut().record(Region::Primary, false);
+        s.fleet.borrow_mut().record(Region::Primary, false, 9_000);
         block_on(refresh(&s, &io));
         assert_eq!(io.now_ms(), 10_000 + Timing::DEFAULT.refresh_timeout_ms);
         assert!(s.fleet.borrow().is_empty());

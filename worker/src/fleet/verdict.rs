@@ -1,11 +1,11 @@
 //! The two documents of fleet health, as JSON.
 //!
 //! Report (isolate to Durable Object), the outcomes an isolate saw since its last report, in
-//! order, per upstream (`s` success, `f` failure that counts against the upstream), at most
-//! [`MAX_OUTCOMES`] each (the most recent):
+//! order, per upstream (`s` success, `f` failure that counts against the upstream, and when),
+//! at most [`MAX_OUTCOMES`] each (the most recent):
 //!
 //! ```json
-//! {"v":1,"primary":"ffs","secondary":""}
+//! {"v":1,"primary":[["f",1764000003000],["s",1764000004100]],"secondary":[]}
 //! ```
 //!
 //! Verdict (Durable Object to isolates, also kept in the Cache API):
@@ -34,21 +34,30 @@ pub const MAX_OUTCOMES: usize = 64;
 /// Most client ids on the revocation list (the oldest are dropped first).
 pub const MAX_REVOKED: usize = 1000;
 
+/// One outcome an isolate saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// The upstream answered (`false`: a failure that counts against it).
+    pub ok: bool,
+    /// When (the isolate's clock).
+    pub at_ms: u64,
+}
+
 /// One isolate's batch of outcomes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Per upstream ([`Region::index`]): `true` success, `false` failure, oldest first.
-    pub outcomes: [Vec<bool>; 2],
+    /// Per upstream ([`Region::index`]), oldest first.
+    pub outcomes: [Vec<Seen>; 2],
 }
 
 impl Report {
     /// Adds one outcome, dropping the oldest beyond [`MAX_OUTCOMES`].
-    pub fn push(&mut self, region: Region, ok: bool) {
+    pub fn push(&mut self, region: Region, ok: bool, at_ms: u64) {
         let v = &mut self.outcomes[region.index()];
         if v.len() == MAX_OUTCOMES {
             v.remove(0);
         }
-        v.push(ok);
+        v.push(Seen { ok, at_ms });
     }
 
     /// Whether there is nothing to report.
@@ -56,15 +65,20 @@ impl Report {
         self.outcomes.iter().all(Vec::is_empty)
     }
 
+    /// One upstream's outcomes, without their times.
+    pub fn oks(&self, region: Region) -> Vec<bool> {
+        self.outcomes[region.index()].iter().map(|s| s.ok).collect()
+    }
+
     /// The JSON document.
     pub fn to_json(&self) -> String {
-        let s = |r: Region| -> String {
+        let list = |r: Region| -> Vec<Value> {
             self.outcomes[r.index()]
                 .iter()
-                .map(|&ok| if ok { 's' } else { 'f' })
+                .map(|s| json!([if s.ok { "s" } else { "f" }, s.at_ms]))
                 .collect()
         };
-        json!({"v": 1, "primary": s(Region::Primary), "secondary": s(Region::Secondary)})
+        json!({"v": 1, "primary": list(Region::Primary), "secondary": list(Region::Secondary)})
             .to_string()
     }
 
@@ -76,16 +90,20 @@ impl Report {
         }
         let mut out = Report::default();
         for r in Region::BOTH {
-            let s = v.get(r.as_str()).and_then(Value::as_str).unwrap_or("");
-            if s.len() > MAX_OUTCOMES {
+            let Some(list) = v.get(r.as_str()) else {
+                continue;
+            };
+            let list = list.as_array()?;
+            if list.len() > MAX_OUTCOMES {
                 return None;
             }
-            for c in s.chars() {
-                match c {
-                    's' => out.push(r, true),
-                    'f' => out.push(r, false),
+            for e in list {
+                let ok = match e.get(0)?.as_str()? {
+                    "s" => true,
+                    "f" => false,
                     _ => return None,
-                }
+                };
+                out.push(r, ok, e.get(1)?.as_u64()?);
             }
         }
         Some(out)
@@ -175,16 +193,17 @@ mod tests {
     fn report_round_trips_and_keeps_the_most_recent() {
         let mut r = Report::default();
         assert!(r.is_empty());
-        r.push(Region::Primary, false);
-        for _ in 0..MAX_OUTCOMES {
-            r.push(Region::Primary, true);
+        r.push(Region::Primary, false, 1);
+        for t in 0..MAX_OUTCOMES as u64 {
+            r.push(Region::Primary, true, 2 + t);
         }
-        r.push(Region::Secondary, false);
+        r.push(Region::Secondary, false, 99);
         assert_eq!(r.outcomes[0].len(), MAX_OUTCOMES);
         assert!(
-            r.outcomes[0].iter().all(|&ok| ok),
+            r.oks(Region::Primary).iter().all(|&ok| ok),
             "the oldest failure was dropped"
         );
+        assert_eq!(r.outcomes[0][0].at_ms, 2);
         let back = Report::parse(r.to_json().as_bytes()).unwrap();
         assert_eq!(back, r);
     }
@@ -193,13 +212,16 @@ mod tests {
     fn malformed_reports_are_refused() {
         for doc in [
             &b"{"[..],
-            br#"{"v":2,"primary":"s"}"#,
-            br#"{"v":1,"primary":"sx"}"#,
+            br#"{"v":2,"primary":[]}"#,
+            br#"{"v":1,"primary":[["x",1]]}"#,
+            br#"{"v":1,"primary":[["s",-1]]}"#,
+            br#"{"v":1,"primary":"s"}"#,
             br#"[1]"#,
         ] {
             assert_eq!(Report::parse(doc), None, "{}", String::from_utf8_lossy(doc));
         }
-        let long = std::format!(r#"{{"v":1,"primary":"{}"}}"#, "s".repeat(MAX_OUTCOMES + 1));
+        let many = std::vec![r#"["s",1]"#; MAX_OUTCOMES + 1].join(",");
+        let long = std::format!(r#"{{"v":1,"primary":[{many}]}}"#);
         assert_eq!(Report::parse(long.as_bytes()), None);
         assert_eq!(
             Report::parse(br#"{"v":1}"#),

@@ -3,9 +3,10 @@
 //! [`FleetView::is_revoked`] of what is already in memory; the glue refreshes in the
 //! background (`waitUntil`) when [`FleetView::begin_refresh`] says so.
 //!
-//! - A verdict is used for upstream health only while it is younger than
-//!   [`Timing::max_age_ms`] (the Durable Object renews it every refresh). Older, or none: the
-//!   isolate's own breaker decides alone, exactly as without fleet health.
+//! - A degraded claim holds until its time, like an open breaker, whatever the verdict's age
+//!   (the object renews it every refresh while the upstream stays degraded). Past it, or
+//!   without a verdict: the isolate's own breaker decides alone, exactly as without fleet
+//!   health.
 //! - A degraded upstream is skipped in the first pass of the failover (still tried as a last
 //!   resort), so no request waits on it while another isolate has already seen it fail.
 //! - A new `recovered` stamp (a probe by the object found the upstream healthy again) closes
@@ -73,15 +74,10 @@ impl FleetView {
         false
     }
 
-    fn fresh(&self, now_ms: u64) -> Option<&Verdict> {
-        self.verdict
-            .as_ref()
-            .filter(|v| now_ms.saturating_sub(v.at_ms) <= self.timing.max_age_ms)
-    }
-
     /// Whether requests should skip `region` in the failover's first pass.
     pub fn avoid(&self, region: Region, now_ms: u64) -> bool {
-        self.fresh(now_ms)
+        self.verdict
+            .as_ref()
             .is_some_and(|v| v.degraded(region, now_ms))
     }
 
@@ -92,9 +88,9 @@ impl FleetView {
             .is_some_and(|v| v.revoked.iter().any(|c| c == client_id))
     }
 
-    /// Notes one attempt's outcome for the next report.
-    pub fn record(&mut self, region: Region, ok: bool) {
-        self.report.push(region, ok);
+    /// Notes one attempt's outcome, seen at `at_ms`, for the next report.
+    pub fn record(&mut self, region: Region, ok: bool, at_ms: u64) {
+        self.report.push(region, ok, at_ms);
     }
 
     /// Whether the pending report must reach the object (rather than only reading the
@@ -102,7 +98,7 @@ impl FleetView {
     /// verdict calls degraded.
     pub fn report_is_urgent(&self, now_ms: u64) -> bool {
         Region::BOTH.into_iter().any(|r| {
-            let o = &self.report.outcomes[r.index()];
+            let o = self.report.oks(r);
             o.contains(&false) || (o.contains(&true) && self.avoid(r, now_ms))
         })
     }
@@ -145,7 +141,7 @@ impl FleetView {
             let i = r.index();
             let stamp = verdict.upstreams[i].recovered_ms;
             if stamp > self.seen_recovered[i] {
-                let recent = now_ms.saturating_sub(stamp) <= self.timing.max_age_ms;
+                let recent = now_ms.saturating_sub(stamp) <= self.timing.recovery_news_ms;
                 if recent && !verdict.degraded(r, now_ms) {
                     breakers[i].on_success();
                 }
@@ -198,21 +194,27 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_degraded_verdict_is_avoided_until_it_lapses_or_ages() {
+    fn a_degraded_claim_is_avoided_until_it_lapses() {
         let mut view = FleetView::new(T);
         let mut b = breakers();
         assert!(view.is_empty());
         assert!(!view.avoid(Region::Primary, 0));
-        view.accept(verdict(1_000, degraded_until(60_000)), 1_000, &mut b);
+        view.accept(verdict(1_000, degraded_until(40_000)), 1_000, &mut b);
         assert!(view.avoid(Region::Primary, 1_000));
         assert!(!view.avoid(Region::Secondary, 1_000));
-        assert!(view.avoid(Region::Primary, 1_000 + T.max_age_ms));
         assert!(
-            !view.avoid(Region::Primary, 1_001 + T.max_age_ms),
-            "the object went quiet: the isolate's breaker decides alone"
+            view.avoid(Region::Primary, 39_999),
+            "no renewal needed within the claim"
+        );
+        assert!(
+            !view.avoid(Region::Primary, 40_000),
+            "the object went quiet: past the claim the isolate's breaker decides alone"
         );
         view.accept(verdict(2_000, degraded_until(3_000)), 2_000, &mut b);
-        assert!(!view.avoid(Region::Primary, 3_000), "the claim lapsed");
+        assert!(
+            !view.avoid(Region::Primary, 3_000),
+            "a newer, shorter claim"
+        );
     }
 
     #[test]
@@ -234,15 +236,19 @@ mod tests {
     #[test]
     fn refreshes_at_most_every_interval_and_gives_up_a_stuck_one() {
         let mut view = FleetView::new(T);
-        view.record(Region::Primary, false);
+        view.record(Region::Primary, false, 0);
         let r = view.begin_refresh(0).unwrap();
-        assert_eq!(r.outcomes[0], [false]);
-        view.record(Region::Primary, true);
+        assert_eq!(r.oks(Region::Primary), [false]);
+        view.record(Region::Primary, true, 1);
         assert_eq!(view.begin_refresh(T.refresh_ms - 1), None);
         view.refresh_failed();
         assert_eq!(view.begin_refresh(T.refresh_ms - 1), None, "still too soon");
         let r = view.begin_refresh(T.refresh_ms).unwrap();
-        assert_eq!(r.outcomes[0], [true], "the report went with the refresh");
+        assert_eq!(
+            r.oks(Region::Primary),
+            [true],
+            "the report went with the refresh"
+        );
         // This one never completes: after the refresh timeout (and the interval) another starts.
         let late = T.refresh_ms + T.refresh_ms.max(T.refresh_timeout_ms);
         assert_eq!(view.begin_refresh(late - 1), None);
@@ -290,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn revocations_hold_whatever_the_verdicts_age() {
+    fn revocations_are_read_from_the_verdict() {
         let mut view = FleetView::new(T);
         let mut b = breakers();
         assert!(!view.is_revoked("app"));
@@ -301,8 +307,7 @@ mod tests {
         };
         view.accept(v, 0, &mut b);
         assert!(view.is_revoked("app"));
-        assert!(view.is_revoked("app") && !view.is_revoked("other"));
-        assert!(view.fresh(T.max_age_ms * 10).is_none());
+        assert!(!view.is_revoked("other"));
         assert_eq!(view.revoked(), ["app"]);
     }
 
@@ -310,13 +315,13 @@ mod tests {
     fn only_failures_or_news_of_recovery_are_urgent() {
         let mut view = FleetView::new(T);
         let mut b = breakers();
-        view.record(Region::Primary, true);
+        view.record(Region::Primary, true, 0);
         assert!(!view.report_is_urgent(0));
         view.accept(verdict(0, degraded_until(6_000)), 0, &mut b);
         assert!(view.report_is_urgent(0), "a success of a degraded upstream");
         let _ = view.begin_refresh(0);
         assert!(!view.report_is_urgent(0));
-        view.record(Region::Secondary, false);
+        view.record(Region::Secondary, false, 0);
         assert!(view.report_is_urgent(0));
     }
 }

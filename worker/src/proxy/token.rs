@@ -219,10 +219,10 @@ pub async fn handle<I: Io>(
     let scope = treq.scope.as_deref();
     let out = failover::run(cfg, &state.breakers, avoid, io, scope, &creds).await;
     {
-        let mut fleet = state.fleet.borrow_mut();
+        let (mut fleet, now) = (state.fleet.borrow_mut(), io.now_ms());
         for a in &out.attempts {
             if let Some(ok) = a.health {
-                fleet.record(a.region, ok);
+                fleet.record(a.region, ok, now);
             }
         }
     }
