@@ -17,7 +17,9 @@
 //! simulation (`bench/fleet`) and the unit tests drive the same code with a fake clock.
 
 pub mod hub;
+pub mod object;
 pub mod refresh;
+pub mod revoke;
 pub mod verdict;
 pub mod view;
 

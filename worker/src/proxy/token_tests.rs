@@ -798,3 +798,51 @@ fn failed_attempts_are_reported_to_the_fleet() {
     assert_eq!(report.oks(Region::Secondary), [true]);
     assert_eq!(report.outcomes[0][0].at_ms, w.io.now_ms());
 }
+
+fn revoke_req(token: Option<&str>, body: &str) -> HttpRequest {
+    let mut headers = Vec::new();
+    if let Some(t) = token {
+        headers.push(("authorization".to_string(), std::format!("Bearer {t}")));
+    }
+    HttpRequest {
+        method: "POST".into(),
+        path: "/fleet/revoke".into(),
+        headers,
+        body: Some(body.as_bytes().to_vec()),
+        ..HttpRequest::default()
+    }
+}
+
+#[test]
+fn operator_revokes_through_the_fleet_object_and_this_isolate_knows_at_once() {
+    let w = World::new(config());
+    let body = r#"{"client_id":"oe_app"}"#;
+    let (r, _) = w.send(&revoke_req(None, body));
+    assert_eq!(r.status, 401);
+    let (r, _) = w.send(&revoke_req(Some("wrong"), body));
+    assert_eq!(r.status, 401);
+    assert!(w.io.fleet_calls.borrow().is_empty());
+    // The object is unreachable: 503, nothing revoked here.
+    let (r, _) = w.send(&revoke_req(Some(HEALTH), body));
+    assert_eq!(r.status, 503);
+    assert_eq!(w.send(&app_req()).0.status, 200);
+    let v = crate::fleet::Verdict {
+        at_ms: w.io.now_ms(),
+        epoch: 4,
+        revoked: vec!["oe_app".into()],
+        ..Default::default()
+    };
+    *w.io.fleet.borrow_mut() = Some(v.to_json());
+    let (r, log) = w.send(&revoke_req(Some(HEALTH), body));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json_body().unwrap()["epoch"], 4);
+    assert_eq!(log.outcome, "revoked");
+    let calls = w.io.fleet_calls.borrow().clone();
+    assert_eq!(
+        calls.last().unwrap(),
+        &("/revoke".to_string(), body.to_string())
+    );
+    assert_eq!(w.send(&app_req()).0.status, 401);
+    let (r, _) = w.send(&revoke_req(Some(HEALTH), "{}"));
+    assert_eq!(r.status, 400);
+}
