@@ -846,3 +846,28 @@ fn operator_revokes_through_the_fleet_object_and_this_isolate_knows_at_once() {
     let (r, _) = w.send(&revoke_req(Some(HEALTH), "{}"));
     assert_eq!(r.status, 400);
 }
+
+#[test]
+fn one_pair_record_fails_over_with_the_same_pair() {
+    let w = World::new(config());
+    let mut v: serde_json::Value =
+        serde_json::from_str(&record(Mode::Concealed, "oe_one", &["one-secret"])).unwrap();
+    let m = v.as_object_mut().unwrap();
+    m.remove("secondary");
+    m.insert("one_pair".into(), true.into());
+    w.io.kv_put(&record_key("oe_one"), &v.to_string());
+    w.io.script(P, &[network(1)]);
+    let req = token_req(
+        Some(&basic("oe_one", "one-secret")),
+        "grant_type=client_credentials",
+    );
+    let (r, _) = w.send(&req);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
+    assert_eq!(basic_pair(&w.io.calls_to(P)[0]), "real-p:real-p-secret");
+    assert_eq!(
+        basic_pair(&w.io.calls_to(S)[0]),
+        "real-p:real-p-secret",
+        "one pair, both regions"
+    );
+}
