@@ -11,10 +11,10 @@
 //! breaker and the fleet report when the attempt ends.
 
 use core::cell::{Cell, RefCell};
+use core::cmp::Reverse;
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use oidc_edge_worker::config::vars::Vars;

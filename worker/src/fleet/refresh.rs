@@ -101,12 +101,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_new_isolate_takes_the_locations_verdict_without_calling_the_object() {
+    /// A fake at 10 s whose location holds `v`.
+    fn with_copy(v: &Verdict) -> FakeIo {
         let io = FakeIo::at_ms(10_000);
         io.cache
             .borrow_mut()
-            .insert(VERDICT_CACHE_KEY.into(), degraded(9_000).to_json());
+            .insert(VERDICT_CACHE_KEY.into(), v.to_json());
+        io
+    }
+
+    #[test]
+    fn a_new_isolate_takes_the_locations_verdict_without_calling_the_object() {
+        let io = with_copy(&degraded(9_000));
         let s = state();
         block_on(look(&s, &io));
         assert!(s.fleet.borrow().avoid(Region::Primary, 10_000));
@@ -126,15 +132,10 @@ mod tests {
 
     #[test]
     fn failures_go_to_the_object_and_its_verdict_to_the_location() {
-        let io = FakeIo::at_ms(10_000);
-        io.cache.borrow_mut().insert(
-            VERDICT_CACHE_KEY.into(),
-            Verdict {
-                at_ms: 9_900,
-                ..Verdict::default()
-            }
-            .to_json(),
-        );
+        let io = with_copy(&Verdict {
+            at_ms: 9_900,
+            ..Verdict::default()
+        });
         *io.fleet.borrow_mut() = Some(degraded(10_000).to_json());
         let s = state();
         s.fleet.borrow_mut().record(Region::Primary, false, 9_000);
@@ -158,10 +159,7 @@ mod tests {
 
     #[test]
     fn nothing_to_report_reads_the_locations_fresh_verdict_only() {
-        let io = FakeIo::at_ms(10_000);
-        io.cache
-            .borrow_mut()
-            .insert(VERDICT_CACHE_KEY.into(), degraded(9_000).to_json());
+        let io = with_copy(&degraded(9_000));
         *io.fleet.borrow_mut() = Some(Verdict::default().to_json());
         let s = state();
         s.fleet.borrow_mut().record(Region::Secondary, true, 9_000);
