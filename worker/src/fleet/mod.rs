@@ -32,6 +32,9 @@ pub use view::FleetView;
 pub struct Timing {
     /// An isolate refreshes its verdict (and sends its report) at most this often.
     pub refresh_ms: u64,
+    /// ... and this often while its verdict calls an upstream degraded, so that a recovery
+    /// found by the object's probe reaches it sooner.
+    pub degraded_refresh_ms: u64,
     /// The Durable Object's alarm interval: how often it probes a degraded upstream.
     pub probe_ms: u64,
     /// A recovery stamp older than this is old news: it closes no breaker.
@@ -50,11 +53,13 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// The deployed cadences: refresh every 2 s, probe every 2 s (1.5 s to answer), give up
+    /// The deployed cadences: refresh every 2 s (1 s while degraded), probe every 2 s (1.5 s
+    /// to answer), give up
     /// a refresh after 1 s, recoveries are news for 10 s, the location's copy is kept 2
     /// minutes, revocations 5 minutes.
     pub const DEFAULT: Timing = Timing {
         refresh_ms: 2_000,
+        degraded_refresh_ms: 1_000,
         probe_ms: 2_000,
         recovery_news_ms: 10_000,
         copy_ttl_ms: 120_000,

@@ -31,15 +31,16 @@ pub async fn look<I: Io>(state: &ProxyState, io: &I) {
 }
 
 /// The background refresh, when one is due: a verdict the location cached less than a refresh
-/// interval ago is enough unless the isolate has something urgent to report; otherwise the
+/// interval ago (1 s while degraded, else 2 s) is enough unless the isolate has something urgent to report; otherwise the
 /// report goes to the object (bounded wait) and its verdict is kept for the location.
 pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     let now = io.now_ms();
-    let (report, urgent, timing) = {
+    let (report, urgent, interval, timing) = {
         let mut fleet = state.fleet.borrow_mut();
         let urgent = fleet.report_is_urgent(now);
+        let interval = fleet.refresh_interval_ms(now);
         match fleet.begin_refresh(now) {
-            Some(r) => (r, urgent, fleet.timing()),
+            Some(r) => (r, urgent, interval, fleet.timing()),
             None => return,
         }
     };
@@ -49,7 +50,7 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     };
     if !urgent {
         if let Some(v) = cached(io).await {
-            if now.saturating_sub(v.at_ms) < timing.refresh_ms {
+            if now.saturating_sub(v.at_ms) < interval {
                 return accept(v);
             }
         }

@@ -103,14 +103,24 @@ impl FleetView {
         })
     }
 
-    /// Starts a refresh if one is due (none for [`Timing::refresh_ms`], and none running,
-    /// or the running one is older than [`Timing::refresh_timeout_ms`]). Hands over the
-    /// pending report; the glue sends it with the refresh.
+    /// The refresh interval now: [`Timing::refresh_ms`], or [`Timing::degraded_refresh_ms`]
+    /// while the verdict calls an upstream degraded.
+    pub fn refresh_interval_ms(&self, now_ms: u64) -> u64 {
+        if Region::BOTH.into_iter().any(|r| self.avoid(r, now_ms)) {
+            self.timing.degraded_refresh_ms.min(self.timing.refresh_ms)
+        } else {
+            self.timing.refresh_ms
+        }
+    }
+
+    /// Starts a refresh if one is due (none for [`FleetView::refresh_interval_ms`], and none
+    /// running, or the running one is older than [`Timing::refresh_timeout_ms`]). Hands over
+    /// the pending report; the glue sends it with the refresh.
     pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Report> {
         if let Some(last) = self.last_refresh_ms {
             let since = now_ms.saturating_sub(last);
             let busy = self.in_flight && since < self.timing.refresh_timeout_ms;
-            if busy || since < self.timing.refresh_ms {
+            if busy || since < self.refresh_interval_ms(now_ms) {
                 return None;
             }
         }
@@ -253,6 +263,19 @@ mod tests {
         let late = T.refresh_ms + T.refresh_ms.max(T.refresh_timeout_ms);
         assert_eq!(view.begin_refresh(late - 1), None);
         assert!(view.begin_refresh(late).is_some());
+    }
+
+    #[test]
+    fn refreshes_twice_as_often_while_degraded() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        assert!(view.begin_refresh(0).is_some());
+        view.accept(verdict(0, degraded_until(60_000)), 0, &mut b);
+        assert_eq!(view.refresh_interval_ms(0), T.degraded_refresh_ms);
+        assert_eq!(view.begin_refresh(T.degraded_refresh_ms - 1), None);
+        assert!(view.begin_refresh(T.degraded_refresh_ms).is_some());
+        view.accept(verdict(1_000, Health::default()), 1_000, &mut b);
+        assert_eq!(view.refresh_interval_ms(1_000), T.refresh_ms);
     }
 
     #[test]
