@@ -221,10 +221,7 @@ mod tests {
             "the object went quiet: past the claim the isolate's breaker decides alone"
         );
         view.accept(verdict(2_000, degraded_until(3_000)), 2_000, &mut b);
-        assert!(
-            !view.avoid(Region::Primary, 3_000),
-            "a newer, shorter claim"
-        );
+        assert!(!view.avoid(Region::Primary, 3_000), "a shorter claim");
     }
 
     #[test]
