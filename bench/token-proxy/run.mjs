@@ -7,11 +7,13 @@
 // 1. Kill/restart: steady concurrent token requests (autocannon) through the worker (workerd via
 //    miniflare, default config: 3000 ms per try, breaker 3 failures / 5 s doubling) while the
 //    primary region's process is SIGKILLed and later restarted on the same port. Prints failed
-//    requests and p50/p99 before / during / after, and when the primary answered again.
+//    requests and p50/p99 before / during / after, and when the primary answered again; once
+//    without and once with the fleet-health Durable Object (docs/FLEET.md), whose probes bring
+//    the primary back.
 // 2. Time to answer with a refused primary and with a hanging primary (sequential requests on a
 //    fresh worker, so the breaker starts closed).
 // 3. Proxy overhead: the same token request, 1 connection, directly to the primary vs through
-//    the worker.
+//    the worker, without and with the fleet-health object.
 import autocannon from 'autocannon';
 import net from 'node:net';
 import os from 'node:os';
@@ -74,8 +76,8 @@ const worker = (primaryUrl, opts = {}) => startWorker({
 console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CONNECTIONS} connections, ${PHASE_S} s phases`);
 
 // 1. Kill / restart under load --------------------------------------------------------------
-{
-  const w = await worker(primary.token, { port: 0 });
+for (const fleet of [false, true]) {
+  const w = await worker(primary.token, { port: 0, fleet });
   const target = new URL('/oauth2/token', w.url).href;
   const samples = [];
   const upstreams = [];
@@ -111,7 +113,7 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
     ['during (primary killed)', killedAt, restartedAt],
     ['after (restarted)', restartedAt, Infinity],
   ];
-  console.log('\n1. kill/restart under load (primary SIGKILLed, then restarted on the same port)');
+  console.log(`\n1. kill/restart under load (primary SIGKILLed, then restarted on the same port), fleet health ${fleet ? 'on' : 'off'}`);
   console.log(`   total requests ${result.requests.total}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, ${result.requests.average} req/s average`);
   for (const [name, from, to] of phases) {
     const s = samples.filter((x) => x.t >= from && x.t < to);
@@ -122,7 +124,7 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
   }
   const firstPrimaryAfter = upstreams.find((x) => x.t > restartedAt && x.up === 'primary');
   const firstSecondary = upstreams.find((x) => x.t > killedAt && x.up === 'secondary');
-  console.log(`   first secondary answer ${firstSecondary ? firstSecondary.t - killedAt : 'n/a'} ms after the kill; first primary answer ${firstPrimaryAfter ? firstPrimaryAfter.t - restartedAt : 'none'} ms after the restart (breaker probe)`);
+  console.log(`   first secondary answer ${firstSecondary ? firstSecondary.t - killedAt : 'n/a'} ms after the kill; first primary answer ${firstPrimaryAfter ? firstPrimaryAfter.t - restartedAt : 'none'} ms after the restart (${fleet ? 'the object\'s probe or the breaker\'s' : 'breaker probe'})`);
   await w.close();
 }
 
@@ -154,7 +156,6 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
 
 // 3. Proxy overhead ----------------------------------------------------------------------------
 {
-  const w = await worker(primary.token, { port: 0 });
   const direct = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(primary.client.clientId, primary.client.clientSecret) };
   // Latencies from autocannon's per-response timings (float ms; its histogram rounds to whole ms).
   const run = async (url, h) => {
@@ -164,14 +165,22 @@ console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${o
     const r = await inst;
     return { n: r.requests.total, non2xx: r.non2xx, p50: pct(lat, 50), p99: pct(lat, 99) };
   };
-  await run(primary.token, direct); // warm both
+  await run(primary.token, direct); // warm
   const d = await run(primary.token, direct);
-  const p = await run(new URL('/oauth2/token', w.url).href, headers);
   console.log('\n3. proxy overhead, 1 connection, same request (RS256 JWT access token from oidc-provider)');
   console.log(`   direct to the primary: p50 ${fmt(d.p50)}  p99 ${fmt(d.p99)}  (${d.n} requests, non-2xx ${d.non2xx})`);
-  console.log(`   through the worker:    p50 ${fmt(p.p50)}  p99 ${fmt(p.p99)}  (${p.n} requests, non-2xx ${p.non2xx})`);
-  console.log(`   overhead:              p50 +${(p.p50 - d.p50).toFixed(1)} ms  p99 +${(p.p99 - d.p99).toFixed(1)} ms`);
-  await w.close();
+  const through = {};
+  for (const fleet of [false, true]) {
+    const w = await worker(primary.token, { port: 0, fleet });
+    const url = new URL('/oauth2/token', w.url).href;
+    await run(url, headers); // warm the isolate (and, with the object, its first verdict)
+    const p = await run(url, headers);
+    through[fleet] = p;
+    const label = fleet ? 'through the worker, fleet health on: ' : 'through the worker, fleet health off:';
+    console.log(`   ${label} p50 ${fmt(p.p50)}  p99 ${fmt(p.p99)}  (${p.n} requests, non-2xx ${p.non2xx})  overhead p50 +${(p.p50 - d.p50).toFixed(1)} ms  p99 +${(p.p99 - d.p99).toFixed(1)} ms`);
+    await w.close();
+  }
+  console.log(`   fleet health adds:     p50 ${(through[true].p50 - through[false].p50).toFixed(2)} ms  p99 ${(through[true].p99 - through[false].p99).toFixed(2)} ms`);
 }
 
 for (const r of regionsStarted) r.stop();

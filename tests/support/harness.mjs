@@ -201,26 +201,47 @@ export async function startOrigin({ keys = [], maxSkew } = {}) {
  * the CLIENTS namespace. `cachePersist` shared by two workers = two isolates sharing the Cache
  * API; `wranglerState` = a `wrangler ... --local --persist-to DIR` directory whose KV the worker
  * reads; `rateLimits` = { BINDING: { limit, period } }; `logs` collects workerd's output lines.
+ * `fleet: true` binds the fleet-health Durable Object (FLEET_HEALTH, class FleetHealth, alarms
+ * on; `fleet: 'down'` binds it to an object that never answers, an outage); `instances: n`
+ * starts n copies of the worker in one workerd (separate isolates sharing the object, KV and the
+ * Cache API, as two isolates of one location), returned as `instances`.
  */
-export async function startWorker({ vars, secrets, entries = [], cachePersist, wranglerState, rateLimits, logs = [], port }) {
+export async function startWorker({ vars, secrets, entries = [], cachePersist, wranglerState, rateLimits, logs = [], port, fleet = false, instances = 1 }) {
   const index = path.join(BUILD, 'index.js');
   if (!fs.existsSync(index)) throw new Error(`${index} is missing: run bash scripts/build-worker.sh`);
-  const mf = new Miniflare({
+  const names = Array.from({ length: instances }, (_, i) => `worker-${i}`);
+  const kvId = wranglerState ? 'oidc-edge-clients-local' : 'clients-' + crypto.randomUUID();
+  const worker = (name, i) => ({
+    name,
     modules: true,
     scriptPath: index,
     modulesRoot: BUILD, // else module names are relative to the cwd (".." is refused)
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { ...vars, ...secrets },
+    // With wranglerState: the namespace id of wrangler.toml's local KV binding.
+    kvNamespaces: { CLIENTS: kvId },
+    ratelimits: rateLimits ? Object.fromEntries(Object.entries(rateLimits).map(([k, simple]) => [k, { simple }])) : undefined,
+    // The first instance defines the object; the others bind to it.
+    durableObjects: fleet ? { FLEET_HEALTH: fleet === 'down' ? { className: 'FleetHealth', scriptName: 'fleet-down' } : i === 0 ? 'FleetHealth' : { className: 'FleetHealth', scriptName: names[0] } } : undefined,
+  });
+  // An outage of the object: it takes every request and never answers.
+  const down = {
+    name: 'fleet-down',
+    modules: true,
+    script: 'export class FleetHealth { fetch() { return new Promise(() => {}); } }\nexport default { fetch() { return new Response(null, { status: 404 }); } };',
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: { FLEET_HEALTH: 'FleetHealth' },
+  };
+  const mf = new Miniflare({
+    workers: [...names.map(worker), ...(fleet === 'down' ? [down] : [])],
     cf: false,
     host: '127.0.0.1',
     ...(port === undefined ? {} : { port }),
-    bindings: { ...vars, ...secrets },
-    // With wranglerState: the namespace id of wrangler.toml's local KV binding.
-    kvNamespaces: { CLIENTS: wranglerState ? 'oidc-edge-clients-local' : 'clients-' + crypto.randomUUID() },
     kvPersist: wranglerState ? path.join(wranglerState, 'v3', 'kv') : false,
     cache: true,
     cachePersist: cachePersist ?? false,
-    ratelimits: rateLimits ? Object.fromEntries(Object.entries(rateLimits).map(([k, simple]) => [k, { simple }])) : undefined,
+    durableObjectsPersist: false,
     handleRuntimeStdio(stdout, stderr) {
       for (const stream of [stdout, stderr]) {
         let buf = '';
@@ -242,10 +263,29 @@ export async function startWorker({ vars, secrets, entries = [], cachePersist, w
     await mf.dispose().catch(() => {});
     throw new Error(`workerd did not start: ${e.message}\n${logs.join('\n')}`);
   }
-  const kv = await mf.getKVNamespace('CLIENTS');
+  const kv = await mf.getKVNamespace('CLIENTS', names[0]);
   for (const e of entries) await kv.put(e.key, e.value);
   const base = 'http://edge.test';
-  const fetchAt = (p, init) => mf.dispatchFetch(base + p, init);
+  const handles = [];
+  for (const name of names) {
+    const fetcher = await mf.getWorker(name);
+    // The first instance also answers on the port (`url`), as before.
+    const fetchAt = name === names[0] ? (p, init) => mf.dispatchFetch(base + p, init) : (p, init) => fetcher.fetch(base + p, init);
+    handles.push({ ...handleFor(fetchAt, logs), scheduled: () => fetcher.scheduled({ cron: '* * * * *' }) });
+  }
+  return {
+    mf,
+    kv,
+    logs,
+    url: port === undefined ? undefined : String(url).replace(/\/$/, ''),
+    ...handles[0],
+    instances: handles,
+    close: () => mf.dispose(),
+  };
+}
+
+/** The request helpers of one worker instance reached through `fetchAt(path, init)`. */
+function handleFor(fetchAt, logs) {
   const asJson = async (r) => {
     const text = await r.text();
     let json;
@@ -257,10 +297,6 @@ export async function startWorker({ vars, secrets, entries = [], cachePersist, w
     return { status: r.status, headers: r.headers, json, text };
   };
   return {
-    mf,
-    kv,
-    logs,
-    url: port === undefined ? undefined : String(url).replace(/\/$/, ''),
     fetch: fetchAt,
     /** POST /verify with the token in the header (or, `body: true`, in a JSON body). */
     async verify(token, { body = false } = {}) {
@@ -285,6 +321,11 @@ export async function startWorker({ vars, secrets, entries = [], cachePersist, w
     async health(operatorToken) {
       return asJson(await fetchAt('/healthz', operatorToken ? { headers: { authorization: `Bearer ${operatorToken}` } } : {}));
     },
+    /** POST /fleet/revoke as the operator. */
+    async revoke(clientId, operatorToken) {
+      const init = { method: 'POST', headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: clientId }) };
+      return asJson(await fetchAt('/fleet/revoke', init));
+    },
     /** The worker's log line of one request (workerd flushes stdout asynchronously). */
     async logFor(requestId) {
       for (let i = 0; i < 40; i++) {
@@ -294,7 +335,6 @@ export async function startWorker({ vars, secrets, entries = [], cachePersist, w
       }
       throw new Error(`no log line for ${requestId}`);
     },
-    close: () => mf.dispose(),
   };
 }
 

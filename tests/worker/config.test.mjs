@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const T = { timeout: 180_000 };
 const CONFIG = path.join(ROOT, 'wrangler.toml');
 /** Every path the worker answers besides the protected prefix (worker/src/routes.rs). */
-const PUBLIC_PATHS = ['/oauth2/token', '/healthz', '/verify', '/.well-known/jwks/primary.json', '/.well-known/jwks/secondary.json'];
+const PUBLIC_PATHS = ['/oauth2/token', '/healthz', '/fleet/revoke', '/verify', '/.well-known/jwks/primary.json', '/.well-known/jwks/secondary.json'];
 
 const raw = readRaw({ config: CONFIG }).rawConfig;
 const environments = [undefined, ...Object.keys(raw.env ?? {})];
@@ -42,6 +42,14 @@ for (const env of environments) {
       assert.equal(c.observability?.enabled, true);
       assert.ok(c.kv_namespaces.some((k) => k.binding === 'CLIENTS' && k.id));
       assert.equal(c.workers_dev, false);
+    });
+
+    test('fleet health: the Durable Object bound, its class migrated, a heartbeat at most once a minute', () => {
+      assert.ok(c.durable_objects.bindings.some((b) => b.name === 'FLEET_HEALTH' && b.class_name === 'FleetHealth' && !b.script_name));
+      assert.ok(c.migrations.some((m) => (m.new_sqlite_classes ?? []).includes('FleetHealth')));
+      assert.equal(c.triggers.crons.length, 1);
+      const [minute] = c.triggers.crons[0].split(' ');
+      assert.match(minute, /^(\*|\d+|\*\/\d+)$/, 'a minute field that fires at most every minute');
     });
 
     if (env === 'production') {

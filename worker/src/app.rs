@@ -14,6 +14,7 @@ use crate::config::{proxy::ProxyConfig, Config};
 use crate::edge::origin::Forward;
 use crate::edge::respond as edge_respond;
 use crate::edge::verify::{self as edge, EdgeState};
+use crate::fleet::revoke;
 use crate::health::{health, is_operator};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::io::Io;
@@ -95,6 +96,12 @@ impl App {
             health_token: self.health_token,
             ..App::new(Err(problems))
         }
+    }
+
+    /// The token proxy's isolate state: its breakers and the fleet view, which the glue
+    /// warms and refreshes ([`crate::fleet::refresh`]).
+    pub fn proxy(&self) -> &ProxyState {
+        &self.proxy
     }
 
     /// The configuration, or its problems.
@@ -195,6 +202,10 @@ impl App {
                 ),
                 _ => edge_respond::too_large(id),
             });
+        }
+        if route == Route::Revoke {
+            let operator = is_operator(self.health_token.as_deref(), req);
+            return respond(revoke::route(&self.proxy, io, operator, req, id, log).await);
         }
         let (edge_cfg, edge_state) = match (&config.edge, &self.edge) {
             (Some(c), Some(s)) => (c, s),

@@ -18,12 +18,14 @@ use worker::{
     Fetch, Headers, Method as WMethod, Request, Response, ResponseBuilder,
 };
 
+mod fleet;
+
 use crate::app::{App, Outcome};
 use crate::codec::hex_encode;
 use crate::edge::origin::Forward;
 use crate::http::{split_url, HttpRequest, HttpResponse, Served};
 use crate::io::{Io, Limiter, Method, Outbound, Reply, StoreError, Transport};
-use crate::routes::BodyLimit;
+use crate::routes::{BodyLimit, Route};
 
 /// KV namespace binding with the client records and index entries.
 const KV_BINDING: &str = "CLIENTS";
@@ -144,6 +146,30 @@ struct WorkerIo<'a> {
     env: &'a Env,
 }
 
+impl WorkerIo<'_> {
+    /// Whether the fleet-health Durable Object is bound (without it, each isolate's breaker
+    /// decides alone, as before).
+    fn fleet_on(&self) -> bool {
+        self.env.durable_object(fleet::FLEET_BINDING).is_ok()
+    }
+}
+
+/// One request to the fleet-health object; `None` on any failure.
+async fn fleet_once(env: &Env, path: &str, body: &str) -> Option<String> {
+    let stub = env
+        .durable_object(fleet::FLEET_BINDING)
+        .ok()?
+        .get_by_name(fleet::FLEET_NAME)
+        .ok()?;
+    let url = format!("https://fleet-health{path}");
+    let req = new_request(&url, "POST", &[], Some(&JsValue::from(body))).ok()?;
+    let mut resp = stub.fetch_with_request(req).await.ok()?;
+    if resp.status_code() != 200 {
+        return None;
+    }
+    resp.text().await.ok()
+}
+
 async fn fetch_once(
     request: &Outbound,
     signal: &AbortSignal,
@@ -244,6 +270,15 @@ impl Io for WorkerIo<'_> {
         let _ = Cache::open(CACHE_NAME.into()).await.put(key, resp).await;
     }
 
+    async fn fleet_call(&self, path: &str, body: &str, timeout_ms: u64) -> Option<String> {
+        let call = core::pin::pin!(fleet_once(self.env, path, body));
+        let timer = core::pin::pin!(Delay::from(Duration::from_millis(timeout_ms)));
+        match select(call, timer).await {
+            Either::Left((answer, _)) => answer,
+            Either::Right(((), _)) => None,
+        }
+    }
+
     async fn rate_limit(&self, limiter: Limiter, key: &str) -> Option<bool> {
         // `limit({key})` -> `{success}`.
         let arg = Object::new();
@@ -304,7 +339,7 @@ async fn forward(req: &Request, f: Forward, request_id: &str) -> worker::Result<
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let app = app(&env);
     let id = request_id();
     // The runtime's serialised URL, split without a URL parser (see `split_url`).
@@ -326,7 +361,20 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         body,
     };
     let io = WorkerIo { env: &env };
+    // Fleet health: the token route reads what is in memory (a new or idle isolate first
+    // reads the location's copy); the refresh runs after the response.
+    let fleet = route == Route::Token && io.fleet_on();
+    if fleet {
+        crate::fleet::refresh::look(app.proxy(), &io).await;
+    }
     let (outcome, mut log) = app.handle(&io, route, &http, &id).await;
+    if fleet {
+        let (app, env) = (app.clone(), env.clone());
+        ctx.wait_until(async move {
+            let io = WorkerIo { env: &env };
+            crate::fleet::refresh::refresh(app.proxy(), &io).await;
+        });
+    }
     let resp = match outcome {
         Outcome::Respond(r) => to_worker(r, http.method == "HEAD")?,
         Outcome::Forward(f) => {

@@ -34,6 +34,21 @@ pub fn is_operator(health_token: Option<&str>, req: &HttpRequest) -> bool {
     bool::from(a.ct_eq(&b))
 }
 
+/// The fleet verdict as this isolate holds it: its age, the upstreams it says to avoid, the
+/// revocation epoch (`null` before the first verdict).
+fn fleet(proxy: &ProxyState, now_ms: u64) -> Value {
+    let f = proxy.fleet.borrow();
+    let Some(v) = f.verdict() else {
+        return Value::Null;
+    };
+    let avoid: Vec<&str> = Region::BOTH
+        .into_iter()
+        .filter(|&r| f.avoid(r, now_ms))
+        .map(Region::as_str)
+        .collect();
+    json!({"age_ms": now_ms.saturating_sub(v.at_ms), "avoid": avoid, "epoch": v.epoch, "revoked": v.revoked.len()})
+}
+
 /// Builds the health response.
 pub fn health(
     config: &Result<Config, Vec<String>>,
@@ -103,6 +118,7 @@ pub fn health(
         },
         "breakers": Value::Object(breakers),
         "token_cache_entries": proxy.cache.borrow().len(),
+        "fleet": fleet(proxy, now_ms),
     });
     HttpResponse::json(200, &body, request_id)
 }

@@ -1,5 +1,5 @@
 //! Everything the worker asks of the outside world, as one trait: the clock, outbound HTTP,
-//! KV, the Cache API and the rate-limit bindings. The glue implements [`Io`] over `worker`;
+//! KV, the Cache API, the rate-limit bindings and the fleet-health Durable Object. The glue implements [`Io`] over `worker`;
 //! the native tests implement it with one scripted fake (`testing::FakeIo`). Time is always
 //! read through [`Io::now_ms`], never from a global clock.
 
@@ -128,6 +128,11 @@ pub trait Io {
 
     /// Keeps `doc` in the Cache API under `key` for `ttl_s` seconds (best effort).
     async fn cache_save(&self, key: &str, doc: &str, ttl_s: u64);
+
+    /// Sends `body` to the fleet-health Durable Object (`POST <path>`) and returns its answer,
+    /// or `None` when there is no binding, it failed, or it took longer than `timeout_ms`
+    /// (the object is never a hard dependency).
+    async fn fleet_call(&self, path: &str, body: &str, timeout_ms: u64) -> Option<String>;
 
     /// Asks a rate-limit binding whether one more request under `key` is allowed: `None` when
     /// the binding is not configured or did not answer (callers fail open).

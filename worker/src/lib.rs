@@ -28,6 +28,7 @@ pub mod app;
 pub mod codec;
 pub mod config;
 pub mod edge;
+pub mod fleet;
 pub mod health;
 pub mod http;
 pub mod io;

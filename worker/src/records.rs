@@ -30,6 +30,11 @@
 //!   current one when its secret is next presented ([`Record::rehashed`]).
 //! - `shared_upstream` (optional): this record uses upstream ids whose edge index entries
 //!   belong to another application (see below). Provisioning sets it only when asked.
+//! - `one_pair` (optional, `true`): the record holds ONE upstream credential pair, under
+//!   `primary` (sealed for the primary region), and `secondary` is absent: the same pair is sent
+//!   to both regions' token hosts. This is Amazon Cognito multi-Region replication, which copies
+//!   machine-to-machine app clients, secrets included, to the replica with the same user pool id
+//!   (docs/EDGE.md). Without it: one pair per region, as above.
 //!
 //! Index entry, under `upstream:<region>:<upstream client id>`: `{"v":1,"client":"<application id>"}`.
 //! Edge verification maps a token's region and `client_id` to one application through it.
@@ -143,6 +148,8 @@ pub struct Record {
     pub secondary: Sealed,
     /// Whether another application owns these upstream ids at the edge.
     pub shared_upstream: bool,
+    /// One credential pair for both regions (`secondary` is a copy of `primary`).
+    pub one_pair: bool,
     /// The stored document (written back, other fields untouched, after a rehash).
     raw: Value,
 }
@@ -316,7 +323,16 @@ impl Record {
             .map(stored_digest)
             .collect::<Result<Vec<_>, _>>()?;
         let primary = sealed(v.get("primary").ok_or(BadRecord("primary missing"))?)?;
-        let secondary = sealed(v.get("secondary").ok_or(BadRecord("secondary missing"))?)?;
+        let one_pair = match v.get("one_pair") {
+            None | Some(Value::Bool(false)) => false,
+            Some(Value::Bool(true)) => true,
+            Some(_) => return Err(BadRecord("one_pair must be a boolean")),
+        };
+        let secondary = match (one_pair, v.get("secondary")) {
+            (true, None) => primary.clone(),
+            (true, Some(_)) => return Err(BadRecord("one_pair record: secondary must be absent")),
+            (false, s) => sealed(s.ok_or(BadRecord("secondary missing"))?)?,
+        };
         if mode == Mode::Passthrough && primary.client_id != client_id {
             return Err(BadRecord(
                 "pass-through record: client_id must equal primary.client_id",
@@ -334,6 +350,7 @@ impl Record {
             primary,
             secondary,
             shared_upstream,
+            one_pair,
             raw: v,
         })
     }
@@ -391,10 +408,16 @@ impl Record {
         }
     }
 
-    /// Decrypts one region's credentials.
+    /// Decrypts one region's credentials (a one-pair record's pair, sealed for the primary,
+    /// for either region).
     pub fn credentials(&self, keys: &Keyring, region: Region) -> Option<Credentials> {
         let sealed = self.sealed(region);
-        let client_secret = open(keys, &self.client_id, region, sealed)?;
+        let sealed_for = if self.one_pair {
+            Region::Primary
+        } else {
+            region
+        };
+        let client_secret = open(keys, &self.client_id, sealed_for, sealed)?;
         Some(Credentials {
             client_id: sealed.client_id.clone(),
             client_secret,
@@ -587,6 +610,52 @@ pub(crate) mod tests {
         let mut v: Value = serde_json::from_str(&json).unwrap();
         v["client_id"] = "x-id".into();
         assert!(Record::parse(&v.to_string()).is_err());
+    }
+
+    /// A one-pair record (Cognito multi-Region replication): the pair under `primary` only.
+    pub(crate) fn one_pair_json(id: &str, secret: &str, pair: (&str, &str)) -> String {
+        let mut v: Value = serde_json::from_slice(
+            record_json(Mode::Concealed, id, &[secret], pair, pair, &enc(), &hash()).as_bytes(),
+        )
+        .unwrap();
+        let m = v.as_object_mut().unwrap();
+        m.remove("secondary");
+        m.insert("one_pair".into(), Value::Bool(true));
+        v.to_string()
+    }
+
+    #[test]
+    fn one_pair_records_send_the_same_pair_to_both_regions() {
+        let doc = one_pair_json("oe_one", "app-secret", ("pool-client", "pool-secret"));
+        let r = Record::parse(&doc).unwrap();
+        assert!(r.one_pair);
+        for region in Region::BOTH {
+            let c = r.credentials(&enc(), region).unwrap();
+            assert_eq!(
+                (c.client_id.as_str(), c.client_secret.as_str()),
+                ("pool-client", "pool-secret")
+            );
+            assert!(r.confirms("oe_one", region, "pool-client"));
+        }
+        // A secondary beside one_pair is ambiguous; one_pair must be a boolean.
+        let mut v: Value = serde_json::from_slice(doc.as_bytes()).unwrap();
+        v["secondary"] = v["primary"].clone();
+        assert_eq!(
+            Record::parse(&v.to_string()).unwrap_err(),
+            BadRecord("one_pair record: secondary must be absent")
+        );
+        v.as_object_mut().unwrap().remove("secondary");
+        v["one_pair"] = Value::from("yes");
+        assert_eq!(
+            Record::parse(&v.to_string()).unwrap_err(),
+            BadRecord("one_pair must be a boolean")
+        );
+        // Without one_pair the secondary is required, as before.
+        v.as_object_mut().unwrap().remove("one_pair");
+        assert_eq!(
+            Record::parse(&v.to_string()).unwrap_err(),
+            BadRecord("secondary missing")
+        );
     }
 
     #[test]

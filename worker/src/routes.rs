@@ -15,6 +15,8 @@ pub enum Route {
     Verify,
     /// `GET /.well-known/jwks/{primary,secondary}.json`: a key mirror.
     Mirror(Region),
+    /// `POST /fleet/revoke`: the operator revokes a client fleet-wide.
+    Revoke,
     /// Any method under `PROTECT_PREFIX`: verify, apply the policy, forward to the origin.
     Protected,
     /// Known path, wrong method: 405 with this `Allow` value.
@@ -37,6 +39,8 @@ pub enum BodyLimit {
 
 /// Largest token request body (a form with an id, a secret and a scope).
 pub const TOKEN_BODY_LIMIT: usize = 8 * 1024;
+/// Largest `/fleet/revoke` body (`{"client_id":"..."}`).
+pub const REVOKE_BODY_LIMIT: usize = 1024;
 /// Largest `/verify` body (a 16 KiB token in JSON, with room).
 pub const VERIFY_BODY_LIMIT: usize = 20 * 1024;
 
@@ -65,6 +69,12 @@ const TABLE: &[Entry] = &[
         path: "/healthz",
         allow: "GET, HEAD",
         route: Route::Health,
+        edge: false,
+    },
+    Entry {
+        path: "/fleet/revoke",
+        allow: "POST",
+        route: Route::Revoke,
         edge: false,
     },
     Entry {
@@ -117,6 +127,7 @@ impl Route {
         match self {
             Route::Token => BodyLimit::Read(TOKEN_BODY_LIMIT),
             Route::Verify => BodyLimit::Read(VERIFY_BODY_LIMIT),
+            Route::Revoke => BodyLimit::Read(REVOKE_BODY_LIMIT),
             Route::Protected => BodyLimit::PassThrough,
             _ => BodyLimit::Ignore,
         }
@@ -128,6 +139,7 @@ impl Route {
             Route::Token => "token",
             Route::Health => "health",
             Route::Verify => "verify",
+            Route::Revoke => "revoke",
             Route::Mirror(_) => "mirror",
             Route::Protected => "protected",
             Route::MethodNotAllowed(_) => "method_not_allowed",
@@ -150,6 +162,9 @@ mod tests {
         assert_eq!(r("HEAD", "/healthz"), Route::Health);
         assert_eq!(r("POST", "/healthz"), Route::MethodNotAllowed("GET, HEAD"));
         assert_eq!(r("POST", "/verify"), Route::Verify);
+        assert_eq!(r("POST", "/fleet/revoke"), Route::Revoke);
+        assert_eq!(r("GET", "/fleet/revoke"), Route::MethodNotAllowed("POST"));
+        assert_eq!(route("POST", "/fleet/revoke", false, None), Route::Revoke);
         assert_eq!(r("GET", "/verify"), Route::MethodNotAllowed("POST"));
         assert_eq!(r("GET", MIRROR_PRIMARY), Route::Mirror(Region::Primary));
         assert_eq!(
@@ -173,6 +188,7 @@ mod tests {
     fn body_limits() {
         assert_eq!(Route::Token.body_limit(), BodyLimit::Read(8192));
         assert_eq!(Route::Verify.body_limit(), BodyLimit::Read(20480));
+        assert_eq!(Route::Revoke.body_limit(), BodyLimit::Read(1024));
         assert_eq!(Route::Protected.body_limit(), BodyLimit::PassThrough);
         for r in [
             Route::Health,

@@ -181,6 +181,10 @@ pub struct FakeIo {
     pub limits: RefCell<BTreeMap<Limiter, u32>>,
     /// Rate-limit keys asked, in order.
     pub limit_calls: RefCell<Vec<(Limiter, String)>>,
+    /// The fleet-health object's answer to every call (`None`: unreachable).
+    pub fleet: RefCell<Option<String>>,
+    /// Calls to the fleet-health object, `(path, body)`, in order.
+    pub fleet_calls: RefCell<Vec<(String, String)>>,
 }
 
 impl FakeIo {
@@ -311,6 +315,17 @@ impl Io for FakeIo {
         self.cache
             .borrow_mut()
             .insert(key.to_string(), doc.to_string());
+    }
+
+    async fn fleet_call(&self, path: &str, body: &str, timeout_ms: u64) -> Option<String> {
+        self.fleet_calls
+            .borrow_mut()
+            .push((path.to_string(), body.to_string()));
+        let answer = self.fleet.borrow().clone();
+        if answer.is_none() {
+            self.advance(timeout_ms); // an unreachable object costs the whole wait
+        }
+        answer
     }
 
     async fn rate_limit(&self, limiter: Limiter, key: &str) -> Option<bool> {

@@ -19,7 +19,7 @@
 //! client shares.
 //!
 //! Each upstream is tried at most once per request. Order: the upstreams whose breaker admits
-//! the request, primary first; then, as a last resort, the ones whose breaker is open (so if
+//! the request (and that the fleet's verdict does not call degraded), primary first; then, as a last resort, the ones whose breaker is open (so if
 //! both are open, both are still tried). `FORCE_UPSTREAM` restricts the plan to one upstream
 //! and ignores its breaker. When every attempt failed: 503 `temporarily_unavailable`.
 
@@ -152,6 +152,10 @@ pub struct Attempt {
     pub ms: u64,
     /// Whether it was the breaker's half-open probe.
     pub probe: bool,
+    /// What it says about the upstream's health, for the fleet report: `Some(true)` it
+    /// answered, `Some(false)` a failure that counts against it, `None` nothing (a failure
+    /// about this request only).
+    pub health: Option<bool>,
 }
 
 /// How the request ended.
@@ -202,12 +206,17 @@ fn parse_retry_after(v: Option<&str>) -> Option<u64> {
 
 /// Runs the failover for one token request.
 ///
+/// `avoid` (by [`Region::index`]): upstreams the fleet's verdict calls degraded
+/// ([`crate::fleet::FleetView::avoid`]); they are left out of the first pass as an open
+/// breaker is (still tried as a last resort), without touching the isolate's breaker.
+///
 /// `credentials` is asked lazily, once per upstream actually tried; `None` means the record's
 /// secret for that upstream could not be decrypted (counted as a failed attempt, not a breaker
 /// failure: the upstream is not at fault).
 pub async fn run<I: Io>(
     cfg: &ProxyConfig,
     breakers: &RefCell<[Breaker; 2]>,
+    avoid: [bool; 2],
     io: &I,
     scope: Option<&str>,
     credentials: &dyn Fn(Region) -> Option<Credentials>,
@@ -232,6 +241,8 @@ pub async fn run<I: Io>(
     for &region in candidates {
         let permit = if cfg.force != Force::Auto {
             Permit::Allowed
+        } else if avoid[region.index()] {
+            Permit::Rejected
         } else {
             breakers.borrow_mut()[region.index()].acquire(io.now_ms())
         };
@@ -292,6 +303,7 @@ impl<I: Io> Run<'_, I> {
         status: Option<u16>,
         ms: u64,
         probe: bool,
+        health: Option<bool>,
     ) {
         self.attempts.push(Attempt {
             region,
@@ -299,6 +311,7 @@ impl<I: Io> Run<'_, I> {
             status,
             ms,
             probe,
+            health,
         });
     }
 
@@ -310,7 +323,7 @@ impl<I: Io> Run<'_, I> {
         }
         let probe = permit == Permit::Probe;
         let Some(creds) = (self.credentials)(region) else {
-            self.note(region, Failure::BadRecord.as_str(), None, 0, probe);
+            self.note(region, Failure::BadRecord.as_str(), None, 0, probe, None);
             if probe {
                 // Nothing was learned about the upstream: let the next request probe.
                 self.breakers.borrow_mut()[region.index()].release_probe();
@@ -334,7 +347,7 @@ impl<I: Io> Run<'_, I> {
         match classify(&result) {
             Class::Token => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.note(region, "token", status, ms, probe);
+                self.note(region, "token", status, ms, probe, Some(true));
                 let reply = result.unwrap_or_else(|_| Reply {
                     status: 502,
                     ..Reply::default()
@@ -347,7 +360,7 @@ impl<I: Io> Run<'_, I> {
             }
             Class::OAuthError(body) => {
                 self.breakers.borrow_mut()[region.index()].on_success();
-                self.note(region, "oauth_error", status, ms, probe);
+                self.note(region, "oauth_error", status, ms, probe, Some(true));
                 Step::Done(Decision::OAuthError {
                     region,
                     status: status.unwrap_or(400),
@@ -355,8 +368,9 @@ impl<I: Io> Run<'_, I> {
                 })
             }
             Class::Fail(failure) => {
+                let counts = failure.counts_against_upstream();
                 let mut breakers = self.breakers.borrow_mut();
-                if failure.counts_against_upstream() {
+                if counts {
                     breakers[region.index()].on_failure(permit, end);
                 } else if probe {
                     // A verdict about this request only: let the next request probe.
@@ -373,7 +387,8 @@ impl<I: Io> Run<'_, I> {
                         .min(RETRY_AFTER_MAX_S)
                         .saturating_mul(1000);
                 }
-                self.note(region, failure.as_str(), status, ms, probe);
+                let health = counts.then_some(false);
+                self.note(region, failure.as_str(), status, ms, probe, health);
                 Step::Next
             }
         }

@@ -71,9 +71,13 @@ impl World {
         }
     }
     fn go(&self) -> Outcome {
+        self.go_avoiding([false; 2])
+    }
+    fn go_avoiding(&self, avoid: [bool; 2]) -> Outcome {
         block_on(run(
             &self.cfg,
             &self.breakers,
+            avoid,
             &self.io,
             Some("read write"),
             &creds,
@@ -620,6 +624,44 @@ fn open_primary_breaker_sends_requests_straight_to_the_secondary() {
 }
 
 #[test]
+fn an_upstream_the_fleet_avoids_is_skipped_then_a_last_resort() {
+    let w = World::new(cfg());
+    w.io.script(P, &[token(5, "p")]);
+    w.io.script(S, &[token(20, "s")]);
+    let out = w.go_avoiding([true, false]);
+    assert!(matches!(
+        out.decision,
+        Decision::Token {
+            region: Region::Secondary,
+            ..
+        }
+    ));
+    assert_eq!(
+        w.primary_calls(),
+        0,
+        "no request waits on an avoided primary"
+    );
+    assert_eq!(out.attempts[0].health, Some(true));
+    assert_eq!(
+        w.breakers.borrow()[0].state(w.io.now_ms()),
+        State::Closed { failures: 0 },
+        "the isolate's own breaker is untouched"
+    );
+    // The secondary fails too: the avoided primary is the last resort.
+    w.io.script(S, &[reply(10, 503, "{}")]);
+    let out = w.go_avoiding([true, false]);
+    assert_eq!(w.primary_calls(), 1);
+    assert_eq!(out.attempts[0].health, Some(false));
+    assert!(matches!(
+        out.decision,
+        Decision::Token {
+            region: Region::Primary,
+            ..
+        }
+    ));
+}
+
+#[test]
 fn open_breakers_are_a_last_resort_not_a_wall() {
     let mut c = cfg();
     c.breaker.failure_threshold = 1;
@@ -698,7 +740,14 @@ fn undecryptable_credentials_skip_that_upstream() {
     w.io.script(P, &[token(1, "p")]);
     w.io.script(S, &[token(1, "s")]);
     let only_secondary = |r: Region| if r == Region::Primary { None } else { creds(r) };
-    let out = block_on(run(&w.cfg, &w.breakers, &w.io, None, &only_secondary));
+    let out = block_on(run(
+        &w.cfg,
+        &w.breakers,
+        [false; 2],
+        &w.io,
+        None,
+        &only_secondary,
+    ));
     assert!(matches!(
         out.decision,
         Decision::Token {

@@ -10,6 +10,7 @@ use super::failover::{self, Decision};
 use super::lockout::Lockouts;
 use super::request::{self, normalize_scope};
 use crate::config::{Config, ProxyConfig};
+use crate::fleet::{FleetView, Timing};
 use crate::http::{HttpRequest, HttpResponse, Served};
 use crate::io::{Io, Limiter};
 use crate::log::LogLine;
@@ -27,6 +28,8 @@ pub struct ProxyState {
     pub cache: RefCell<TokenCache>,
     /// Client ids locked after repeated failed authentications.
     pub lockouts: RefCell<Lockouts>,
+    /// The fleet's verdict and this isolate's pending report ([`crate::fleet`]).
+    pub fleet: RefCell<FleetView>,
 }
 
 impl ProxyState {
@@ -37,6 +40,7 @@ impl ProxyState {
             breakers: RefCell::new([breaker(), breaker()]),
             cache: RefCell::new(TokenCache::default()),
             lockouts: RefCell::new(Lockouts::default()),
+            fleet: RefCell::new(FleetView::new(Timing::DEFAULT)),
         }
     }
 }
@@ -126,6 +130,12 @@ pub async fn handle<I: Io>(
     };
     log.auth = Some(treq.auth.as_str());
 
+    // Revoked fleet-wide: refused before KV, whose deletion takes up to a minute to propagate.
+    if state.fleet.borrow().is_revoked(&treq.client_id) {
+        let why = "client authentication failed";
+        return refuse(log, "revoked", 401, "invalid_client", why, id);
+    }
+
     let locked = state.lockouts.borrow().locked(&treq.client_id, io.now_ms());
     if let Some(retry_after_s) = locked {
         let why = "too many failed authentications";
@@ -202,7 +212,20 @@ pub async fn handle<I: Io>(
     }
 
     let creds = |region: Region| record.credentials(&secrets.enc, region);
-    let out = failover::run(cfg, &state.breakers, io, treq.scope.as_deref(), &creds).await;
+    let avoid = {
+        let (fleet, now) = (state.fleet.borrow(), io.now_ms());
+        Region::BOTH.map(|r| fleet.avoid(r, now))
+    };
+    let scope = treq.scope.as_deref();
+    let out = failover::run(cfg, &state.breakers, avoid, io, scope, &creds).await;
+    {
+        let (mut fleet, now) = (state.fleet.borrow_mut(), io.now_ms());
+        for a in &out.attempts {
+            if let Some(ok) = a.health {
+                fleet.record(a.region, ok, now);
+            }
+        }
+    }
     log.attempts = out.attempts;
     match out.decision {
         Decision::Token {

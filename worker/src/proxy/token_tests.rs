@@ -8,7 +8,7 @@ use crate::app::{App, Outcome};
 use crate::codec::{base64_decode, base64_encode, base64url_encode};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::io::Limiter;
+use crate::io::{Io, Limiter};
 use crate::keyring::{Key, Keyring};
 use crate::log::LogLine;
 use crate::records::{digest_string, record_key, seal, secret_digest, Mode};
@@ -727,4 +727,147 @@ fn log_lines_never_contain_secrets_or_tokens() {
     assert_eq!(last["attempts"][1]["result"], "timeout");
     assert_eq!(last["attempts"][1]["ms"], 3000);
     assert_eq!(last["outcome"], "unavailable");
+}
+
+/// Gives the isolate a fleet verdict, as the glue's refresh would.
+fn with_verdict(w: &World, v: crate::fleet::Verdict) {
+    let p = w.app.proxy();
+    let mut b = p.breakers.borrow_mut();
+    p.fleet.borrow_mut().accept(v, w.io.now_ms(), &mut b);
+}
+
+#[test]
+fn fleet_degraded_primary_sends_the_first_request_to_the_secondary() {
+    let w = World::new(config());
+    let now = w.io.now_ms();
+    let mut v = crate::fleet::Verdict {
+        at_ms: now,
+        ..Default::default()
+    };
+    v.upstreams[0].until_ms = now + 6_000;
+    with_verdict(&w, v);
+    let (r, log) = w.send(&app_req());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
+    assert!(w.io.calls_to(P).is_empty(), "zero primary attempts");
+    assert_eq!(log.attempts.len(), 1);
+    let report = w.app.proxy().fleet.borrow_mut().begin_refresh(now).unwrap();
+    assert!(report.oks(Region::Primary).is_empty());
+    assert_eq!(
+        report.oks(Region::Secondary),
+        [true],
+        "the answer is reported"
+    );
+}
+
+#[test]
+fn fleet_revocation_refuses_before_kv_and_upstreams() {
+    let w = World::new(config());
+    let v = crate::fleet::Verdict {
+        at_ms: w.io.now_ms(),
+        epoch: 1,
+        revoked: vec!["oe_app".into()],
+        ..Default::default()
+    };
+    with_verdict(&w, v);
+    let (r, log) = w.send(&app_req());
+    assert_common_headers(&r);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json_body().unwrap()["error"], "invalid_client");
+    assert_eq!(log.outcome, "revoked");
+    assert!(w.io.kv_reads.borrow().is_empty());
+    assert_eq!(w.upstream_calls(), 0);
+    // Other clients are unaffected.
+    let req = token_req(
+        None,
+        "grant_type=client_credentials&client_id=real-p&client_secret=real-p-secret",
+    );
+    assert_eq!(w.send(&req).0.status, 200);
+}
+
+#[test]
+fn failed_attempts_are_reported_to_the_fleet() {
+    let w = World::new(config());
+    w.io.script(P, &[reply(5, 503, "{}")]);
+    let (r, _) = w.send(&app_req());
+    assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
+    let fleet = &w.app.proxy().fleet;
+    assert!(fleet.borrow().report_is_urgent(w.io.now_ms()));
+    let report = fleet.borrow_mut().begin_refresh(w.io.now_ms()).unwrap();
+    assert_eq!(report.oks(Region::Primary), [false]);
+    assert_eq!(report.oks(Region::Secondary), [true]);
+    assert_eq!(report.outcomes[0][0].at_ms, w.io.now_ms());
+}
+
+fn revoke_req(token: Option<&str>, body: &str) -> HttpRequest {
+    let mut headers = Vec::new();
+    if let Some(t) = token {
+        headers.push(("authorization".to_string(), std::format!("Bearer {t}")));
+    }
+    HttpRequest {
+        method: "POST".into(),
+        path: "/fleet/revoke".into(),
+        headers,
+        body: Some(body.as_bytes().to_vec()),
+        ..HttpRequest::default()
+    }
+}
+
+#[test]
+fn operator_revokes_through_the_fleet_object_and_this_isolate_knows_at_once() {
+    let w = World::new(config());
+    let body = r#"{"client_id":"oe_app"}"#;
+    let (r, _) = w.send(&revoke_req(None, body));
+    assert_eq!(r.status, 401);
+    let (r, _) = w.send(&revoke_req(Some("wrong"), body));
+    assert_eq!(r.status, 401);
+    assert!(w.io.fleet_calls.borrow().is_empty());
+    // The object is unreachable: 503, nothing revoked here.
+    let (r, _) = w.send(&revoke_req(Some(HEALTH), body));
+    assert_eq!(r.status, 503);
+    assert_eq!(w.send(&app_req()).0.status, 200);
+    let v = crate::fleet::Verdict {
+        at_ms: w.io.now_ms(),
+        epoch: 4,
+        revoked: vec!["oe_app".into()],
+        ..Default::default()
+    };
+    *w.io.fleet.borrow_mut() = Some(v.to_json());
+    let (r, log) = w.send(&revoke_req(Some(HEALTH), body));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json_body().unwrap()["epoch"], 4);
+    assert_eq!(log.outcome, "revoked");
+    let calls = w.io.fleet_calls.borrow().clone();
+    assert_eq!(
+        calls.last().unwrap(),
+        &("/revoke".to_string(), body.to_string())
+    );
+    assert_eq!(w.send(&app_req()).0.status, 401);
+    let (r, _) = w.send(&revoke_req(Some(HEALTH), "{}"));
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn one_pair_record_fails_over_with_the_same_pair() {
+    let w = World::new(config());
+    let mut v: serde_json::Value =
+        serde_json::from_str(&record(Mode::Concealed, "oe_one", &["one-secret"])).unwrap();
+    let m = v.as_object_mut().unwrap();
+    m.remove("secondary");
+    m.insert("one_pair".into(), true.into());
+    w.io.kv_put(&record_key("oe_one"), &v.to_string());
+    w.io.script(P, &[network(1)]);
+    let req = token_req(
+        Some(&basic("oe_one", "one-secret")),
+        "grant_type=client_credentials",
+    );
+    let (r, _) = w.send(&req);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
+    assert_eq!(basic_pair(&w.io.calls_to(P)[0]), "real-p:real-p-secret");
+    assert_eq!(
+        basic_pair(&w.io.calls_to(S)[0]),
+        "real-p:real-p-secret",
+        "one pair, both regions"
+    );
 }

@@ -1,0 +1,76 @@
+//! Fleet health: what one isolate learns about an upstream (or a revocation) reaches every
+//! isolate of every location within seconds, through one Durable Object.
+//!
+//! - [`hub`]: the Durable Object's state machine. It takes batched outcome reports from
+//!   isolates and feeds them, in order, to the same [`Breaker`](crate::proxy::breaker::Breaker)
+//!   the isolates use; an upstream whose breaker is not closed is *degraded*, and the object
+//!   probes it every [`Timing::probe_ms`] until a probe (or an isolate's report) succeeds. It
+//!   also holds the revocation epoch and list.
+//! - [`view`]: the isolate's side. A cached [`Verdict`] (isolate memory, then the location's
+//!   Cache API) consulted on the request path without waiting for anything; refreshed in the
+//!   background at most every [`Timing::refresh_ms`]; outcomes gathered into one report per
+//!   refresh. A degraded claim holds until its time (like an open breaker), so a slow or
+//!   absent Durable Object leaves the isolate's own breaker deciding alone once it lapses.
+//! - [`verdict`]: the two documents exchanged (report, verdict) and their JSON.
+//!
+//! Pure logic, no I/O: the glue moves the documents (`glue`, `glue/fleet`), the fleet
+//! simulation (`bench/fleet`) and the unit tests drive the same code with a fake clock.
+
+pub mod hub;
+pub mod object;
+pub mod refresh;
+pub mod revoke;
+pub mod verdict;
+pub mod view;
+
+pub use hub::Hub;
+pub use verdict::{Report, Verdict};
+pub use view::FleetView;
+
+/// The cadences of fleet health, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// An isolate refreshes its verdict (and sends its report) at most this often.
+    pub refresh_ms: u64,
+    /// ... and this often while its verdict calls an upstream degraded, so that a recovery
+    /// found by the object's probe reaches it sooner.
+    pub degraded_refresh_ms: u64,
+    /// The Durable Object's alarm interval: how often it probes a degraded upstream.
+    pub probe_ms: u64,
+    /// A recovery stamp older than this is old news: it closes no breaker.
+    pub recovery_news_ms: u64,
+    /// How long the location's copy of the verdict stays in the Cache API (longer than the
+    /// longest degraded claim, so a quiet location still knows).
+    pub copy_ttl_ms: u64,
+    /// A refresh that has not completed after this long is given up (the next request
+    /// starts another).
+    pub refresh_timeout_ms: u64,
+    /// How long the object waits for a probe's answer (a hanging upstream fails the probe).
+    pub probe_timeout_ms: u64,
+    /// How long a revoked client id stays on the revocation list: longer than KV takes to
+    /// propagate the record's deletion to every location (60 s), so the list covers the gap.
+    pub revocation_keep_ms: u64,
+}
+
+impl Timing {
+    /// The deployed cadences: refresh every 2 s (1 s while degraded), probe every 2 s (1.5 s
+    /// to answer), give up
+    /// a refresh after 1 s, recoveries are news for 10 s, the location's copy is kept 2
+    /// minutes, revocations 5 minutes.
+    pub const DEFAULT: Timing = Timing {
+        refresh_ms: 2_000,
+        degraded_refresh_ms: 1_000,
+        probe_ms: 2_000,
+        recovery_news_ms: 10_000,
+        copy_ttl_ms: 120_000,
+        refresh_timeout_ms: 1_000,
+        probe_timeout_ms: 1_500,
+        revocation_keep_ms: 300_000,
+    };
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing::DEFAULT
+    }
+}

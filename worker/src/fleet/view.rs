@@ -1,0 +1,347 @@
+//! The isolate's side of fleet health: the cached verdict, the outcomes to report, and when
+//! to refresh. Nothing here waits: the request path asks [`FleetView::avoid`] and
+//! [`FleetView::is_revoked`] of what is already in memory; the glue refreshes in the
+//! background (`waitUntil`) when [`FleetView::begin_refresh`] says so.
+//!
+//! - A degraded claim holds until its time, like an open breaker, whatever the verdict's age
+//!   (the object renews it every refresh while the upstream stays degraded). Past it, or
+//!   without a verdict: the isolate's own breaker decides alone, exactly as without fleet
+//!   health.
+//! - A degraded upstream is skipped in the first pass of the failover (still tried as a last
+//!   resort), so no request waits on it while another isolate has already seen it fail.
+//! - A new `recovered` stamp (a probe by the object found the upstream healthy again) closes
+//!   the isolate's own breaker: traffic fails back within one refresh of the probe.
+//! - Revoked client ids are refused whatever the verdict's age: a revocation never expires
+//!   early because the object went quiet.
+
+use std::vec::Vec;
+
+use super::verdict::{Report, Verdict};
+use super::Timing;
+use crate::proxy::breaker::Breaker;
+use crate::regions::Region;
+
+/// One isolate's view of the fleet.
+#[derive(Clone, Debug, Default)]
+pub struct FleetView {
+    timing: Timing,
+    verdict: Option<Verdict>,
+    /// When the last refresh started.
+    last_refresh_ms: Option<u64>,
+    /// When the request path last read the location's copy.
+    last_look_ms: Option<u64>,
+    /// Whether that refresh is still running.
+    in_flight: bool,
+    report: Report,
+    seen_recovered: [u64; 2],
+}
+
+impl FleetView {
+    /// No verdict yet.
+    pub fn new(timing: Timing) -> FleetView {
+        FleetView {
+            timing,
+            ..FleetView::default()
+        }
+    }
+
+    /// The cadences.
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    /// The verdict in memory, whatever its age.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.verdict.as_ref()
+    }
+
+    /// Whether there is no verdict in memory yet.
+    pub fn is_empty(&self) -> bool {
+        self.verdict.is_none()
+    }
+
+    /// Whether the request path should read the location's copy of the verdict first (one
+    /// local Cache API read): only an isolate that has neither refreshed nor looked for a
+    /// refresh interval (a new or idle one). A busy isolate's background refreshes keep its
+    /// memory current, so its requests never read anything.
+    pub fn wants_location_copy(&mut self, now_ms: u64) -> bool {
+        let quiet =
+            |t: Option<u64>| t.is_none_or(|t| now_ms.saturating_sub(t) >= self.timing.refresh_ms);
+        if quiet(self.last_refresh_ms) && quiet(self.last_look_ms) {
+            self.last_look_ms = Some(now_ms);
+            return true;
+        }
+        false
+    }
+
+    /// Whether requests should skip `region` in the failover's first pass.
+    pub fn avoid(&self, region: Region, now_ms: u64) -> bool {
+        self.verdict
+            .as_ref()
+            .is_some_and(|v| v.degraded(region, now_ms))
+    }
+
+    /// Whether the presented client id was revoked fleet-wide.
+    pub fn is_revoked(&self, client_id: &str) -> bool {
+        self.verdict
+            .as_ref()
+            .is_some_and(|v| v.revoked.iter().any(|c| c == client_id))
+    }
+
+    /// Notes one attempt's outcome, seen at `at_ms`, for the next report.
+    pub fn record(&mut self, region: Region, ok: bool, at_ms: u64) {
+        self.report.push(region, ok, at_ms);
+    }
+
+    /// Whether the pending report must reach the object (rather than only reading the
+    /// location's cached verdict): it holds a failure, or a success of an upstream the
+    /// verdict calls degraded.
+    pub fn report_is_urgent(&self, now_ms: u64) -> bool {
+        Region::BOTH.into_iter().any(|r| {
+            let o = self.report.oks(r);
+            o.contains(&false) || (o.contains(&true) && self.avoid(r, now_ms))
+        })
+    }
+
+    /// The refresh interval now: [`Timing::refresh_ms`], or [`Timing::degraded_refresh_ms`]
+    /// while the verdict calls an upstream degraded.
+    pub fn refresh_interval_ms(&self, now_ms: u64) -> u64 {
+        if Region::BOTH.into_iter().any(|r| self.avoid(r, now_ms)) {
+            self.timing.degraded_refresh_ms.min(self.timing.refresh_ms)
+        } else {
+            self.timing.refresh_ms
+        }
+    }
+
+    /// Starts a refresh if one is due (none for [`FleetView::refresh_interval_ms`], and none
+    /// running, or the running one is older than [`Timing::refresh_timeout_ms`]). Hands over
+    /// the pending report; the glue sends it with the refresh.
+    pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Report> {
+        if let Some(last) = self.last_refresh_ms {
+            let since = now_ms.saturating_sub(last);
+            let busy = self.in_flight && since < self.timing.refresh_timeout_ms;
+            if busy || since < self.refresh_interval_ms(now_ms) {
+                return None;
+            }
+        }
+        self.last_refresh_ms = Some(now_ms);
+        self.in_flight = true;
+        Some(core::mem::take(&mut self.report))
+    }
+
+    /// A refresh brought no verdict (the object was slow or unreachable). The report is lost:
+    /// the isolate's breaker has already acted on it.
+    pub fn refresh_failed(&mut self) {
+        self.in_flight = false;
+    }
+
+    /// Takes a verdict (from the object or the Cache API). An older one than held is ignored.
+    /// A new recovery stamp closes the isolate's breaker for that upstream, if the upstream
+    /// is not degraded again and the stamp is recent.
+    pub fn accept(&mut self, verdict: Verdict, now_ms: u64, breakers: &mut [Breaker; 2]) {
+        self.in_flight = false;
+        if self
+            .verdict
+            .as_ref()
+            .is_some_and(|v| v.at_ms > verdict.at_ms)
+        {
+            return;
+        }
+        for r in Region::BOTH {
+            let i = r.index();
+            let stamp = verdict.upstreams[i].recovered_ms;
+            if stamp > self.seen_recovered[i] {
+                let recent = now_ms.saturating_sub(stamp) <= self.timing.recovery_news_ms;
+                if recent && !verdict.degraded(r, now_ms) {
+                    breakers[i].on_success();
+                }
+                self.seen_recovered[i] = stamp;
+            }
+        }
+        self.verdict = Some(verdict);
+    }
+
+    /// The client ids on the list, for the operator's `/healthz`.
+    pub fn revoked(&self) -> Vec<&str> {
+        self.verdict
+            .iter()
+            .flat_map(|v| v.revoked.iter().map(|c| c.as_str()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::proxy::BreakerConfig;
+    use crate::fleet::verdict::Health;
+    use crate::proxy::breaker::{Permit, State};
+
+    const T: Timing = Timing::DEFAULT;
+    const CFG: BreakerConfig = BreakerConfig {
+        failure_threshold: 1,
+        open_ms: 5_000,
+        max_open_ms: 60_000,
+    };
+
+    fn breakers() -> [Breaker; 2] {
+        [Breaker::new(CFG, 8_000), Breaker::new(CFG, 8_000)]
+    }
+
+    fn verdict(at_ms: u64, primary: Health) -> Verdict {
+        Verdict {
+            at_ms,
+            upstreams: [primary, Health::default()],
+            ..Verdict::default()
+        }
+    }
+
+    fn degraded_until(until_ms: u64) -> Health {
+        Health {
+            until_ms,
+            recovered_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_degraded_claim_is_avoided_until_it_lapses() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        assert!(view.is_empty());
+        assert!(!view.avoid(Region::Primary, 0));
+        view.accept(verdict(1_000, degraded_until(40_000)), 1_000, &mut b);
+        assert!(view.avoid(Region::Primary, 1_000));
+        assert!(!view.avoid(Region::Secondary, 1_000));
+        assert!(
+            view.avoid(Region::Primary, 39_999),
+            "no renewal needed within the claim"
+        );
+        assert!(
+            !view.avoid(Region::Primary, 40_000),
+            "the object went quiet: past the claim the isolate's breaker decides alone"
+        );
+        view.accept(verdict(2_000, degraded_until(3_000)), 2_000, &mut b);
+        assert!(!view.avoid(Region::Primary, 3_000), "a shorter claim");
+    }
+
+    #[test]
+    fn only_a_new_or_idle_isolate_reads_the_location_copy() {
+        let mut view = FleetView::new(T);
+        assert!(view.wants_location_copy(0), "a new isolate");
+        assert!(!view.wants_location_copy(1), "at most once per interval");
+        assert!(view.begin_refresh(10).is_some());
+        assert!(
+            !view.wants_location_copy(T.refresh_ms),
+            "refreshed 1990 ms ago"
+        );
+        assert!(
+            view.wants_location_copy(T.refresh_ms + 10),
+            "idle for an interval"
+        );
+    }
+
+    #[test]
+    fn refreshes_at_most_every_interval_and_gives_up_a_stuck_one() {
+        let mut view = FleetView::new(T);
+        view.record(Region::Primary, false, 0);
+        let r = view.begin_refresh(0).unwrap();
+        assert_eq!(r.oks(Region::Primary), [false]);
+        view.record(Region::Primary, true, 1);
+        assert_eq!(view.begin_refresh(T.refresh_ms - 1), None);
+        view.refresh_failed();
+        assert_eq!(view.begin_refresh(T.refresh_ms - 1), None, "still too soon");
+        let r = view.begin_refresh(T.refresh_ms).unwrap();
+        assert_eq!(
+            r.oks(Region::Primary),
+            [true],
+            "the report went with the refresh"
+        );
+        // This one never completes: after the refresh timeout (and the interval) another starts.
+        let late = T.refresh_ms + T.refresh_ms.max(T.refresh_timeout_ms);
+        assert_eq!(view.begin_refresh(late - 1), None);
+        assert!(view.begin_refresh(late).is_some());
+    }
+
+    #[test]
+    fn refreshes_twice_as_often_while_degraded() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        assert!(view.begin_refresh(0).is_some());
+        view.accept(verdict(0, degraded_until(60_000)), 0, &mut b);
+        assert_eq!(view.refresh_interval_ms(0), T.degraded_refresh_ms);
+        assert_eq!(view.begin_refresh(T.degraded_refresh_ms - 1), None);
+        assert!(view.begin_refresh(T.degraded_refresh_ms).is_some());
+        view.accept(verdict(1_000, Health::default()), 1_000, &mut b);
+        assert_eq!(view.refresh_interval_ms(1_000), T.refresh_ms);
+    }
+
+    #[test]
+    fn a_new_recovery_closes_the_isolates_breaker_once() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        b[0].on_failure(Permit::Allowed, 0);
+        view.accept(verdict(1_000, degraded_until(7_000)), 1_000, &mut b);
+        let healed = Health {
+            until_ms: 0,
+            recovered_ms: 2_000,
+        };
+        view.accept(verdict(2_100, healed), 2_100, &mut b);
+        assert_eq!(b[0].state(2_100), State::Closed { failures: 0 });
+        assert!(!view.avoid(Region::Primary, 2_100));
+        // The same stamp again does not close a breaker that opened since.
+        b[0].on_failure(Permit::Allowed, 3_000);
+        view.accept(verdict(4_000, healed), 4_000, &mut b);
+        assert!(matches!(b[0].state(4_000), State::Open { .. }));
+    }
+
+    #[test]
+    fn an_old_recovery_or_an_older_verdict_changes_nothing() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        b[0].on_failure(Permit::Allowed, 50_000);
+        let old = Health {
+            until_ms: 0,
+            recovered_ms: 1_000,
+        };
+        view.accept(verdict(50_000, old), 50_000, &mut b);
+        assert!(
+            matches!(b[0].state(50_000), State::Open { .. }),
+            "a recovery from long ago says nothing about this outage"
+        );
+        view.accept(verdict(49_000, degraded_until(90_000)), 50_000, &mut b);
+        assert!(
+            !view.avoid(Region::Primary, 50_000),
+            "older verdict ignored"
+        );
+    }
+
+    #[test]
+    fn revocations_are_read_from_the_verdict() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        assert!(!view.is_revoked("app"));
+        let v = Verdict {
+            epoch: 1,
+            revoked: std::vec!["app".into()],
+            ..verdict(0, Health::default())
+        };
+        view.accept(v, 0, &mut b);
+        assert!(view.is_revoked("app"));
+        assert!(!view.is_revoked("other"));
+        assert_eq!(view.revoked(), ["app"]);
+    }
+
+    #[test]
+    fn only_failures_or_news_of_recovery_are_urgent() {
+        let mut view = FleetView::new(T);
+        let mut b = breakers();
+        view.record(Region::Primary, true, 0);
+        assert!(!view.report_is_urgent(0));
+        view.accept(verdict(0, degraded_until(6_000)), 0, &mut b);
+        assert!(view.report_is_urgent(0), "a success of a degraded upstream");
+        let _ = view.begin_refresh(0);
+        assert!(!view.report_is_urgent(0));
+        view.record(Region::Secondary, false, 0);
+        assert!(view.report_is_urgent(0));
+    }
+}
