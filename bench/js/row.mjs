@@ -1,5 +1,6 @@
-// One row of bench/run.sh in its own Node process: `node bench/js/row.mjs <row>[@ALG] <fixture.json>`
-// (ALG: RS256 by default, ES256, EdDSA). Commands on stdin, one per line: `warm <seconds>` (answers
+// One row of bench/run.sh in its own process: `node bench/js/row.mjs <row>[@ALG][:RUNTIME] <fixture.json>`
+// (ALG: RS256 by default, ES256, EdDSA; RUNTIME: node by default, or deno / bun, which run this
+// same file). Commands on stdin, one per line: `warm <seconds>` (answers
 // `{ warm, hostCrypto }`: how many node:crypto.verify calls the sanity pass made, so the report
 // can say which crypto an async row used) and `round <seconds>`; for each round one JSON line on
 // stdout: { row, ops, cpu, wall }, where cpu is the CPU time (user + system, all threads of this
@@ -13,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const [rowName, fixturePath] = process.argv.slice(2);
-const [kind, alg = 'RS256'] = rowName.split('@');
+// `kind@ALG:runtime`: the runtime (deno, bun) is the suite's business (it starts this file there).
+const [kind, alg = 'RS256'] = rowName.split(':')[0].split('@');
 const fx = JSON.parse(fs.readFileSync(fixturePath, 'utf8'));
 const { issuer, clientId } = fx;
 const { tokens, jwks } = fx.sets[alg];
@@ -86,9 +88,9 @@ const { sync, op } = await make();
 const hostCrypto = createRequire(import.meta.url)('node:crypto');
 const realVerify = hostCrypto.verify;
 let hostCalls = 0;
-hostCrypto.verify = (...a) => { hostCalls++; return realVerify(...a); };
+try { hostCrypto.verify = (...a) => { hostCalls++; return realVerify(...a); }; } catch { hostCalls = -1; /* read-only: not counted */ }
 for (let i = 0; i <= MASK; i++) await op(i);
-hostCrypto.verify = realVerify;
+if (hostCalls >= 0) hostCrypto.verify = realVerify;
 
 const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 

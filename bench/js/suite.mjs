@@ -58,14 +58,31 @@ const ALL_ROWS = [
     [`fast-jwt@${alg}`, `${alg}: fast-jwt 6 (no cache)`],
   ]),
 ];
+// Deno and Bun (the versions tests/js/run.sh installs into OIDC_EDGE_RUNTIMES_DIR, default
+// ~/.cache/oidc-edge-runtimes): the first-seen RS256 rows that use node:crypto, where installed.
+const RUNTIMES_DIR = process.env.OIDC_EDGE_RUNTIMES_DIR || path.join(os.homedir(), '.cache/oidc-edge-runtimes');
+const RUNTIME_CMD = {
+  deno: (file) => [path.join(RUNTIMES_DIR, 'node_modules/.bin/deno'), ['run', '-A', file]],
+  bun: (file) => [path.join(RUNTIMES_DIR, 'node_modules/.bin/bun'), [file]],
+};
+for (const rt of Object.keys(RUNTIME_CMD)) {
+  if (!fs.existsSync(RUNTIME_CMD[rt]('')[0])) continue;
+  ALL_ROWS.push(
+    [`host-async:${rt}`, `${rt}: oidc-edge \`verifyIdTokenAsync\``],
+    [`fast-jwt:${rt}`, `${rt}: fast-jwt 6 (no cache)`],
+    [`memo:${rt}`, `${rt}: oidc-edge \`verifyIdToken\`, repeated token`],
+    [`fast-jwt-cache:${rt}`, `${rt}: fast-jwt 6 with its cache, repeated token`],
+  );
+}
 const ONLY = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',')) : undefined;
 const ROWS = ALL_ROWS.filter(([id]) => !ONLY || ONLY.has(id) || (id.startsWith('native') && ONLY.has('native')));
 const wanted = (id) => ROWS.some(([r]) => r === id);
 /** The peers a row is compared with: jose and fast-jwt of the same algorithm (the cached
  *  fast-jwt for the repeated-token rows). */
-const algOf = (id) => id.split('@')[1];
-const peer = (name, id) => (algOf(id) ? `${name}@${algOf(id)}` : name);
-const fastPeer = (id) => (id.startsWith('memo') ? 'fast-jwt-cache' : peer('fast-jwt', id));
+const algOf = (id) => id.split(':')[0].split('@')[1];
+const runtimeOf = (id) => id.split(':')[1];
+const peer = (name, id) => `${name}${algOf(id) ? `@${algOf(id)}` : ''}${runtimeOf(id) ? `:${runtimeOf(id)}` : ''}`;
+const fastPeer = (id) => (id.startsWith('memo') ? peer('fast-jwt-cache', id) : peer('fast-jwt', id));
 
 class Child {
   constructor(cmd, argv, rows) {
@@ -98,7 +115,9 @@ console.log(`bench: ${ROUNDS} rounds x ${SECONDS} CPU-s per row; load ${loadBefo
 const children = [];
 for (const [id] of ROWS) {
   if (id.startsWith('native') || id === 'openssl') continue;
-  children.push(new Child(process.execPath, [path.join(ROOT, 'bench/js/row.mjs'), id, fixtureJson], [id]));
+  const file = path.join(ROOT, 'bench/js/row.mjs');
+  const [cmd, argv] = runtimeOf(id) ? RUNTIME_CMD[runtimeOf(id)](file) : [process.execPath, [file]];
+  children.push(new Child(cmd, [...argv, id, fixtureJson], [id]));
 }
 if (!wanted('native-token')) { /* not requested */ } else if (NATIVE && fs.existsSync(NATIVE)) children.push(new Child(NATIVE, [fixtureTxt], ['native-token', 'native-raw']));
 else console.log('bench: no native binary (--native): native rows skipped');
@@ -214,6 +233,10 @@ lines.push('| goal (issue 15) | this run | target | |');
 lines.push('| --- | ---: | ---: | --- |');
 goal('1. repeated token (`verifyIdToken`) vs fast-jwt with its cache', ratio('memo', 'fast-jwt-cache'), '>= 1.2x', x, (v) => v >= 1.2);
 goal('2. first-seen, host crypto (`verifyIdTokenAsync`) vs fast-jwt without cache', ratio('host-async', 'fast-jwt'), '>= 1.0x', x, (v) => v >= 1.0);
+for (const rt of Object.keys(RUNTIME_CMD)) {
+  if (stats[`host-async:${rt}`]) goal(`2. the same in ${rt}`, ratio(`host-async:${rt}`, `fast-jwt:${rt}`), '>= 1.0x', x, (v) => v >= 1.0);
+  if (stats[`memo:${rt}`]) goal(`1. the same in ${rt}`, ratio(`memo:${rt}`, `fast-jwt-cache:${rt}`), '>= 1.2x', x, (v) => v >= 1.2);
+}
 goal('3a. first-seen, wasm sync vs jose', ratio('wasm-sync', 'jose'), '>= 1.0x', x, (v) => v >= 1.0);
 goal('3b. first-seen, wasm sync vs fast-jwt without cache', ratio('wasm-sync', 'fast-jwt'), '>= 0.5x', x, (v) => v >= 0.5);
 goal('4. native raw RSA vs `openssl speed` verify', ratio('native-raw', 'openssl'), '>= 0.9x', x, (v) => v >= 0.9);
