@@ -98,8 +98,8 @@ impl WasmVerifier {
         }
     }
 
-    /// Full verification in one call with the host's synchronous signature check (through the
-    /// set's memo: a remembered signature skips the host): the accepted token's result JSON (a
+    /// Full verification in one call with the host's synchronous signature check (not through
+    /// the set's memo, see `WasmKeys::verify_host`): the accepted token's result JSON (a
     /// string), else the failure.
     #[wasm_bindgen(js_name = verifyHost)]
     pub fn verify_host(
