@@ -68,6 +68,7 @@ pub mod remote;
 #[cfg(feature = "rsa")]
 pub mod rsa;
 pub mod signature;
+pub mod timing;
 pub mod token;
 pub mod trust;
 pub mod verify;

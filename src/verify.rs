@@ -41,6 +41,7 @@ use crate::issuer::Issuers;
 use crate::jwk::{Jwk, JwkSet};
 use crate::key::PublicKey;
 use crate::signature::{BuiltinVerifier, SignatureVerdict, SignatureVerifier};
+use crate::timing::TimeRules;
 use crate::token::{UntrustedToken, DEFAULT_MAX_TOKEN_SIZE};
 
 /// What kind of token is verified: decides the `typ` rule, the audience rule and the
@@ -529,6 +530,23 @@ impl Verifier {
         Ok(alg)
     }
 
+    /// The time rules of this policy (clock tolerance, maximum token age, `max_age`).
+    pub fn time_rules(&self) -> TimeRules {
+        TimeRules {
+            tolerance: self.options.clock_tolerance,
+            max_token_age: self.options.max_token_age,
+            max_age: self.options.max_age,
+        }
+    }
+
+    /// For claims this verifier accepted at `now`: the whole seconds `(from, until)`, both
+    /// inclusive, at which it would accept them too. Every other check is independent of the
+    /// time, so the same token, keys and policy are accepted exactly within this window
+    /// ([`TimeRules::window`]); `None` if the time rules fail at `now`.
+    pub fn accepted_window(&self, claims: &Claims, now: i64) -> Option<(i64, i64)> {
+        self.time_rules().window(claims, now)
+    }
+
     /// Checks 6 to 8: the claims, the sender constraint, the scopes (module docs).
     pub(crate) fn check_claims(&self, c: &Claims, alg: Algorithm, now: i64) -> Result<(), Error> {
         let o = &self.options;
@@ -583,15 +601,16 @@ impl Verifier {
                 }
             }
         }
-        // Step 9: exp, with tolerance; now >= exp + tolerance is expired.
+        // Step 9: exp, with tolerance; now >= exp + tolerance is expired. The time rules
+        // themselves are `TimeRules`' (also asked by `accepted_window`).
         let now_f = now as f64;
-        let tol = o.clock_tolerance as f64;
+        let rules = self.time_rules();
         let exp = c.exp.ok_or_else(|| missing("exp"))?;
-        if now_f >= exp.as_f64() + tol {
+        if rules.expired(exp, now_f) {
             return Err(Error::new(ErrorKind::Expired));
         }
         if let Some(nbf) = c.nbf {
-            if now_f + tol < nbf.as_f64() {
+            if rules.not_yet_valid(nbf, now_f) {
                 return Err(Error::new(ErrorKind::NotYetValid));
             }
         }
@@ -602,13 +621,13 @@ impl Verifier {
             (None, Profile::CognitoAccess | Profile::Jwt) => None,
         };
         if let Some(iat) = iat {
-            if iat.as_f64() > now_f + tol {
+            if rules.issued_in_future(iat, now_f) {
                 return Err(Error::new(ErrorKind::IatInFuture));
             }
         }
         if let Some(max) = o.max_token_age {
             let iat: NumericDate = iat.ok_or_else(|| missing("iat"))?;
-            if now_f - iat.as_f64() - tol > max as f64 {
+            if rules.too_old(iat, max, now_f) {
                 return Err(Error::new(ErrorKind::TooOld));
             }
         }
@@ -627,7 +646,7 @@ impl Verifier {
             let auth_time = c
                 .auth_time
                 .ok_or_else(|| Error::new(ErrorKind::AuthTimeMissing))?;
-            if now_f - tol > auth_time.as_f64() + max_age as f64 {
+            if rules.auth_too_old(auth_time, max_age, now_f) {
                 return Err(Error::new(ErrorKind::AuthTimeTooOld));
             }
         }

@@ -9,7 +9,8 @@ import { unwrap } from './errors.js';
 import { ALGS, nodeKey, nodeVerify, webKey, webVerify } from './host-algs.js';
 import { INNER } from './keys.js';
 import { isolatedRequests } from './runtime.js';
-import { accepted, verifyBuiltin } from './verdict.js';
+import { recall } from './cache.js';
+import { acceptedAndKept, verifyBuiltin } from './verdict.js';
 
 const WEB_KEYS = Symbol('oidc-edge.hostKeys'); // per-set cache of imported WebCrypto keys
 const NODE_CHECKER = Symbol('oidc-edge.nodeKeys'); // per-set node:crypto checker
@@ -141,13 +142,15 @@ async function webCryptoVerdict(subtle, keys, check, token) {
 
 /** Full verification with the host's signature code where the runtime has it, else the core's. */
 export async function verifyWithHost(ctx, verifier, token, keys, now) {
+  const hit = recall(verifier, token, keys, now); // the verified-token cache (cache.js)
+  if (hit !== undefined) return hit;
   const nc = nodeCryptoModule === undefined ? loadNodeCrypto() : nodeCryptoModule;
   // node:crypto: one synchronous wasm call that asks the host for the signature step.
-  if (nc) return accepted(verifier.verifyHost(tokenOctets(token), keys[INNER], nodeChecker(nc, keys), now), token);
+  if (nc) return acceptedAndKept(verifier, token, keys, verifier.verifyHost(tokenOctets(token), keys[INNER], nodeChecker(nc, keys), now));
   const subtle = subtleCrypto();
   if (!subtle) return verifyBuiltin(verifier, token, keys, now);
   const check = unwrap(ctx.glue, verifier.begin(token, keys[INNER]));
   const valid = await webCryptoVerdict(subtle, keys, check, token);
   if (valid === undefined) return verifyBuiltin(verifier, token, keys, now);
-  return accepted(verifier.finish(token, keys[INNER], valid, now), token);
+  return acceptedAndKept(verifier, token, keys, verifier.finish(token, keys[INNER], valid, now));
 }

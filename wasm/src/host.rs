@@ -1,8 +1,9 @@
-//! The host-check seam: the signature verifier behind each key set's memo, which is either the
-//! core's own (RSA, ECDSA, Ed25519) or node:crypto called synchronously through a
-//! [`HostChecker`], so one memo serves every path. (A WebCrypto verdict computed in JS enters
-//! through the core's `SignatureVerdict::from_host_crypto` instead, in `verifier.rs`.) Only the
-//! signature step is the host's; every other check stays the core's.
+//! The host-check seam: the signature verifier of each key set, which is either the core's own
+//! (RSA, ECDSA, Ed25519; behind the set's memo) or node:crypto called synchronously through a
+//! [`HostChecker`] (directly: the package's verified-token cache answers repeated tokens on that
+//! path). (A WebCrypto verdict computed in JS enters through the core's
+//! `SignatureVerdict::from_host_crypto` instead, in `verifier.rs`.) Only the signature step is
+//! the host's; every other check stays the core's.
 
 use core::cell::{Cell, RefCell};
 

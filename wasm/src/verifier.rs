@@ -3,8 +3,11 @@
 //! that checks the signature asynchronously (WebCrypto) between [`WasmVerifier::begin`] and
 //! [`WasmVerifier::finish`].
 
+use core::cell::Cell;
+
+use oidc_edge::error::Error;
 use oidc_edge::signature::SignatureVerdict;
-use oidc_edge::verify::Verifier;
+use oidc_edge::verify::{Verified, Verifier};
 use wasm_bindgen::prelude::*;
 
 use crate::failure::{config, WasmFailure};
@@ -13,6 +16,9 @@ use crate::keys::WasmKeys;
 use crate::options::options_from_json;
 use crate::result::accepted;
 use crate::unix;
+
+/// The empty window: no second.
+const NO_WINDOW: (f64, f64) = (1.0, 0.0);
 
 /// What the host needs to check a signature itself (the async WebCrypto path).
 #[wasm_bindgen]
@@ -61,6 +67,10 @@ impl WasmHostCheck {
 #[wasm_bindgen]
 pub struct WasmVerifier {
     inner: Verifier,
+    /// The time window of the last accepted token ([`Verifier::accepted_window`]); empty
+    /// (`from > until`) after a refusal. Read by the package's verified-token cache right
+    /// after the call (`pkg/lib/cache.js`).
+    window: Cell<(f64, f64)>,
 }
 
 #[wasm_bindgen]
@@ -70,7 +80,11 @@ impl WasmVerifier {
         let built = options_from_json(options_json)
             .and_then(|o| Verifier::new(o).map_err(WasmFailure::from));
         match built {
-            Ok(inner) => WasmVerifier { inner }.into(),
+            Ok(inner) => WasmVerifier {
+                inner,
+                window: Cell::new(NO_WINDOW),
+            }
+            .into(),
             Err(f) => f.into(),
         }
     }
@@ -90,13 +104,13 @@ impl WasmVerifier {
     /// octets: the accepted token's result JSON (a string), else the failure.
     pub fn verify(&self, token: &[u8], keys: &WasmKeys, now: f64) -> JsValue {
         match token_text(token) {
-            Ok(token) => accepted(token, keys.verify(&self.inner, token, unix(now))),
+            Ok(token) => self.answer(token, keys.verify(&self.inner, token, unix(now)), now),
             Err(f) => f.into(),
         }
     }
 
-    /// Full verification in one call with the host's synchronous signature check (through the
-    /// set's memo: a remembered signature skips the host): the accepted token's result JSON (a
+    /// Full verification in one call with the host's synchronous signature check (not through
+    /// the set's memo, see `WasmKeys::verify_host`): the accepted token's result JSON (a
     /// string), else the failure.
     #[wasm_bindgen(js_name = verifyHost)]
     pub fn verify_host(
@@ -107,7 +121,10 @@ impl WasmVerifier {
         now: f64,
     ) -> JsValue {
         match token_text(token) {
-            Ok(token) => accepted(token, keys.verify_host(&self.inner, token, host, unix(now))),
+            Ok(token) => {
+                let r = keys.verify_host(&self.inner, token, host, unix(now));
+                self.answer(token, r, now)
+            }
             Err(f) => f.into(),
         }
     }
@@ -146,7 +163,36 @@ impl WasmVerifier {
         // The host (WebCrypto) checked this token's signature itself: its answer is the verdict.
         let verdict = SignatureVerdict::from_host_crypto(&pending, signature_valid);
         keys.remember(&pending, &verdict);
-        accepted(token, self.inner.finish(pending, verdict, unix(now)))
+        let r = self.inner.finish(pending, verdict, unix(now));
+        self.answer(token, r, now)
+    }
+
+    /// The first second (Unix, inclusive) at which the last accepted token is accepted again
+    /// by this verifier with the same keys (greater than [`WasmVerifier::accepted_until`]
+    /// after a refusal).
+    #[wasm_bindgen(getter, js_name = acceptedFrom)]
+    pub fn accepted_from(&self) -> f64 {
+        self.window.get().0
+    }
+
+    /// The last second (Unix, inclusive) at which the last accepted token is accepted again.
+    #[wasm_bindgen(getter, js_name = acceptedUntil)]
+    pub fn accepted_until(&self) -> f64 {
+        self.window.get().1
+    }
+}
+
+impl WasmVerifier {
+    /// The JS value of a verification (see [`accepted`]), keeping the accepted token's window.
+    fn answer(&self, token: &str, r: Result<Verified, Error>, now: f64) -> JsValue {
+        let window = r
+            .as_ref()
+            .ok()
+            .and_then(|v| self.inner.accepted_window(&v.claims, unix(now)));
+        // i64 -> f64 is exact: the window lies within +-2^53.
+        self.window
+            .set(window.map_or(NO_WINDOW, |(from, until)| (from as f64, until as f64)));
+        accepted(token, r)
     }
 }
 
