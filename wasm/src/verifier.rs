@@ -95,7 +95,11 @@ impl WasmVerifier {
     #[wasm_bindgen(js_name = withDpopJkt)]
     pub fn with_dpop_jkt(&self, jkt: &str) -> JsValue {
         match self.inner.with_dpop_jkt(Some(jkt.into())) {
-            Ok(inner) => WasmVerifier { inner }.into(),
+            Ok(inner) => WasmVerifier {
+                inner,
+                window: Cell::new(NO_WINDOW),
+            }
+            .into(),
             Err(e) => WasmFailure::from(e).into(),
         }
     }
