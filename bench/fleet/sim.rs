@@ -46,6 +46,9 @@ struct Measured {
     waited: u64,
     last_try_ms: Option<u64>,
     last_skip_after_t1_ms: Option<u64>,
+    skipped_after_t1: u64,
+    /// Per location: its last request after t1 that skipped the primary (ms after t1).
+    location_failback_ms: Vec<u64>,
     object_calls: u64,
     object_probes: u64,
 }
@@ -71,8 +74,10 @@ impl Rng {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Arrive(usize),
-    /// A primary attempt ends: (isolate, ok, permit was the probe).
-    PrimaryDone(usize, bool, bool),
+    /// A primary attempt ends: (isolate, ok, permit was the probe, its `Inflight` id).
+    PrimaryDone(usize, bool, bool, u64),
+    /// The glue's slow-attempt watchdog, `slow_ms` after a request that tried the primary.
+    Watch(usize),
     /// The background refresh after a request (the glue's `waitUntil`).
     Refresh(usize),
     Alarm,
@@ -147,7 +152,27 @@ fn proxy_config() -> ProxyConfig {
     ProxyConfig::read(&mut Vars::new(&get))
 }
 
-fn run(sc: &Scenario, shared_health: bool) -> Measured {
+/// What the fleet shares: nothing (each isolate's breaker alone), the Durable Object's health
+/// fed by finished attempts, or that plus the slow-attempt reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Alone,
+    Shared,
+    SharedSlow,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Alone => "no",
+            Mode::Shared => "yes, finished attempts only",
+            Mode::SharedSlow => "yes, with slow-attempt reports",
+        }
+    }
+}
+
+fn run(sc: &Scenario, mode: Mode) -> Measured {
+    let shared_health = mode != Mode::Alone;
     let cfg = proxy_config();
     let timing = Timing::DEFAULT;
     let states: Vec<ProxyState> = (0..sc.isolates).map(|_| ProxyState::new(&cfg)).collect();
@@ -181,7 +206,10 @@ fn run(sc: &Scenario, shared_health: bool) -> Measured {
         push(&mut queue, 60_000, Ev::Cron);
     }
     let mut armed = false;
-    let mut m = Measured::default();
+    let mut m = Measured {
+        location_failback_ms: vec![0; sc.locations],
+        ..Measured::default()
+    };
     while let Some(Reverse((t, _, ev))) = queue.pop() {
         if t > sc.end_ms {
             break;
@@ -209,28 +237,36 @@ fn run(sc: &Scenario, shared_health: bool) -> Measured {
                 if permit == Permit::Rejected {
                     if t >= sc.t1_ms {
                         m.last_skip_after_t1_ms = Some(t - sc.t1_ms);
+                        m.skipped_after_t1 += 1;
+                        m.location_failback_ms[i % sc.locations] = t - sc.t1_ms;
                     }
                     s.fleet.borrow_mut().record(Region::Secondary, true, t);
                     push(&mut queue, t + sc.secondary_ms, Ev::Refresh(i));
-                } else if hanging(t) {
-                    m.waited += 1;
-                    m.last_try_ms = Some(t - sc.t0_ms);
-                    let probe = permit == Permit::Probe;
-                    push(
-                        &mut queue,
-                        t + cfg.try_timeout_ms,
-                        Ev::PrimaryDone(i, false, probe),
-                    );
                 } else {
                     let probe = permit == Permit::Probe;
-                    push(
-                        &mut queue,
-                        t + sc.primary_ms,
-                        Ev::PrimaryDone(i, true, probe),
-                    );
+                    let id = s
+                        .inflight
+                        .borrow_mut()
+                        .start(Region::Primary, t)
+                        .unwrap_or(0);
+                    if mode == Mode::SharedSlow {
+                        push(&mut queue, t + timing.slow_ms, Ev::Watch(i));
+                    }
+                    let (ok, after) = if hanging(t) {
+                        m.waited += 1;
+                        m.last_try_ms = Some(t - sc.t0_ms);
+                        (false, cfg.try_timeout_ms)
+                    } else {
+                        (true, sc.primary_ms)
+                    };
+                    push(&mut queue, t + after, Ev::PrimaryDone(i, ok, probe, id));
                 }
             }
-            Ev::PrimaryDone(i, ok, probe) => {
+            Ev::Watch(i) => {
+                now(refresh::watch(&states[i], &io(i)));
+            }
+            Ev::PrimaryDone(i, ok, probe, id) => {
+                let reported_slow = states[i].inflight.borrow_mut().finish(id);
                 let s = &states[i];
                 let permit = if probe {
                     Permit::Probe
@@ -244,7 +280,10 @@ fn run(sc: &Scenario, shared_health: bool) -> Measured {
                     b[0].on_failure(permit, t);
                 }
                 drop(b);
-                s.fleet.borrow_mut().record(Region::Primary, ok, t);
+                // As the token route does: a failure the watchdog reported is not sent twice.
+                if ok || !reported_slow {
+                    s.fleet.borrow_mut().record(Region::Primary, ok, t);
+                }
                 if !ok {
                     // The request goes on to the secondary.
                     s.fleet.borrow_mut().record(Region::Secondary, true, t);
@@ -311,8 +350,32 @@ fn secs(ms: Option<u64>) -> String {
     ms.map_or("-".into(), |ms| format!("{:.1}", ms as f64 / 1000.0))
 }
 
+fn median(v: &[u64]) -> u64 {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
+}
+
+fn row(label: &str, mode: Mode, m: &Measured) {
+    println!(
+        "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        mode.name(),
+        m.requests,
+        m.waited,
+        secs(m.last_try_ms),
+        m.skipped_after_t1,
+        secs(Some(median(&m.location_failback_ms))),
+        secs(m.last_skip_after_t1_ms.or(Some(0))),
+        m.object_calls,
+        m.object_probes
+    );
+}
+
+const MODES: [Mode; 3] = [Mode::SharedSlow, Mode::Shared, Mode::Alone];
+
 fn main() {
-    // `cargo bench` passes `--bench`; a number sets the fleet's request rate of the last row.
+    // `cargo bench` passes `--bench`; numbers set the fleet's request rates (the last one is
+    // summarised).
     let rates: Vec<f64> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -330,30 +393,46 @@ fn main() {
         DEFAULT.t1_ms / 1000,
         DEFAULT.end_ms / 1000
     );
-    println!("| fleet req/s | shared health | requests | waited on primary | last isolate try after t0 (s) | failback after t1 (s) | object calls | object probes |");
-    println!("|---|---|---|---|---|---|---|---|");
+    let header = |first: &str| {
+        println!("| {first} | shared health | requests | waited on primary | last isolate try after t0 (s) | skipped primary after t1 | median location's failback after t1 (s) | failback after t1, all locations (s) | object calls | object probes |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
+    };
+    header("fleet req/s");
     let mut last = None;
     for &rate in &rates {
         let sc = Scenario {
             rate_per_s: rate,
             ..DEFAULT
         };
-        let with = run(&sc, true);
-        let without = run(&sc, false);
-        for (name, m) in [("yes", &with), ("no", &without)] {
-            println!(
-                "| {rate} | {name} | {} | {} | {} | {} | {} | {} |",
-                m.requests,
-                m.waited,
-                secs(m.last_try_ms),
-                secs(m.last_skip_after_t1_ms.or(Some(0))),
-                m.object_calls,
-                m.object_probes
-            );
+        let runs = MODES.map(|mode| run(&sc, mode));
+        for (mode, m) in MODES.iter().zip(&runs) {
+            row(&rate.to_string(), *mode, m);
         }
-        last = Some((with, without));
+        last = Some(runs);
     }
-    let Some((with, without)) = last else { return };
+    // The ratio depends on how long the outage lasts: without shared health every isolate
+    // keeps paying its half-open probes; with it, the fleet pays about once.
+    println!();
+    println!(
+        "outage length at {} req/s (primary hangs from {} s):",
+        rates.last().copied().unwrap_or(DEFAULT.rate_per_s),
+        DEFAULT.t0_ms / 1000
+    );
+    header("outage (s)");
+    for outage_s in [20u64, 600, 1800] {
+        let sc = Scenario {
+            rate_per_s: rates.last().copied().unwrap_or(DEFAULT.rate_per_s),
+            t1_ms: DEFAULT.t0_ms + outage_s * 1000,
+            end_ms: DEFAULT.t0_ms + outage_s * 1000 + 90_000,
+            ..DEFAULT
+        };
+        for mode in MODES {
+            row(&outage_s.to_string(), mode, &run(&sc, mode));
+        }
+    }
+    let Some([with, _, without]) = last else {
+        return;
+    };
     let ratio = with.waited as f64 / without.waited.max(1) as f64;
     let failback = with.last_skip_after_t1_ms.unwrap_or(0) as f64 / 1000.0;
     println!(

@@ -10,21 +10,21 @@
 // never breaks another's tokens at the edge.
 import {
   REGIONS, RECORD_PREFIX, buildRecord, indexKey, indexValue, keyIdsOf, open, parseIndex, recordKey,
-  reencrypt, rotateAdd, rotateFinish, verifySecret,
+  reencrypt, rotateAdd, rotateFinish, upstreamOf, verifySecret,
 } from './records.mjs';
 
 const parse = (text) => (text == null ? null : JSON.parse(text));
 const change = (key, action, detail) => ({ key, action, detail });
 
 /** Whether `record` (JSON object) holds `upstreamId` for `region`. */
-const holds = (record, region, upstreamId) => record?.[region]?.client_id === upstreamId;
+const holds = (record, region, upstreamId) => upstreamOf(record, region)?.client_id === upstreamId;
 
 /**
  * Plans the index entries for `record`: for each region, create, keep, or refuse. Returns
  * { entries, changes } or throws naming the conflict.
  */
 async function planIndex(kv, record, { force, shareUpstream }) {
-  const keys = REGIONS.map((r) => indexKey(r, record[r].client_id));
+  const keys = REGIONS.map((r) => indexKey(r, upstreamOf(record, r).client_id));
   const current = await kv.getMany(keys);
   const owners = REGIONS.map((r, i) => parseIndex(current.get(keys[i]) ?? ''));
   const ownerRecords = await kv.getMany(owners.filter(Boolean).map(recordKey));
@@ -34,7 +34,8 @@ async function planIndex(kv, record, { force, shareUpstream }) {
     const key = keys[i];
     const owner = owners[i];
     const ownerRecord = owner ? parse(ownerRecords.get(recordKey(owner))) : null;
-    const live = owner && holds(ownerRecord, region, record[region].client_id);
+    const upstreamId = upstreamOf(record, region).client_id;
+    const live = owner && holds(ownerRecord, region, upstreamId);
     if (shareUpstream) {
       if (!live) throw new Error(`${key}: no application owns this upstream client, so there is nothing to share (drop --share-upstream)`);
       changes.push(change(key, 'kept', `still -> ${owner} (this record shares it)`));
@@ -43,7 +44,7 @@ async function planIndex(kv, record, { force, shareUpstream }) {
     if (owner === record.client_id && live) {
       changes.push(change(key, 'unchanged', `-> ${owner}`));
     } else if (live && !force) {
-      throw new Error(`${key}: upstream client ${record[region].client_id} (${region}) belongs to application ${owner}; `
+      throw new Error(`${key}: upstream client ${upstreamId} (${region}) belongs to application ${owner}; `
         + 'use --share-upstream to add this record without claiming it, or --force to move it to this one');
     } else {
       entries.push({ key, value: indexValue(record.client_id) });
@@ -54,8 +55,8 @@ async function planIndex(kv, record, { force, shareUpstream }) {
 }
 
 /** Adds a client. Returns { changes, clientId, clientSecret?, mode }. */
-export async function addClient({ kv, keys, mode = 'concealed', primary, secondary, clientId, force = false, shareUpstream = false }) {
-  const built = buildRecord({ mode, primary, secondary, keys, clientId, sharedUpstream: shareUpstream });
+export async function addClient({ kv, keys, mode = 'concealed', primary, secondary, onePair = false, clientId, force = false, shareUpstream = false }) {
+  const built = buildRecord({ mode, primary, secondary, onePair, keys, clientId, sharedUpstream: shareUpstream });
   const key = recordKey(built.clientId);
   const existing = (await kv.getMany([key])).get(key);
   if (existing != null && !force) throw new Error(`${key} exists; use client-rotate.mjs, or --force to replace it`);
@@ -105,7 +106,7 @@ async function allRecords(kv) {
  */
 export async function revokeClient({ kv, clientId }) {
   const { key, record } = await getRecord(kv, clientId);
-  const indexKeys = REGIONS.map((r) => indexKey(r, record[r].client_id));
+  const indexKeys = REGIONS.map((r) => indexKey(r, upstreamOf(record, r).client_id));
   const current = await kv.getMany(indexKeys);
   const changes = [change(key, 'deleted', `${record.mode} record`)];
   const puts = [];
@@ -119,13 +120,13 @@ export async function revokeClient({ kv, clientId }) {
       continue;
     }
     others ??= (await allRecords(kv)).filter(([rk]) => rk !== key);
-    const heir = others.find(([, r]) => holds(r, region, record[region].client_id));
+    const heir = others.find(([, r]) => holds(r, region, upstreamOf(record, region).client_id));
     if (heir) {
       const [heirKey, heirRecord] = heir;
       puts.push({ key: k, value: indexValue(heirRecord.client_id) });
       changes.push(change(k, 'replaced', `-> ${heirRecord.client_id} (shares this upstream client)`));
       if (heirRecord.shared_upstream) {
-        const owned = REGIONS.every((r) => holds(heirRecord, r, record[r].client_id));
+        const owned = REGIONS.every((r) => holds(heirRecord, r, upstreamOf(record, r).client_id));
         if (owned && !puts.some((p) => p.key === heirKey)) {
           const { shared_upstream: _, ...rest } = heirRecord;
           puts.push({ key: heirKey, value: JSON.stringify(rest) });

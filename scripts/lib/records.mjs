@@ -16,6 +16,15 @@ export const recordKey = (clientId) => RECORD_PREFIX + clientId;
 export const indexKey = (region, upstreamId) => `${INDEX_PREFIX}${region}:${upstreamId}`;
 export const indexValue = (application) => JSON.stringify({ v: 1, client: application });
 
+/**
+ * A record's upstream client for `region` ({ client_id, secret }). A one-pair record (Amazon
+ * Cognito multi-Region replication: the same machine client in both Regions) holds its one
+ * pair under `primary`, sealed for the primary, and uses it against both Regions.
+ */
+export const upstreamOf = (record, region) => (record?.one_pair ? record?.primary : record?.[region]);
+/** The regions whose sealed secret a record stores itself. */
+export const sealedRegions = (record) => (record?.one_pair ? ['primary'] : REGIONS);
+
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
 /** The application an index entry points to, or null. */
@@ -110,8 +119,9 @@ export const newClientSecret = () => b64url(crypto.randomBytes(32));
  * absent). Pass-through: the caller presents the primary pair, so the id is the primary id and
  * the digest is of the primary secret. `keys` = { enc, hash } keyrings.
  */
-export function buildRecord({ mode = 'concealed', primary, secondary, keys, clientId, clientSecret, sharedUpstream = false, nonces = {}, createdAt = new Date().toISOString() }) {
-  for (const [name, pair] of [['primary', primary], ['secondary', secondary]]) {
+export function buildRecord({ mode = 'concealed', primary, secondary, onePair = false, keys, clientId, clientSecret, sharedUpstream = false, nonces = {}, createdAt = new Date().toISOString() }) {
+  if (onePair && secondary) throw new Error('a one-pair record has no secondary pair: the primary pair is used in both Regions');
+  for (const [name, pair] of onePair ? [['primary', primary]] : [['primary', primary], ['secondary', secondary]]) {
     if (!pair?.clientId || !pair?.clientSecret) throw new Error(`${name} client id and secret are required`);
   }
   let id, secret;
@@ -131,8 +141,9 @@ export function buildRecord({ mode = 'concealed', primary, secondary, keys, clie
     client_id: id,
     secret_hashes: [digestString(keys.hash, id, secret)],
     primary: { client_id: primary.clientId, secret: seal(keys.enc, id, 'primary', primary.clientId, primary.clientSecret, nonces.primary) },
-    secondary: { client_id: secondary.clientId, secret: seal(keys.enc, id, 'secondary', secondary.clientId, secondary.clientSecret, nonces.secondary) },
   };
+  if (onePair) record.one_pair = true;
+  else record.secondary = { client_id: secondary.clientId, secret: seal(keys.enc, id, 'secondary', secondary.clientId, secondary.clientSecret, nonces.secondary) };
   if (sharedUpstream) record.shared_upstream = true;
   record.created_at = createdAt;
   return { record, clientId: id, clientSecret: mode === 'concealed' ? secret : undefined };
@@ -181,7 +192,7 @@ export function verifySecret(record, hashRing, secret) {
 /** The key ids a record's values name: { enc: [...], hash: [...] }. */
 export function keyIdsOf(record) {
   return {
-    enc: REGIONS.map((r) => String(record[r]?.secret ?? '').split('.')[0]),
+    enc: sealedRegions(record).map((r) => String(record[r]?.secret ?? '').split('.')[0]),
     hash: record.secret_hashes.map((h) => String(h).split('.')[0]),
   };
 }
@@ -194,7 +205,7 @@ export function reencrypt(record, encRing) {
   const ids = keyIdsOf(record).enc;
   if (ids.every((id) => id === encRing.current.id)) return null;
   const next = structuredClone(record);
-  for (const region of REGIONS) {
+  for (const region of sealedRegions(record)) {
     const plain = open(encRing, record.client_id, region, record[region].client_id, record[region].secret);
     next[region].secret = seal(encRing, record.client_id, region, record[region].client_id, plain);
   }

@@ -94,8 +94,11 @@ describe('fleet health: two instances and the Durable Object', () => {
     await until('A fails back to the primary', async () => upstream(await a.token(app())) === 'primary');
   });
 
-  test('a revocation reaches the other instance within the documented window', T, async () => {
-    assert.equal((await b.token(app())).status, 200);
+  test('a revocation reaches the other instance within the documented window, at its token route and its edge', T, async () => {
+    const minted = await b.token(app());
+    assert.equal(minted.status, 200);
+    const bearer = minted.json.access_token;
+    assert.equal((await b.verify(bearer)).status, 200, 'B maps the token to the application (and remembers it)');
     const started = Date.now();
     const r = await a.revoke(client.client_id, secrets.HEALTH_TOKEN);
     assert.equal(r.status, 200, r.text);
@@ -105,10 +108,58 @@ describe('fleet health: two instances and the Durable Object', () => {
     const ms = Date.now() - started;
     console.log(`# B refused the revoked client ${ms} ms after the revocation (window ${REVOCATION_WINDOW_MS} ms)`);
     assert.ok(refused.ms < REVOCATION_WINDOW_MS + 2_000, `${refused.ms} ms`);
+    // The KV record is still there (only the fleet's list says revoked): B's edge refuses the
+    // application's token too.
+    const v = await b.verify(bearer);
+    assert.equal(v.status, 401, v.text);
+    assert.equal(v.json.message, 'client_id belongs to a revoked client');
     const h = await b.health(secrets.HEALTH_TOKEN);
     assert.ok(h.json.fleet.epoch >= 1);
     // Only the operator may revoke.
     assert.equal((await a.revoke(client.client_id, 'not-the-token')).status, 401);
+  });
+});
+
+describe('fleet health: a hanging primary', () => {
+  let w, a, b;
+  before(async () => {
+    await regions.reset();
+    const { entries, ...s } = secrets;
+    // Long try timeouts, so that what the object learns can only come from the slow-attempt
+    // watchdog (1 s), not from a finished attempt.
+    const slow = workerVars(regions, { UPSTREAM_TIMEOUT_MS: '8000', TOTAL_DEADLINE_MS: '12000', BREAKER_FAILURES: '2', BREAKER_OPEN_MS: '30000', BREAKER_MAX_OPEN_MS: '60000' });
+    w = await startWorker({ vars: slow, secrets: s, entries, fleet: true, instances: 2 });
+    [a, b] = w.instances;
+  });
+  after(async () => w?.close());
+
+  test("A's unanswered attempts reach the object before they time out, and B's first request skips the primary", T, async () => {
+    // A deployed object is warm: one ordinary request (and its refresh) first, so that a cold
+    // object's start on a loaded machine is not what this test measures.
+    assert.equal((await a.token(app())).status, 200);
+    await until('A has a verdict', async () => (await a.health(secrets.HEALTH_TOKEN)).json.fleet);
+    await regions.primary.px.setMode('hang');
+    regions.primary.px.clear();
+    const started = Date.now();
+    let finished = 0;
+    const hanging = [a.token(app()), a.token(app())].map((p) => p.then((r) => { finished++; return r; }));
+    const seen = await until('the object degrades the hanging primary', async () => {
+      const h = await a.health(secrets.HEALTH_TOKEN);
+      return h.json.fleet?.avoid?.includes('primary');
+    });
+    console.log(`# the primary was called degraded ${Date.now() - started} ms after A's two requests started (try timeout 8000 ms)`);
+    assert.equal(finished, 0, "A's requests are still waiting on the primary: the news came from the watchdog");
+    assert.ok(seen.ms < 8_000, `${seen.ms} ms`);
+    const r = await b.token(app());
+    assert.equal(r.status, 200, r.text);
+    assert.equal(upstream(r), 'secondary');
+    assert.equal(tokenPosts(regions.primary).length, 2, "only A's two attempts ever reached the primary");
+    for (const res of await Promise.all(hanging)) {
+      assert.equal(res.status, 200, res.text);
+      assert.equal(upstream(res), 'secondary');
+      const log = await a.logFor(res.headers.get('x-request-id'));
+      assert.deepEqual(log.attempts.map((x) => x.upstream), ['primary', 'secondary']);
+    }
   });
 });
 

@@ -137,6 +137,30 @@ describe('operations over an injected store', () => {
     assert.equal(kv.map.size, 0);
   });
 
+  test('one credential pair (Cognito multi-Region replication): both Regions index it; rotate, re-key, revoke', async () => {
+    const kv = memoryKv();
+    const one = { primary: { clientId: 'pool-client', clientSecret: 'pool-secret' }, onePair: true };
+    assert.throws(() => buildRecord({ keys, ...one, secondary: pair.secondary }), /no secondary pair/);
+    const a = await addClient({ kv, keys, ...one });
+    assert.deepEqual(actions(a), [`created ${recordKey(a.clientId)}`, 'created upstream:primary:pool-client', 'created upstream:secondary:pool-client']);
+    const rec = stored(kv, recordKey(a.clientId));
+    assert.equal(rec.one_pair, true);
+    assert.equal(rec.secondary, undefined, 'the pair is stored once');
+    assert.equal(open(keys.enc, a.clientId, 'primary', 'pool-client', rec.primary.secret), 'pool-secret');
+    for (const region of ['primary', 'secondary']) assert.equal(parseIndex(kv.map.get(indexKey(region, 'pool-client'))), a.clientId);
+    // The same replicated client for another application is refused as any owned client is.
+    await assert.rejects(addClient({ kv, keys, ...one }), /belongs to application/);
+    // Re-keying seals the one pair again (one value, not two).
+    const fresh = keysOf(newSecrets());
+    const rotating = { enc: keyring(fresh.enc.current.key, keys.enc.current.key), hash: keys.hash };
+    assert.equal((await keyStatus({ kv, keys: rotating })).enc.notCurrent, 1);
+    assert.deepEqual((await reencryptAll({ kv, keys: rotating })).changes.map((c) => c.action), ['updated']);
+    assert.equal(open(fresh.enc, a.clientId, 'primary', 'pool-client', stored(kv, recordKey(a.clientId)).primary.secret), 'pool-secret');
+    const r = await revokeClient({ kv, clientId: a.clientId });
+    assert.deepEqual(actions(r), [`deleted ${recordKey(a.clientId)}`, 'deleted upstream:primary:pool-client', 'deleted upstream:secondary:pool-client']);
+    assert.equal(kv.map.size, 0);
+  });
+
   test('a KV error is an error, and nothing is half-written', async () => {
     const kv = memoryKv();
     kv.failing = true;
@@ -361,5 +385,47 @@ describe('through wrangler into local KV, read by the worker', { skip: !workerBu
     assert.deepEqual(revoked.changes.map((c) => c.action), ['deleted', 'deleted', 'deleted']);
     assert.equal((await w.token({ id: added.client_id, secret: rotated.client_secret })).status, 401);
     await assert.rejects(cli('client-revoke.mjs', '--client-id', added.client_id), /no record under/);
+  });
+});
+
+describe('one credential pair through wrangler into local KV, used in both Regions', { skip: !workerBuilt() && 'worker not built' }, () => {
+  // Cognito multi-Region replication copies the machine client, id and secret, to the replica:
+  // the secondary region here registers the primary's client.
+  const replicated = { clientId: 'app-replicated-id', clientSecret: 'app-replicated-secret' };
+  let regions, dir, w;
+  before(async () => {
+    regions = await startRegions({
+      primary: { clients: { clientCredentials: replicated } },
+      secondary: { clients: { clientCredentials: replicated } },
+    });
+    dir = tmpdir('oidc-edge-kv-');
+  });
+  after(async () => {
+    await w?.close();
+    await regions?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('client-add --one-pair -> tokens from either Region with the one pair, and /verify maps both', T, async () => {
+    const state = path.join(dir, 'state');
+    const env = { ...process.env, ...secrets, PRIMARY_CLIENT_SECRET: replicated.clientSecret };
+    const cli = async (...args) => JSON.parse((await run(process.execPath, ['scripts/client-add.mjs', ...args, '--local', '--persist-to', state, '--json'], { cwd: ROOT, env })).stdout);
+    await assert.rejects(cli('--one-pair', '--primary-id', replicated.clientId, '--secondary-id', 'x'), /leave out --secondary-id/);
+    const added = await cli('--one-pair', '--primary-id', replicated.clientId);
+    assert.deepEqual(added.changes.map((c) => c.key).slice(1), [`upstream:primary:${replicated.clientId}`, `upstream:secondary:${replicated.clientId}`]);
+    w = await startWorker({ vars: workerVars(regions, { BREAKER_FAILURES: '1' }), secrets, wranglerState: state });
+    const app = { id: added.client_id, secret: added.client_secret, scope: 'api:read' };
+    const basicId = (r) => Buffer.from(r.headers.authorization.slice(6), 'base64').toString().split(':')[0];
+    for (const [region, down] of [['primary', null], ['secondary', regions.primary]]) {
+      await down?.px.setMode('reset');
+      const res = await w.token(app);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.headers.get('x-oidc-edge-upstream'), region);
+      const sent = regions[region].px.requestsTo('/token').filter((r) => r.method === 'POST').at(-1);
+      assert.equal(basicId(sent), replicated.clientId, `the one pair went to the ${region}`);
+      const v = await w.verify(res.json.access_token);
+      assert.equal(v.status, 200, v.text);
+      assert.equal(v.json.client, added.client_id, `a ${region} token maps to the application`);
+    }
   });
 });

@@ -220,7 +220,11 @@ impl App {
         match route {
             Route::Token => respond(token::handle(config, &self.proxy, io, req, id, log).await),
             Route::Verify => {
-                respond(edge::verify_route(edge_cfg, edge_state, io, req, id, log).await)
+                let isolate = edge::Isolate {
+                    edge: edge_state,
+                    fleet: &self.proxy.fleet,
+                };
+                respond(edge::verify_route(edge_cfg, isolate, io, req, id, log).await)
             }
             Route::Mirror(region) => {
                 let mut r = edge::mirror_route(edge_cfg, edge_state, io, region, id, log).await;
@@ -230,7 +234,11 @@ impl App {
                 respond(r)
             }
             Route::Protected => {
-                edge::protected_route(edge_cfg, &config.secrets, edge_state, io, req, id, log).await
+                let isolate = edge::Isolate {
+                    edge: edge_state,
+                    fleet: &self.proxy.fleet,
+                };
+                edge::protected_route(edge_cfg, &config.secrets, isolate, io, req, id, log).await
             }
             _ => respond(HttpResponse::json(
                 500,

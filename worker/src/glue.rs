@@ -361,11 +361,20 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         body,
     };
     let io = WorkerIo { env: &env };
-    // Fleet health: the token route reads what is in memory (a new or idle isolate first
-    // reads the location's copy); the refresh runs after the response.
-    let fleet = route == Route::Token && io.fleet_on();
+    // Fleet health: the token route and edge verification read what is in memory (a new or
+    // idle isolate first reads the location's copy: upstream health, revocations); on the
+    // token route a watchdog reports an upstream attempt still unanswered after
+    // `Timing::slow_ms`; the refresh runs after the response.
+    let fleet = matches!(route, Route::Token | Route::Verify | Route::Protected) && io.fleet_on();
     if fleet {
         crate::fleet::refresh::look(app.proxy(), &io).await;
+    }
+    if fleet && route == Route::Token {
+        let (app, env) = (app.clone(), env.clone());
+        ctx.wait_until(async move {
+            let io = WorkerIo { env: &env };
+            crate::fleet::refresh::watch(app.proxy(), &io).await;
+        });
     }
     let (outcome, mut log) = app.handle(&io, route, &http, &id).await;
     if fleet {

@@ -48,6 +48,15 @@ pub fn unknown_client() -> Error {
         .with_message("client_id is not a known client of this issuer")
 }
 
+/// The error for a token whose application was revoked fleet-wide (the fleet's revocation
+/// list, [`crate::fleet::FleetView::is_revoked`]): refused as a client outside the allowed set,
+/// before its record's deletion has reached every location.
+pub fn revoked_client() -> Error {
+    Error::new(ErrorKind::AudMismatch)
+        .with_claim("client_id")
+        .with_message("client_id belongs to a revoked client")
+}
+
 /// Looks one region's upstream id up in KV: index entry, then the record that must confirm it.
 async fn lookup<I: Io>(
     mode: RegionMode,

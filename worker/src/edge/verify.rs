@@ -29,7 +29,7 @@ use oidc_edge::{
 use serde_json::Value;
 
 use super::bearer::{self, BearerError, Presented, Scheme};
-use super::clients::{logical_client, unknown_client, ClientMemo, LogicalClient};
+use super::clients::{logical_client, revoked_client, unknown_client, ClientMemo, LogicalClient};
 use super::dpop::DpopState;
 use super::keys::{self, KeySlot};
 use super::origin::{self, Identity};
@@ -37,6 +37,7 @@ use super::policy;
 use super::respond::{self, Challenge};
 use crate::app::Outcome;
 use crate::config::{EdgeConfig, Secrets};
+use crate::fleet::FleetView;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::io::Io;
 use crate::log::LogLine;
@@ -55,6 +56,16 @@ pub struct EdgeState {
     /// of its own would cost more wasm than the search).
     trust: RefCell<Vec<(String, Rc<TrustSet>)>>,
     clients: RefCell<ClientMemo>,
+}
+
+/// What edge verification reads of the isolate: its own state, and the fleet's view (the
+/// revocation list; [`crate::fleet`]).
+#[derive(Clone, Copy)]
+pub struct Isolate<'a> {
+    /// Key slots, trust sets, client memo, DPoP state.
+    pub edge: &'a EdgeState,
+    /// The fleet's verdict, borrowed only between awaits.
+    pub fleet: &'a RefCell<FleetView>,
 }
 
 /// Why a token was not accepted.
@@ -189,6 +200,7 @@ impl EdgeState {
 async fn check<I: Io>(
     c: &EdgeConfig,
     state: &EdgeState,
+    fleet: &RefCell<FleetView>,
     req: &HttpRequest,
     presented: &Presented,
     io: &I,
@@ -264,6 +276,10 @@ async fn check<I: Io>(
             Some(_) => Fail::Directory,
             None => Fail::Token(unknown_client().with_claim(client_claim)),
         })?;
+    // Revoked fleet-wide: refused at once, though KV and the memo may still map it.
+    if fleet.borrow().is_revoked(&client.id) {
+        return Err(Fail::Token(revoked_client().with_claim(client_claim)));
+    }
     match verified.claims.sub.as_deref() {
         Some(sub) if origin::header_safe(sub) => {}
         _ => {
@@ -325,12 +341,13 @@ fn note(log: &mut LogLine, client: &LogicalClient) {
 /// `POST /verify`.
 pub async fn verify_route<I: Io>(
     c: &EdgeConfig,
-    state: &EdgeState,
+    isolate: Isolate<'_>,
     io: &I,
     req: &HttpRequest,
     request_id: &str,
     log: &mut LogLine,
 ) -> HttpResponse {
+    let (state, fleet) = (isolate.edge, isolate.fleet);
     let presented = match bearer::for_verify(req) {
         Ok(p) => p,
         Err(e) => {
@@ -339,7 +356,7 @@ pub async fn verify_route<I: Io>(
         }
     };
     let ch = challenge(state, Some(&presented), io);
-    match check(c, state, req, &presented, io, log).await {
+    match check(c, state, fleet, req, &presented, io, log).await {
         Ok(ok) => {
             log.outcome = "verified";
             note(log, &ok.client);
@@ -382,12 +399,13 @@ pub async fn mirror_route<I: Io>(
 pub async fn protected_route<I: Io>(
     c: &EdgeConfig,
     secrets: &Secrets,
-    state: &EdgeState,
+    isolate: Isolate<'_>,
     io: &I,
     req: &HttpRequest,
     request_id: &str,
     log: &mut LogLine,
 ) -> Outcome {
+    let (state, fleet) = (isolate.edge, isolate.fleet);
     let none = Challenge::default();
     let Some(protect) = &c.protect else {
         let f = Fail::Config("PROTECT_ORIGIN is not set".into());
@@ -406,7 +424,7 @@ pub async fn protected_route<I: Io>(
         }
     };
     let ch = challenge(state, Some(&presented), io);
-    let ok = match check(c, state, req, &presented, io, log).await {
+    let ok = match check(c, state, fleet, req, &presented, io, log).await {
         Ok(ok) => ok,
         Err(f) => return Outcome::Respond(fail_response(c, f, &ch, request_id, log)),
     };

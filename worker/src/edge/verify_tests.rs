@@ -8,6 +8,7 @@ use crate::codec::{base64url_decode, base64url_encode};
 use crate::config::Config;
 use crate::edge::origin::Forward;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::io::Io;
 use crate::log::LogLine;
 use crate::records::hmac_sha256;
 use crate::testing::{
@@ -200,6 +201,37 @@ fn both_regions_verify_as_the_same_logical_client() {
     w.verify("p_ok");
     w.verify("s_ok");
     assert_eq!(w.io.kv_reads.borrow().len(), reads);
+}
+
+#[test]
+fn a_client_revoked_fleet_wide_is_refused_though_kv_still_maps_it() {
+    let w = world(&[]);
+    assert_eq!(w.verify("p_ok").status, 200);
+    // The fleet's verdict lists the application; its KV record and the memo still map it.
+    let verdict = crate::fleet::Verdict {
+        at_ms: w.io.now_ms(),
+        epoch: 1,
+        revoked: vec!["oe_demo".into()],
+        ..crate::fleet::Verdict::default()
+    };
+    let proxy = w.app.proxy();
+    let mut breakers = proxy.breakers.borrow_mut();
+    proxy
+        .fleet
+        .borrow_mut()
+        .accept(verdict, w.io.now_ms(), &mut breakers);
+    drop(breakers);
+    for name in ["p_ok", "s_ok"] {
+        let r = w.verify(name);
+        assert_eq!(r.status, 401, "{name}");
+        let b = r.json_body().unwrap();
+        assert_eq!(b["kind"], "aud_mismatch", "{b}");
+        assert_eq!(b["claim"], "client_id");
+        assert_eq!(b["message"], "client_id belongs to a revoked client");
+        assert!(r
+            .header("WWW-Authenticate")
+            .is_some_and(|h| h.contains("invalid_token")));
+    }
 }
 
 #[test]

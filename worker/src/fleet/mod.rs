@@ -20,6 +20,7 @@ pub mod hub;
 pub mod object;
 pub mod refresh;
 pub mod revoke;
+pub mod slow;
 pub mod verdict;
 pub mod view;
 
@@ -35,6 +36,12 @@ pub struct Timing {
     /// ... and this often while its verdict calls an upstream degraded, so that a recovery
     /// found by the object's probe reaches it sooner.
     pub degraded_refresh_ms: u64,
+    /// An upstream attempt unanswered this long is reported to the object as a failure at
+    /// once ([`slow`]), before its try timeout ends.
+    pub slow_ms: u64,
+    /// A report holding a failure (or news of a recovery) goes to the object at once, but no
+    /// more often than this per isolate.
+    pub urgent_refresh_ms: u64,
     /// The Durable Object's alarm interval: how often it probes a degraded upstream.
     pub probe_ms: u64,
     /// A recovery stamp older than this is old news: it closes no breaker.
@@ -53,13 +60,15 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// The deployed cadences: refresh every 2 s (1 s while degraded), probe every 2 s (1.5 s
-    /// to answer), give up
-    /// a refresh after 1 s, recoveries are news for 10 s, the location's copy is kept 2
+    /// The deployed cadences: refresh every 2 s (1 s while degraded; a failure to report at
+    /// once, at most every 250 ms), an attempt is slow after 1 s, probe every 2 s (1.5 s to
+    /// answer), give up a refresh after 1 s, recoveries are news for 10 s, the location's copy is kept 2
     /// minutes, revocations 5 minutes.
     pub const DEFAULT: Timing = Timing {
         refresh_ms: 2_000,
         degraded_refresh_ms: 1_000,
+        slow_ms: 1_000,
+        urgent_refresh_ms: 250,
         probe_ms: 2_000,
         recovery_news_ms: 10_000,
         copy_ttl_ms: 120_000,

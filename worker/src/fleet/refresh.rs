@@ -1,6 +1,7 @@
 //! Moving the documents: a new isolate's first look at the location's cached verdict, and the
 //! background refresh (report to the object, verdict back, kept in the Cache API for the
-//! location's other isolates). Over [`Io`], so the native tests drive it with the fake.
+//! location's other isolates), and the slow-attempt watchdog. Over [`Io`], so the native tests
+//! and the fleet simulation drive it with a fake clock.
 
 use super::verdict::Verdict;
 use crate::io::Io;
@@ -64,15 +65,58 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
             io.cache_save(VERDICT_CACHE_KEY, &v.to_json(), ttl_s).await;
             accept(v);
         }
-        None => state.fleet.borrow_mut().refresh_failed(),
+        None => state.fleet.borrow_mut().refresh_failed(report),
     }
 }
+
+/// The slow-attempt watchdog, run in the background (`waitUntil`) beside a token request:
+/// after [`Timing::slow_ms`](super::Timing::slow_ms), the isolate's attempts still unanswered
+/// are recorded as failures and the report goes to the object at once, so the fleet learns of
+/// a hanging upstream before the first try timeouts end ([`super::slow`]).
+pub async fn watch<I: Io>(state: &ProxyState, io: &I) {
+    let slow_ms = state.fleet.borrow().timing().slow_ms;
+    io.sleep_ms(slow_ms).await;
+    // This request's own attempt started after the watchdog did (the client's record was read
+    // first): wait for it to come due, once.
+    let due = state.inflight.borrow().next_due(slow_ms);
+    if let Some(wait) = due.map(|d| d.saturating_sub(io.now_ms())) {
+        if wait > 0 {
+            io.sleep_ms(wait.min(slow_ms)).await;
+        }
+    }
+    let now = io.now_ms();
+    let overdue = state.inflight.borrow_mut().overdue(now, slow_ms);
+    if overdue.is_empty() {
+        return;
+    }
+    {
+        let mut fleet = state.fleet.borrow_mut();
+        for region in overdue {
+            fleet.record(region, false, now);
+        }
+    }
+    // Another refresh may be under way or have just gone (the urgent interval): try again
+    // shortly rather than leave the failure for the next request's refresh.
+    for _ in 0..WATCH_TRIES {
+        refresh(state, io).await;
+        if !state.fleet.borrow().report_is_urgent(io.now_ms()) {
+            return;
+        }
+        let wait = state.fleet.borrow().timing().urgent_refresh_ms;
+        io.sleep_ms(wait).await;
+    }
+}
+
+/// How many times the watchdog tries to send its report (a refresh under way may take up to
+/// its 1 s timeout).
+const WATCH_TRIES: usize = 8;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::vars::Vars;
     use crate::config::ProxyConfig;
+    use crate::fleet::slow::Pending;
     use crate::fleet::verdict::Health;
     use crate::fleet::{Report, Timing};
     use crate::io::Io;
@@ -174,6 +218,73 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_attempt_reaches_the_object_before_it_times_out() {
+        let io = FakeIo::at_ms(10_000);
+        *io.fleet.borrow_mut() = Some(degraded(11_000).to_json());
+        let s = state();
+        // A refresh a moment ago: the failure still goes at once.
+        assert!(s.fleet.borrow_mut().begin_refresh(9_900).is_some());
+        s.fleet.borrow_mut().refresh_failed(Report::default());
+        let attempt = Pending::start(&s.inflight, Region::Primary, 10_000);
+        block_on(watch(&s, &io));
+        assert_eq!(io.now_ms(), 10_000 + Timing::DEFAULT.slow_ms);
+        let calls = io.fleet_calls.borrow().clone();
+        assert_eq!(calls.len(), 1);
+        let sent = Report::parse(calls[0].1.as_bytes()).unwrap();
+        assert_eq!(sent.oks(Region::Primary), [false]);
+        assert!(s.fleet.borrow().avoid(Region::Primary, io.now_ms()));
+        assert!(attempt.finish(), "the attempt knows it was reported");
+        // Another watchdog finds nothing new to say.
+        block_on(watch(&s, &io));
+        assert_eq!(io.fleet_calls.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_second_slow_attempt_just_after_the_first_is_sent_after_the_urgent_interval() {
+        let io = FakeIo::at_ms(10_000);
+        *io.fleet.borrow_mut() = Some(Verdict::default().to_json());
+        let s = state();
+        let _a = Pending::start(&s.inflight, Region::Primary, 10_000);
+        let _b = Pending::start(&s.inflight, Region::Primary, 10_100);
+        block_on(watch(&s, &io));
+        assert_eq!(io.fleet_calls.borrow().len(), 1);
+        io.set_now_ms(10_100);
+        block_on(watch(&s, &io));
+        let calls = io.fleet_calls.borrow().clone();
+        assert_eq!(calls.len(), 2, "the second failure was not left behind");
+        let sent = Report::parse(calls[1].1.as_bytes()).unwrap();
+        assert_eq!(sent.oks(Region::Primary), [false]);
+        assert_eq!(
+            io.now_ms(),
+            11_100 + Timing::DEFAULT.urgent_refresh_ms,
+            "one urgent interval after the first report's refresh"
+        );
+    }
+
+    #[test]
+    fn an_attempt_that_starts_after_its_watchdog_is_still_reported() {
+        let io = FakeIo::at_ms(10_000);
+        *io.fleet.borrow_mut() = Some(Verdict::default().to_json());
+        let s = state();
+        // The request's watchdog started at 10 000; its attempt at 10 030.
+        let _a = Pending::start(&s.inflight, Region::Primary, 10_030);
+        block_on(watch(&s, &io));
+        assert_eq!(io.now_ms(), 11_030);
+        assert_eq!(io.fleet_calls.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_quick_attempt_leaves_the_watchdog_nothing_to_do() {
+        let io = FakeIo::at_ms(10_000);
+        let s = state();
+        let attempt = Pending::start(&s.inflight, Region::Primary, 10_000);
+        assert!(!attempt.finish());
+        block_on(watch(&s, &io));
+        assert!(io.fleet_calls.borrow().is_empty());
+        assert!(s.fleet.borrow().is_empty());
+    }
+
+    #[test]
     fn an_unreachable_object_costs_only_the_background_wait() {
         let io = FakeIo::at_ms(10_000);
         let s = state();
@@ -183,9 +294,14 @@ mod tests {
         assert!(s.fleet.borrow().is_empty());
         assert!(!s.fleet.borrow().avoid(Region::Primary, io.now_ms()));
         assert!(io.cache.borrow().is_empty());
-        // The next refresh is due at the usual interval.
-        io.set_now_ms(10_000 + Timing::DEFAULT.refresh_ms);
+        // The failure was kept: the next refresh (due after the urgent interval) carries it.
+        io.set_now_ms(10_000 + Timing::DEFAULT.urgent_refresh_ms);
+        s.fleet.borrow_mut().record(Region::Secondary, true, 10_100);
         block_on(refresh(&s, &io));
-        assert_eq!(io.fleet_calls.borrow().len(), 2);
+        let calls = io.fleet_calls.borrow().clone();
+        assert_eq!(calls.len(), 2);
+        let sent = Report::parse(calls[1].1.as_bytes()).unwrap();
+        assert_eq!(sent.oks(Region::Primary), [false]);
+        assert_eq!(sent.oks(Region::Secondary), [true]);
     }
 }

@@ -113,14 +113,20 @@ impl FleetView {
         }
     }
 
-    /// Starts a refresh if one is due (none for [`FleetView::refresh_interval_ms`], and none
-    /// running, or the running one is older than [`Timing::refresh_timeout_ms`]). Hands over
-    /// the pending report; the glue sends it with the refresh.
+    /// Starts a refresh if one is due (none for [`FleetView::refresh_interval_ms`], or for
+    /// [`Timing::urgent_refresh_ms`] when the report [is urgent](FleetView::report_is_urgent);
+    /// and none running, or the running one is older than [`Timing::refresh_timeout_ms`]).
+    /// Hands over the pending report; the glue sends it with the refresh.
     pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Report> {
         if let Some(last) = self.last_refresh_ms {
             let since = now_ms.saturating_sub(last);
             let busy = self.in_flight && since < self.timing.refresh_timeout_ms;
-            if busy || since < self.refresh_interval_ms(now_ms) {
+            let interval = if self.report_is_urgent(now_ms) {
+                self.timing.urgent_refresh_ms
+            } else {
+                self.refresh_interval_ms(now_ms)
+            };
+            if busy || since < interval {
                 return None;
             }
         }
@@ -129,10 +135,19 @@ impl FleetView {
         Some(core::mem::take(&mut self.report))
     }
 
-    /// A refresh brought no verdict (the object was slow or unreachable). The report is lost:
-    /// the isolate's breaker has already acted on it.
-    pub fn refresh_failed(&mut self) {
+    /// A refresh brought no verdict (the object was slow or unreachable; a cold object may
+    /// take longer than the wait). Its report goes back in front of what was noted since, so
+    /// the next refresh carries it (bounded like any report): news of a hanging upstream from
+    /// the slow-attempt watchdog would otherwise be lost, as the attempt's own end does not
+    /// report the failure again.
+    pub fn refresh_failed(&mut self, unsent: Report) {
         self.in_flight = false;
+        let newer = core::mem::replace(&mut self.report, unsent);
+        for r in Region::BOTH {
+            for seen in &newer.outcomes[r.index()] {
+                self.report.push(r, seen.ok, seen.at_ms);
+            }
+        }
     }
 
     /// Takes a verdict (from the object or the Cache API). An older one than held is ignored.
@@ -248,7 +263,7 @@ mod tests {
         assert_eq!(r.oks(Region::Primary), [false]);
         view.record(Region::Primary, true, 1);
         assert_eq!(view.begin_refresh(T.refresh_ms - 1), None);
-        view.refresh_failed();
+        view.refresh_failed(Report::default());
         assert_eq!(view.begin_refresh(T.refresh_ms - 1), None, "still too soon");
         let r = view.begin_refresh(T.refresh_ms).unwrap();
         assert_eq!(
@@ -260,6 +275,23 @@ mod tests {
         let late = T.refresh_ms + T.refresh_ms.max(T.refresh_timeout_ms);
         assert_eq!(view.begin_refresh(late - 1), None);
         assert!(view.begin_refresh(late).is_some());
+    }
+
+    #[test]
+    fn a_failure_is_reported_without_waiting_for_the_interval() {
+        let mut view = FleetView::new(T);
+        assert!(view.begin_refresh(0).is_some());
+        view.refresh_failed(Report::default());
+        view.record(Region::Primary, false, 10);
+        assert_eq!(view.begin_refresh(T.urgent_refresh_ms - 1), None);
+        let r = view.begin_refresh(T.urgent_refresh_ms).unwrap();
+        assert_eq!(r.oks(Region::Primary), [false]);
+        view.refresh_failed(Report::default());
+        // Nothing urgent left: the usual interval again.
+        assert_eq!(view.begin_refresh(T.urgent_refresh_ms * 3), None);
+        assert!(view
+            .begin_refresh(T.urgent_refresh_ms + T.refresh_ms)
+            .is_some());
     }
 
     #[test]

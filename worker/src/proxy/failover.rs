@@ -30,6 +30,7 @@ use std::vec::Vec;
 use super::breaker::{Breaker, Permit};
 use super::upstream::MAX_TOKEN_RESPONSE;
 use crate::config::proxy::{Force, ProxyConfig};
+use crate::fleet::slow::{Inflight, Pending};
 use crate::io::{Io, Outbound, Reply, Transport};
 use crate::records::Credentials;
 use crate::regions::Region;
@@ -156,6 +157,9 @@ pub struct Attempt {
     /// answered, `Some(false)` a failure that counts against it, `None` nothing (a failure
     /// about this request only).
     pub health: Option<bool>,
+    /// Whether the fleet's watchdog already reported it as a slow failure
+    /// ([`crate::fleet::slow`]): a failure is then not reported again.
+    pub reported_slow: bool,
 }
 
 /// How the request ended.
@@ -210,6 +214,9 @@ fn parse_retry_after(v: Option<&str>) -> Option<u64> {
 /// ([`crate::fleet::FleetView::avoid`]); they are left out of the first pass as an open
 /// breaker is (still tried as a last resort), without touching the isolate's breaker.
 ///
+/// `inflight`: the isolate's attempts under way, for the fleet's slow-attempt watchdog
+/// ([`crate::fleet::slow`]).
+///
 /// `credentials` is asked lazily, once per upstream actually tried; `None` means the record's
 /// secret for that upstream could not be decrypted (counted as a failed attempt, not a breaker
 /// failure: the upstream is not at fault).
@@ -217,6 +224,7 @@ pub async fn run<I: Io>(
     cfg: &ProxyConfig,
     breakers: &RefCell<[Breaker; 2]>,
     avoid: [bool; 2],
+    inflight: &RefCell<Inflight>,
     io: &I,
     scope: Option<&str>,
     credentials: &dyn Fn(Region) -> Option<Credentials>,
@@ -229,6 +237,7 @@ pub async fn run<I: Io>(
     let mut run = Run {
         cfg,
         breakers,
+        inflight,
         io,
         scope,
         credentials,
@@ -286,6 +295,7 @@ enum Step {
 struct Run<'a, I> {
     cfg: &'a ProxyConfig,
     breakers: &'a RefCell<[Breaker; 2]>,
+    inflight: &'a RefCell<Inflight>,
     io: &'a I,
     scope: Option<&'a str>,
     credentials: &'a dyn Fn(Region) -> Option<Credentials>,
@@ -312,6 +322,7 @@ impl<I: Io> Run<'_, I> {
             ms,
             probe,
             health,
+            reported_slow: false,
         });
     }
 
@@ -339,7 +350,9 @@ impl<I: Io> Run<'_, I> {
         );
         drop(creds);
         let timeout = self.cfg.try_timeout_ms.min(remaining);
+        let pending = Pending::start(self.inflight, region, start);
         let result = self.io.fetch(&request, timeout, MAX_TOKEN_RESPONSE).await;
+        let reported_slow = pending.finish();
         drop(request);
         let end = self.io.now_ms();
         let ms = end.saturating_sub(start);
@@ -389,6 +402,9 @@ impl<I: Io> Run<'_, I> {
                 }
                 let health = counts.then_some(false);
                 self.note(region, failure.as_str(), status, ms, probe, health);
+                if let Some(a) = self.attempts.last_mut() {
+                    a.reported_slow = reported_slow;
+                }
                 Step::Next
             }
         }

@@ -8,6 +8,7 @@ use super::breaker::{Breaker, State};
 use super::failover::{classify, run, Class, Decision, Failure, Outcome};
 use crate::codec::base64_decode;
 use crate::config::proxy::{BreakerConfig, Force, ProxyConfig, UpstreamAuth};
+use crate::fleet::slow::Inflight;
 use crate::io::{Io, Reply, Transport};
 use crate::records::Credentials;
 use crate::regions::Region;
@@ -59,6 +60,7 @@ struct World {
     io: FakeIo,
     cfg: ProxyConfig,
     breakers: RefCell<[Breaker; 2]>,
+    inflight: RefCell<Inflight>,
 }
 
 impl World {
@@ -68,6 +70,7 @@ impl World {
             io: FakeIo::at_ms(1_000_000),
             cfg,
             breakers,
+            inflight: RefCell::default(),
         }
     }
     fn go(&self) -> Outcome {
@@ -78,6 +81,7 @@ impl World {
             &self.cfg,
             &self.breakers,
             avoid,
+            &self.inflight,
             &self.io,
             Some("read write"),
             &creds,
@@ -744,6 +748,7 @@ fn undecryptable_credentials_skip_that_upstream() {
         &w.cfg,
         &w.breakers,
         [false; 2],
+        &w.inflight,
         &w.io,
         None,
         &only_secondary,

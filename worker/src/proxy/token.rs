@@ -10,6 +10,7 @@ use super::failover::{self, Decision};
 use super::lockout::Lockouts;
 use super::request::{self, normalize_scope};
 use crate::config::{Config, ProxyConfig};
+use crate::fleet::slow::Inflight;
 use crate::fleet::{FleetView, Timing};
 use crate::http::{HttpRequest, HttpResponse, Served};
 use crate::io::{Io, Limiter};
@@ -30,6 +31,8 @@ pub struct ProxyState {
     pub lockouts: RefCell<Lockouts>,
     /// The fleet's verdict and this isolate's pending report ([`crate::fleet`]).
     pub fleet: RefCell<FleetView>,
+    /// The upstream attempts under way, for the fleet's slow-attempt watchdog.
+    pub inflight: RefCell<Inflight>,
 }
 
 impl ProxyState {
@@ -41,6 +44,7 @@ impl ProxyState {
             cache: RefCell::new(TokenCache::default()),
             lockouts: RefCell::new(Lockouts::default()),
             fleet: RefCell::new(FleetView::new(Timing::DEFAULT)),
+            inflight: RefCell::new(Inflight::default()),
         }
     }
 }
@@ -217,12 +221,24 @@ pub async fn handle<I: Io>(
         Region::BOTH.map(|r| fleet.avoid(r, now))
     };
     let scope = treq.scope.as_deref();
-    let out = failover::run(cfg, &state.breakers, avoid, io, scope, &creds).await;
+    let out = failover::run(
+        cfg,
+        &state.breakers,
+        avoid,
+        &state.inflight,
+        io,
+        scope,
+        &creds,
+    )
+    .await;
     {
         let (mut fleet, now) = (state.fleet.borrow_mut(), io.now_ms());
         for a in &out.attempts {
-            if let Some(ok) = a.health {
-                fleet.record(a.region, ok, now);
+            match a.health {
+                // The watchdog already reported this failure as slow.
+                Some(false) if a.reported_slow => {}
+                Some(ok) => fleet.record(a.region, ok, now),
+                None => {}
             }
         }
     }
