@@ -249,11 +249,15 @@ mod tests {
         let v = hub.verdict(500);
         assert_eq!(
             v.upstreams[0].until_ms,
-            500 + hub.claim_ms(),
-            "at least the claim"
+            500 + hub.claim_ms().max(CFG.open_ms),
+            "one open period, at least the claim"
         );
         let v = hub.verdict(5_400);
-        assert_eq!(v.upstreams[0].until_ms, 5_400 + hub.claim_ms(), "half-open");
+        assert_eq!(
+            v.upstreams[0].until_ms,
+            5_400 + hub.claim_ms().max(CFG.open_ms),
+            "half-open"
+        );
         hub.on_probe(Region::Primary, false, 5_400);
         let v = hub.verdict(5_500);
         assert_eq!(
@@ -262,7 +266,7 @@ mod tests {
         );
         assert_eq!(v.upstreams[1].until_ms, 0);
         assert_eq!(hub.to_probe(500), [Region::Primary]);
-        assert_eq!(hub.next_alarm(500), Some(2_500));
+        assert_eq!(hub.next_alarm(500), Some(500 + Timing::DEFAULT.probe_ms));
     }
 
     #[test]

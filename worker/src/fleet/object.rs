@@ -188,15 +188,16 @@ mod tests {
 
     #[test]
     fn reports_degrade_alarms_probe_until_the_upstream_answers() {
+        const P: u64 = Timing::DEFAULT.probe_ms;
         let o = object(&[]);
         let io = FakeIo::at_ms(100_000);
         let a = block_on(o.handle(&io, "/report", failures(3, 99_000).as_bytes()));
         assert!(verdict(&a).degraded(Region::Primary, 100_000));
         assert!(!a.persist);
-        assert_eq!(o.next_alarm(100_000), Some(102_000));
+        assert_eq!(o.next_alarm(100_000), Some(100_000 + P));
         // The alarm probes the primary only; it still hangs.
         io.script(TOKEN_URL_P, &[hang()]);
-        io.set_now_ms(102_000);
+        io.set_now_ms(100_000 + P);
         let next = block_on(o.alarm(&io));
         let calls = io.calls.borrow().clone();
         assert_eq!(calls.len(), 1);
@@ -204,14 +205,18 @@ mod tests {
         assert_eq!(calls[0].method, Method::Get);
         assert!(calls[0].headers.is_empty(), "no credentials in a probe");
         assert_eq!(calls[0].timeout_ms, Timing::DEFAULT.probe_timeout_ms);
-        assert_eq!(next, Some(104_000), "one interval after this alarm started");
+        assert_eq!(
+            next,
+            Some(100_000 + 2 * P),
+            "one interval after this alarm started"
+        );
         // Back: a 405 to GET is an answer.
         io.script(TOKEN_URL_P, &[reply(30, 405, "")]);
-        io.set_now_ms(104_000);
+        io.set_now_ms(100_000 + 2 * P);
         assert_eq!(block_on(o.alarm(&io)), None, "nothing left to probe");
         let v = verdict(&block_on(o.handle(&io, "/report", b"{\"v\":1}")));
-        assert!(!v.degraded(Region::Primary, 104_030));
-        assert_eq!(v.upstreams[0].recovered_ms, 104_030);
+        assert!(!v.degraded(Region::Primary, 100_030 + 2 * P));
+        assert_eq!(v.upstreams[0].recovered_ms, 100_030 + 2 * P);
     }
 
     #[test]
