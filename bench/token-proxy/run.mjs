@@ -13,13 +13,17 @@
 // 2. Time to answer with a refused primary and with a hanging primary (sequential requests on a
 //    fresh worker, so the breaker starts closed).
 // 3. Proxy overhead: the same token request, 1 connection, directly to the primary vs through
-//    the worker, without and with the fleet-health object.
+//    the worker, without and with the fleet-health object; and, as the floor of this setup, a
+//    minimal forwarding worker (a few lines of JS: the request's body and headers to the
+//    upstream) in the same workerd, so the table says how much of the overhead is the runtime's
+//    and how much is ours.
 import autocannon from 'autocannon';
+import { Miniflare } from 'miniflare';
 import net from 'node:net';
 import os from 'node:os';
 import { startFaultProxy } from '../../tests/support/faults.mjs';
 import {
-  basic, buildWorker, newSecrets, provision, startRegionProcess, startWorker,
+  COMPATIBILITY_DATE, basic, buildWorker, newSecrets, provision, startRegionProcess, startWorker,
 } from '../../tests/support/harness.mjs';
 
 const PHASE_S = Number(process.env.BENCH_PHASE_S ?? 10);
@@ -181,6 +185,25 @@ for (const fleet of [false, true]) {
     await w.close();
   }
   console.log(`   fleet health adds:     p50 ${(through[true].p50 - through[false].p50).toFixed(2)} ms  p99 ${(through[true].p99 - through[false].p99).toFixed(2)} ms`);
+  // The floor: a worker that only forwards (the caller sends the upstream's own credentials).
+  const mf = new Miniflare({
+    modules: true,
+    script: `export default { async fetch(req, env) {
+      const h = new Headers({ 'content-type': req.headers.get('content-type'), authorization: req.headers.get('authorization') });
+      return fetch(env.UPSTREAM, { method: 'POST', headers: h, body: await req.text() });
+    } };`,
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { UPSTREAM: primary.token },
+    cf: false,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const minimal = new URL('/oauth2/token', await mf.ready).href;
+  await run(minimal, direct); // warm
+  const m = await run(minimal, direct);
+  console.log(`   minimal forwarding worker (the floor): p50 ${fmt(m.p50)}  p99 ${fmt(m.p99)}  (${m.n} requests, non-2xx ${m.non2xx})  overhead p50 +${(m.p50 - d.p50).toFixed(1)} ms`);
+  console.log(`   the worker's own share (fleet health off, over the floor): p50 +${(through[false].p50 - m.p50).toFixed(2)} ms`);
+  await mf.dispose();
 }
 
 for (const r of regionsStarted) r.stop();
