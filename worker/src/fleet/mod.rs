@@ -44,6 +44,10 @@ pub struct Timing {
     pub urgent_refresh_ms: u64,
     /// The Durable Object's alarm interval: how often it probes a degraded upstream.
     pub probe_ms: u64,
+    /// A degraded claim lasts at least this long past the verdict that makes it (see
+    /// [`hub::Hub::claim_ms`]): a quiet location refreshes its copy only when a request comes,
+    /// and must still avoid the upstream between its requests.
+    pub claim_floor_ms: u64,
     /// A recovery stamp older than this is old news: it closes no breaker.
     pub recovery_news_ms: u64,
     /// How long the location's copy of the verdict stays in the Cache API (longer than the
@@ -74,6 +78,7 @@ impl Timing {
         copy_ttl_ms: 120_000,
         refresh_timeout_ms: 1_000,
         probe_timeout_ms: 900,
+        claim_floor_ms: 30_000,
         revocation_keep_ms: 300_000,
     };
 }
