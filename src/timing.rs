@@ -236,31 +236,22 @@ mod tests {
 
     #[test]
     fn the_guessed_window_is_the_bisected_one() {
-        // Seeded splitmix64: claims and rules of every shape, integral and fractional, small
-        // and near the limits of f64's whole seconds.
-        struct Rng(u64);
-        impl Rng {
-            fn next(&mut self) -> u64 {
-                self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = self.0;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^ (z >> 31)
-            }
-            fn value(&mut self, base: f64, spread: u64) -> f64 {
-                let whole = (self.next() % spread) as f64 - (spread / 2) as f64;
-                let frac = if self.next().is_multiple_of(3) {
-                    (self.next() % 1000) as f64 / 1000.0
-                } else {
-                    0.0
-                };
-                base + whole + frac
-            }
-        }
-        let mut rng = Rng(0x7153);
+        // Seeded: claims and rules of every shape, integral and fractional, small and near the
+        // limits of f64's whole seconds.
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(0x7153);
+        let value = |rng: &mut StdRng, base: f64| {
+            let whole = rng.gen_range(-10_000i64..10_000) as f64;
+            let frac = if rng.gen_ratio(1, 3) {
+                rng.gen_range(0..1000) as f64 / 1000.0
+            } else {
+                0.0
+            };
+            base + whole + frac
+        };
         let mut checked = 0;
         for _ in 0..20_000 {
-            let base = match rng.next() % 4 {
+            let base = match rng.gen_range(0..4) {
                 0 => 1_700_000_000.0,
                 1 => 0.0,
                 2 => 4.0e15,
@@ -268,17 +259,17 @@ mod tests {
             };
             let mut doc = serde_json::Map::new();
             for name in ["exp", "nbf", "iat", "auth_time"] {
-                if name == "exp" || !rng.next().is_multiple_of(3) {
-                    doc.insert(name.into(), json!(rng.value(base, 20_000)));
+                if name == "exp" || !rng.gen_ratio(1, 3) {
+                    doc.insert(name.into(), json!(value(&mut rng, base)));
                 }
             }
             let c = Claims::from_map(doc).unwrap();
             let rules = TimeRules {
-                tolerance: rng.next() % 120,
-                max_token_age: (rng.next().is_multiple_of(2)).then(|| rng.next() % 5_000),
-                max_age: (rng.next().is_multiple_of(2)).then(|| rng.next() % 5_000),
+                tolerance: rng.gen_range(0..120),
+                max_token_age: rng.gen_bool(0.5).then(|| rng.gen_range(0..5_000)),
+                max_age: rng.gen_bool(0.5).then(|| rng.gen_range(0..5_000)),
             };
-            let now = (base as i64).saturating_add((rng.next() % 20_000) as i64 - 10_000);
+            let now = (base as i64).saturating_add(rng.gen_range(-10_000..10_000));
             let got = rules.window(&c, now);
             assert_eq!(got, bisected(rules, &c, now), "{c:?} {rules:?} at {now}");
             checked += usize::from(got.is_some());

@@ -352,24 +352,40 @@ describe('the commands as operators run them (--kv-json)', () => {
   });
 });
 
-describe('through wrangler into local KV, read by the worker', { skip: !workerBuilt() && 'worker not built' }, () => {
-  let regions, dir, w;
+/**
+ * For a describe block: two regions (`regionOptions` as startRegions takes them) and a scratch
+ * folder for wrangler's local state, closed after the block with the worker the tests put in
+ * `ctx.w`. `ctx.cli(env, script, ...args)` runs `scripts/<script>` against that local KV, as an
+ * operator would, and returns its JSON answer.
+ */
+function localKv(regionOptions) {
+  const ctx = {};
   before(async () => {
-    regions = await startRegions();
-    dir = tmpdir('oidc-edge-kv-');
+    ctx.regions = await startRegions(regionOptions);
+    ctx.dir = tmpdir('oidc-edge-kv-');
+    ctx.state = path.join(ctx.dir, 'state');
   });
   after(async () => {
-    await w?.close();
-    await regions?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await ctx.w?.close();
+    await ctx.regions?.close();
+    fs.rmSync(ctx.dir, { recursive: true, force: true });
   });
+  ctx.cli = async (env, script, ...args) => {
+    const argv = [`scripts/${script}`, ...args, '--local', '--persist-to', ctx.state, '--json'];
+    return JSON.parse((await run(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...secrets, ...env } })).stdout);
+  };
+  return ctx;
+}
+
+describe('through wrangler into local KV, read by the worker', { skip: !workerBuilt() && 'worker not built' }, () => {
+  const kv = localKv();
 
   test('client-add -> token and /verify; rotate; revoke -> 401 at once', T, async () => {
-    const state = path.join(dir, 'state');
-    const env = { ...process.env, ...secrets, PRIMARY_CLIENT_SECRET: regions.primary.client.clientSecret, SECONDARY_CLIENT_SECRET: regions.secondary.client.clientSecret };
-    const cli = async (script, ...args) => JSON.parse((await run(process.execPath, [`scripts/${script}`, ...args, '--local', '--persist-to', state, '--json'], { cwd: ROOT, env })).stdout);
+    const { regions } = kv;
+    const env = { PRIMARY_CLIENT_SECRET: regions.primary.client.clientSecret, SECONDARY_CLIENT_SECRET: regions.secondary.client.clientSecret };
+    const cli = (script, ...args) => kv.cli(env, script, ...args);
     const added = await cli('client-add.mjs', '--primary-id', regions.primary.client.clientId, '--secondary-id', regions.secondary.client.clientId);
-    w = await startWorker({ vars: workerVars(regions), secrets, wranglerState: state });
+    const w = (kv.w = await startWorker({ vars: workerVars(regions), secrets, wranglerState: kv.state }));
     const ok = await w.token({ id: added.client_id, secret: added.client_secret, scope: 'api:read' });
     assert.equal(ok.status, 200, ok.text);
     const v = await w.verify(ok.json.access_token);
@@ -392,28 +408,18 @@ describe('one credential pair through wrangler into local KV, used in both Regio
   // Cognito multi-Region replication copies the machine client, id and secret, to the replica:
   // the secondary region here registers the primary's client.
   const replicated = { clientId: 'app-replicated-id', clientSecret: 'app-replicated-secret' };
-  let regions, dir, w;
-  before(async () => {
-    regions = await startRegions({
-      primary: { clients: { clientCredentials: replicated } },
-      secondary: { clients: { clientCredentials: replicated } },
-    });
-    dir = tmpdir('oidc-edge-kv-');
-  });
-  after(async () => {
-    await w?.close();
-    await regions?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+  const kv = localKv({
+    primary: { clients: { clientCredentials: replicated } },
+    secondary: { clients: { clientCredentials: replicated } },
   });
 
   test('client-add --one-pair -> tokens from either Region with the one pair, and /verify maps both', T, async () => {
-    const state = path.join(dir, 'state');
-    const env = { ...process.env, ...secrets, PRIMARY_CLIENT_SECRET: replicated.clientSecret };
-    const cli = async (...args) => JSON.parse((await run(process.execPath, ['scripts/client-add.mjs', ...args, '--local', '--persist-to', state, '--json'], { cwd: ROOT, env })).stdout);
+    const { regions } = kv;
+    const cli = (...args) => kv.cli({ PRIMARY_CLIENT_SECRET: replicated.clientSecret }, 'client-add.mjs', ...args);
     await assert.rejects(cli('--one-pair', '--primary-id', replicated.clientId, '--secondary-id', 'x'), /leave out --secondary-id/);
     const added = await cli('--one-pair', '--primary-id', replicated.clientId);
     assert.deepEqual(added.changes.map((c) => c.key).slice(1), [`upstream:primary:${replicated.clientId}`, `upstream:secondary:${replicated.clientId}`]);
-    w = await startWorker({ vars: workerVars(regions, { BREAKER_FAILURES: '1' }), secrets, wranglerState: state });
+    const w = (kv.w = await startWorker({ vars: workerVars(regions, { BREAKER_FAILURES: '1' }), secrets, wranglerState: kv.state }));
     const app = { id: added.client_id, secret: added.client_secret, scope: 'api:read' };
     const basicId = (r) => Buffer.from(r.headers.authorization.slice(6), 'base64').toString().split(':')[0];
     for (const [region, down] of [['primary', null], ['secondary', regions.primary]]) {

@@ -155,6 +155,15 @@ mod tests {
         io
     }
 
+    /// The report of the last call to the object, after exactly `calls` calls.
+    fn last_report(io: &FakeIo, calls: usize) -> Report {
+        let sent = io.fleet_calls.borrow();
+        assert_eq!(sent.len(), calls, "calls to the object");
+        let (path, body) = sent.last().unwrap();
+        assert_eq!(path, REPORT_PATH);
+        Report::parse(body.as_bytes()).unwrap()
+    }
+
     #[test]
     fn a_new_isolate_takes_the_locations_verdict_without_calling_the_object() {
         let io = with_copy(&degraded(9_000));
@@ -185,14 +194,8 @@ mod tests {
         let s = state();
         s.fleet.borrow_mut().record(Region::Primary, false, 9_000);
         block_on(refresh(&s, &io));
-        let calls = io.fleet_calls.borrow().clone();
-        assert_eq!(
-            calls.len(),
-            1,
-            "urgent: the fresh cached verdict is not enough"
-        );
-        assert_eq!(calls[0].0, REPORT_PATH);
-        let sent = Report::parse(calls[0].1.as_bytes()).unwrap();
+        // Urgent: the fresh cached verdict is not enough.
+        let sent = last_report(&io, 1);
         assert_eq!(sent.oks(Region::Primary), [false]);
         assert!(s.fleet.borrow().avoid(Region::Primary, 10_000));
         let kept = io.cache.borrow()[VERDICT_CACHE_KEY].clone();
@@ -228,9 +231,7 @@ mod tests {
         let attempt = Pending::start(&s.inflight, Region::Primary, 10_000);
         block_on(watch(&s, &io));
         assert_eq!(io.now_ms(), 10_000 + Timing::DEFAULT.slow_ms);
-        let calls = io.fleet_calls.borrow().clone();
-        assert_eq!(calls.len(), 1);
-        let sent = Report::parse(calls[0].1.as_bytes()).unwrap();
+        let sent = last_report(&io, 1);
         assert_eq!(sent.oks(Region::Primary), [false]);
         assert!(s.fleet.borrow().avoid(Region::Primary, io.now_ms()));
         assert!(attempt.finish(), "the attempt knows it was reported");
@@ -250,9 +251,8 @@ mod tests {
         assert_eq!(io.fleet_calls.borrow().len(), 1);
         io.set_now_ms(10_100);
         block_on(watch(&s, &io));
-        let calls = io.fleet_calls.borrow().clone();
-        assert_eq!(calls.len(), 2, "the second failure was not left behind");
-        let sent = Report::parse(calls[1].1.as_bytes()).unwrap();
+        // the second failure was not left behind
+        let sent = last_report(&io, 2);
         assert_eq!(sent.oks(Region::Primary), [false]);
         assert_eq!(
             io.now_ms(),
@@ -298,9 +298,7 @@ mod tests {
         io.set_now_ms(10_000 + Timing::DEFAULT.urgent_refresh_ms);
         s.fleet.borrow_mut().record(Region::Secondary, true, 10_100);
         block_on(refresh(&s, &io));
-        let calls = io.fleet_calls.borrow().clone();
-        assert_eq!(calls.len(), 2);
-        let sent = Report::parse(calls[1].1.as_bytes()).unwrap();
+        let sent = last_report(&io, 2);
         assert_eq!(sent.oks(Region::Primary), [false]);
         assert_eq!(sent.oks(Region::Secondary), [true]);
     }
