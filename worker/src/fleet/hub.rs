@@ -42,6 +42,8 @@ pub struct Hub {
     epoch: u64,
     /// `(client id, revoked at)`, oldest first.
     revoked: Vec<(String, u64)>,
+    /// Something storage should hold changed since [`Hub::take_dirty`] last said so.
+    dirty: bool,
 }
 
 impl Hub {
@@ -55,6 +57,7 @@ impl Hub {
             changed_ms: [0; 2],
             epoch: 0,
             revoked: Vec::new(),
+            dirty: false,
         }
     }
 
@@ -97,6 +100,7 @@ impl Hub {
         if self.degraded(region, now_ms) {
             self.recovered_ms[region.index()] = now_ms;
             self.changed_ms[region.index()] = now_ms;
+            self.dirty = true;
         }
         self.breakers[region.index()].on_success();
     }
@@ -106,11 +110,15 @@ impl Hub {
         // Half-open: this failure is the probe's (it reopens for longer); closed: it counts;
         // open: the breaker already knows.
         let b = &mut self.breakers[region.index()];
+        let before = b.snapshot();
         let permit = b.acquire(now_ms);
         b.on_failure(permit, now_ms);
+        // An opening, or a longer period (not every failure while open): kept in storage.
+        let opened = matches!(b.snapshot(), (State::Open { .. }, _)) && b.snapshot() != before;
         if !was && self.degraded(region, now_ms) {
             self.changed_ms[region.index()] = now_ms;
         }
+        self.dirty |= opened;
     }
 
     /// The upstreams to probe now (the degraded ones).
@@ -166,6 +174,13 @@ impl Hub {
         }
         self.revoked.push((client_id.to_string(), now_ms));
         self.epoch = self.epoch.saturating_add(1);
+        self.dirty = true;
+    }
+
+    /// Whether storage should be written ([`Hub::state_json`]) since the last time this said
+    /// so: a revocation, an upstream opened or reopened for longer, a recovery.
+    pub fn take_dirty(&mut self) -> bool {
+        core::mem::take(&mut self.dirty)
     }
 
     fn prune(&mut self, now_ms: u64) {
@@ -194,17 +209,42 @@ impl Hub {
         }
     }
 
-    /// The revocations, to keep in the object's storage (health is rebuilt from reports).
-    pub fn revocations_json(&self) -> String {
+    /// What the object keeps in storage across an eviction: the revocations and each
+    /// upstream's breaker, recovery and change stamps.
+    pub fn state_json(&self) -> String {
         let list: Vec<Value> = self.revoked.iter().map(|(c, at)| json!([c, at])).collect();
-        json!({"epoch": self.epoch, "revoked": list}).to_string()
+        let health: Vec<Value> = Region::BOTH
+            .iter()
+            .map(|r| {
+                let (state, trips) = self.breakers[r.index()].snapshot();
+                let mut h = match state {
+                    State::Closed { failures } => json!({"state": "closed", "failures": failures}),
+                    State::Open { until_ms } => json!({"state": "open", "until": until_ms}),
+                    State::HalfOpen { probe_since_ms } => {
+                        json!({"state": "half_open", "probe_since": probe_since_ms})
+                    }
+                };
+                h["trips"] = json!(trips);
+                h["recovered"] = json!(self.recovered_ms[r.index()]);
+                h["changed"] = json!(self.changed_ms[r.index()]);
+                h
+            })
+            .collect();
+        json!({"epoch": self.epoch, "revoked": list, "health": health}).to_string()
     }
 
-    /// Restores the revocations from storage (a malformed document is ignored).
-    pub fn restore_revocations(&mut self, doc: &str) {
+    /// Restores what [`Hub::state_json`] wrote (a malformed document, or a malformed part of
+    /// it, is ignored; a document without `health`, as stored before it was kept, restores the
+    /// revocations only).
+    pub fn restore(&mut self, doc: &str) {
         let Ok(v) = serde_json::from_slice::<Value>(doc.as_bytes()) else {
             return;
         };
+        if let Some(list) = v.get("health").and_then(Value::as_array) {
+            for (r, h) in Region::BOTH.into_iter().zip(list) {
+                self.restore_health(r, h);
+            }
+        }
         let (Some(epoch), Some(list)) = (
             v.get("epoch").and_then(Value::as_u64),
             v.get("revoked").and_then(Value::as_array),
@@ -214,6 +254,29 @@ impl Hub {
         let entry = |e: &Value| Some((e.get(0)?.as_str()?.to_string(), e.get(1)?.as_u64()?));
         self.epoch = epoch;
         self.revoked = list.iter().filter_map(entry).take(MAX_REVOKED).collect();
+    }
+
+    fn restore_health(&mut self, r: Region, h: &Value) {
+        let num = |k: &str| h.get(k).and_then(Value::as_u64);
+        let state = match h.get("state").and_then(Value::as_str) {
+            Some("closed") => num("failures").map(|f| State::Closed {
+                failures: u32::try_from(f).unwrap_or(u32::MAX),
+            }),
+            Some("open") => num("until").map(|until_ms| State::Open { until_ms }),
+            Some("half_open") => Some(State::HalfOpen {
+                probe_since_ms: num("probe_since"),
+            }),
+            _ => None,
+        };
+        let (Some(state), Some(trips), Some(recovered), Some(changed)) =
+            (state, num("trips"), num("recovered"), num("changed"))
+        else {
+            return;
+        };
+        let i = r.index();
+        self.breakers[i].restore(state, u32::try_from(trips).unwrap_or(u32::MAX));
+        self.recovered_ms[i] = recovered;
+        self.changed_ms[i] = changed;
     }
 }
 
@@ -392,14 +455,48 @@ mod tests {
         hub.revoke("x", 10);
         hub.revoke("y", 20);
         let mut fresh = Hub::new(CFG, Timing::DEFAULT);
-        fresh.restore_revocations(&hub.revocations_json());
+        fresh.restore(&hub.state_json());
         assert_eq!(fresh.verdict(30), hub.verdict(30));
-        fresh.restore_revocations("{not json");
-        fresh.restore_revocations(r#"{"epoch":"1"}"#);
+        fresh.restore("{not json");
+        fresh.restore(r#"{"epoch":"1"}"#);
         assert_eq!(
             fresh.verdict(30).epoch,
             2,
             "malformed documents change nothing"
         );
+    }
+
+    #[test]
+    fn health_survives_storage_and_only_changes_are_written() {
+        let mut hub = Hub::new(CFG, Timing::DEFAULT);
+        assert!(!hub.take_dirty());
+        hub.ingest(&report("ff"), 1_000);
+        assert!(!hub.take_dirty(), "not degraded yet: nothing to keep");
+        hub.ingest(&report("f"), 1_100);
+        assert!(hub.take_dirty(), "opened");
+        // Failed probes while open change nothing; the half-open probe's failure reopens.
+        hub.on_probe(Region::Primary, false, 2_000);
+        assert!(!hub.take_dirty());
+        hub.on_probe(Region::Primary, false, 6_200);
+        assert!(hub.take_dirty(), "reopened for longer");
+        // An evicted object restarts from storage with the same verdict and the same probes.
+        let mut fresh = Hub::new(CFG, Timing::DEFAULT);
+        fresh.restore(&hub.state_json());
+        for t in [6_300, 20_000, 40_000] {
+            assert_eq!(fresh.verdict(t), hub.verdict(t), "at {t}");
+            assert_eq!(fresh.to_probe(t), hub.to_probe(t));
+        }
+        // The recovery is written and survives as well.
+        hub.on_probe(Region::Primary, true, 30_000);
+        assert!(hub.take_dirty());
+        let mut again = Hub::new(CFG, Timing::DEFAULT);
+        again.restore(&hub.state_json());
+        assert_eq!(again.verdict(30_500), hub.verdict(30_500));
+        assert_eq!(again.verdict(30_500).upstreams[0].recovered_ms, 30_000);
+        // A document from before health was kept restores the revocations only.
+        let mut old = Hub::new(CFG, Timing::DEFAULT);
+        old.restore(r#"{"epoch":3,"revoked":[["c",29000]]}"#);
+        assert_eq!(old.verdict(30_000).epoch, 3);
+        assert!(!old.degraded(Region::Primary, 30_000));
     }
 }

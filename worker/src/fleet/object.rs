@@ -46,7 +46,8 @@ pub struct Answer {
     pub status: u16,
     /// The verdict's JSON (or an error's).
     pub body: String,
-    /// The revocations changed: the glue writes [`Object::revocations_json`] to storage.
+    /// What storage keeps changed (a revocation, an upstream's health): the glue writes
+    /// [`Object::state_json`].
     pub persist: bool,
 }
 
@@ -76,14 +77,20 @@ impl Object {
         }
     }
 
-    /// The revocations to keep in storage.
-    pub fn revocations_json(&self) -> String {
-        self.hub.borrow().revocations_json()
+    /// What storage keeps across an eviction: revocations and upstream health.
+    pub fn state_json(&self) -> String {
+        self.hub.borrow().state_json()
     }
 
-    /// Restores the revocations from storage.
+    /// Restores [`Object::state_json`] from storage.
     pub fn restore(&self, doc: &str) {
-        self.hub.borrow_mut().restore_revocations(doc);
+        self.hub.borrow_mut().restore(doc);
+    }
+
+    /// Whether storage should be written since the last call (after an alarm, whose probes
+    /// may open or close an upstream).
+    pub fn take_dirty(&self) -> bool {
+        self.hub.borrow_mut().take_dirty()
     }
 
     /// When the next alarm should fire, if any (the glue sets it when none is set).
@@ -93,7 +100,6 @@ impl Object {
 
     /// Handles one request to the object.
     pub async fn handle<I: Io>(&self, io: &I, path: &str, body: &[u8]) -> Answer {
-        let mut persist = false;
         match path {
             "/report" => match Report::parse(body) {
                 Some(r) => self.hub.borrow_mut().ingest(&r, io.now_ms()),
@@ -109,14 +115,14 @@ impl Object {
                     return error(400, "client_id missing");
                 };
                 self.hub.borrow_mut().revoke(&id, io.now_ms());
-                persist = true;
             }
             _ => return error(404, "not found"),
         }
+        let body = self.hub.borrow().verdict(io.now_ms()).to_json();
         Answer {
             status: 200,
-            body: self.hub.borrow().verdict(io.now_ms()).to_json(),
-            persist,
+            body,
+            persist: self.take_dirty(),
         }
     }
 
@@ -193,7 +199,7 @@ mod tests {
         let io = FakeIo::at_ms(100_000);
         let a = block_on(o.handle(&io, "/report", failures(3, 99_000).as_bytes()));
         assert!(verdict(&a).degraded(Region::Primary, 100_000));
-        assert!(!a.persist);
+        assert!(a.persist, "an upstream's health is kept across an eviction");
         assert_eq!(o.next_alarm(100_000), Some(100_000 + P));
         // The alarm probes the primary only; it still hangs.
         io.script(TOKEN_URL_P, &[hang()]);
@@ -214,6 +220,8 @@ mod tests {
         io.script(TOKEN_URL_P, &[reply(30, 405, "")]);
         io.set_now_ms(100_000 + 2 * P);
         assert_eq!(block_on(o.alarm(&io)), None, "nothing left to probe");
+        assert!(o.take_dirty(), "the recovery is written too");
+        assert!(!o.take_dirty());
         let v = verdict(&block_on(o.handle(&io, "/report", b"{\"v\":1}")));
         assert!(!v.degraded(Region::Primary, 100_030 + 2 * P));
         assert_eq!(v.upstreams[0].recovered_ms, 100_030 + 2 * P);
@@ -262,7 +270,7 @@ mod tests {
             (1, std::vec!["oe_app".into()])
         );
         let fresh = object(&[]);
-        fresh.restore(&o.revocations_json());
+        fresh.restore(&o.state_json());
         assert_eq!(
             verdict(&block_on(fresh.handle(&io, "/report", b"{\"v\":1}"))).epoch,
             1

@@ -23,8 +23,9 @@ pub const FLEET_BINDING: &str = "FLEET_HEALTH";
 pub const FLEET_NAME: &str = "fleet";
 /// How long the heartbeat waits for the object (it probes both upstreams).
 const HEARTBEAT_TIMEOUT_MS: u64 = 10_000;
-/// The storage key of the revocations.
-const REVOCATIONS_KEY: &str = "revocations";
+/// The storage key of the object's state (revocations and upstream health; the key's name is
+/// from when it held revocations only, kept so that a deployed object finds its list).
+const STATE_KEY: &str = "revocations";
 
 /// One fleet-health object.
 #[durable_object]
@@ -36,13 +37,13 @@ pub struct FleetHealth {
 }
 
 impl FleetHealth {
-    /// Reads the revocations from storage once per object instance.
+    /// Reads the state (revocations, upstream health) from storage once per object instance.
     async fn load(&self) {
         if self.loaded.replace(true) {
             return;
         }
         let storage = self.state.storage();
-        let Ok(promise) = storage.as_raw().get(REVOCATIONS_KEY) else {
+        let Ok(promise) = storage.as_raw().get(STATE_KEY) else {
             return;
         };
         if let Some(doc) = JsFuture::from(promise)
@@ -55,13 +56,8 @@ impl FleetHealth {
     }
 
     async fn save(&self) {
-        let doc = self.object.revocations_json();
-        if let Ok(promise) = self
-            .state
-            .storage()
-            .as_raw()
-            .put(REVOCATIONS_KEY, doc.into())
-        {
+        let doc = self.object.state_json();
+        if let Ok(promise) = self.state.storage().as_raw().put(STATE_KEY, doc.into()) {
             let _ = JsFuture::from(promise).await;
         }
     }
@@ -116,7 +112,11 @@ impl DurableObject for FleetHealth {
     async fn alarm(&self) -> Result<Response> {
         self.load().await;
         let io = WorkerIo { env: &self.env };
-        if let Some(at) = self.object.alarm(&io).await {
+        let next = self.object.alarm(&io).await;
+        if self.object.take_dirty() {
+            self.save().await;
+        }
+        if let Some(at) = next {
             let _ = self.state.storage().set_alarm(scheduled(at)).await;
         }
         Response::ok("")

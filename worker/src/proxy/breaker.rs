@@ -55,6 +55,18 @@ pub struct Breaker {
 }
 
 impl Breaker {
+    /// The raw state and the trip count, for storage (the fleet's Durable Object keeps its
+    /// breakers across an eviction).
+    pub fn snapshot(&self) -> (State, u32) {
+        (self.state, self.trips)
+    }
+
+    /// Puts back what [`Breaker::snapshot`] gave (the configuration stays this breaker's).
+    pub fn restore(&mut self, state: State, trips: u32) {
+        self.state = state;
+        self.trips = trips;
+    }
+
     /// A closed breaker. `probe_timeout_ms` should be the request deadline.
     pub fn new(cfg: BreakerConfig, probe_timeout_ms: u64) -> Self {
         Breaker {
