@@ -51,6 +51,7 @@ try {
   console.log(`workerd, verifyIdTokenAsync (WebCrypto), ${ROUNDS} x 1024 tokens per request, median of ${SAMPLES}`);
   for (const [alg, { jwks, tokens }] of Object.entries(sets)) {
     const body = JSON.stringify({ jwks, tokens, issuer, clientId, rounds: ROUNDS });
+    let hostCalls = 0;
     const once = async () => {
       const t0 = performance.now();
       const r = await mf.dispatchFetch('http://bench.test/', { method: 'POST', body });
@@ -60,7 +61,6 @@ try {
       hostCalls = out.hostCalls;
       return out.n / s;
     };
-    let hostCalls = 0;
     await once(); // warm: compile, key import
     const rates = [];
     for (let i = 0; i < SAMPLES; i++) rates.push(await once());

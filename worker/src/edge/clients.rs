@@ -43,18 +43,21 @@ fn region_label(mode: RegionMode, matched: Region, record: &Record) -> &'static 
 /// (unknown client, or a mixed-region token): the core's kind for a client id outside the
 /// allowed set.
 pub fn unknown_client() -> Error {
-    Error::new(ErrorKind::AudMismatch)
-        .with_claim("client_id")
-        .with_message("client_id is not a known client of this issuer")
+    refused_client("client_id is not a known client of this issuer")
 }
 
 /// The error for a token whose application was revoked fleet-wide (the fleet's revocation
 /// list, [`crate::fleet::FleetView::is_revoked`]): refused as a client outside the allowed set,
 /// before its record's deletion has reached every location.
 pub fn revoked_client() -> Error {
+    refused_client("client_id belongs to a revoked client")
+}
+
+/// A client id outside the allowed set, with why.
+fn refused_client(message: &'static str) -> Error {
     Error::new(ErrorKind::AudMismatch)
         .with_claim("client_id")
-        .with_message("client_id belongs to a revoked client")
+        .with_message(message)
 }
 
 /// Looks one region's upstream id up in KV: index entry, then the record that must confirm it.

@@ -114,7 +114,8 @@ impl Hub {
         let permit = b.acquire(now_ms);
         b.on_failure(permit, now_ms);
         // An opening, or a longer period (not every failure while open): kept in storage.
-        let opened = matches!(b.snapshot(), (State::Open { .. }, _)) && b.snapshot() != before;
+        let after = b.snapshot();
+        let opened = matches!(after.0, State::Open { .. }) && after != before;
         if !was && self.degraded(region, now_ms) {
             self.changed_ms[region.index()] = now_ms;
         }

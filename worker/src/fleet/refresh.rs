@@ -155,6 +155,13 @@ mod tests {
         io
     }
 
+    /// An isolate at 10 s whose object answers `v`.
+    fn answering(v: &Verdict) -> (FakeIo, ProxyState) {
+        let io = FakeIo::at_ms(10_000);
+        *io.fleet.borrow_mut() = Some(v.to_json());
+        (io, state())
+    }
+
     /// The report of the last call to the object, after exactly `calls` calls.
     fn last_report(io: &FakeIo, calls: usize) -> Report {
         let sent = io.fleet_calls.borrow();
@@ -222,9 +229,7 @@ mod tests {
 
     #[test]
     fn a_slow_attempt_reaches_the_object_before_it_times_out() {
-        let io = FakeIo::at_ms(10_000);
-        *io.fleet.borrow_mut() = Some(degraded(11_000).to_json());
-        let s = state();
+        let (io, s) = answering(&degraded(11_000));
         // A refresh a moment ago: the failure still goes at once.
         assert!(s.fleet.borrow_mut().begin_refresh(9_900).is_some());
         s.fleet.borrow_mut().refresh_failed(Report::default());
@@ -242,9 +247,7 @@ mod tests {
 
     #[test]
     fn a_second_slow_attempt_just_after_the_first_is_sent_after_the_urgent_interval() {
-        let io = FakeIo::at_ms(10_000);
-        *io.fleet.borrow_mut() = Some(Verdict::default().to_json());
-        let s = state();
+        let (io, s) = answering(&Verdict::default());
         let _a = Pending::start(&s.inflight, Region::Primary, 10_000);
         let _b = Pending::start(&s.inflight, Region::Primary, 10_100);
         block_on(watch(&s, &io));
@@ -263,9 +266,7 @@ mod tests {
 
     #[test]
     fn an_attempt_that_starts_after_its_watchdog_is_still_reported() {
-        let io = FakeIo::at_ms(10_000);
-        *io.fleet.borrow_mut() = Some(Verdict::default().to_json());
-        let s = state();
+        let (io, s) = answering(&Verdict::default());
         // The request's watchdog started at 10 000; its attempt at 10 030.
         let _a = Pending::start(&s.inflight, Region::Primary, 10_030);
         block_on(watch(&s, &io));
