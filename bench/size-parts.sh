@@ -29,8 +29,8 @@ for build in "rsa:" "rsa+es256+eddsa:es256,eddsa" "all four (shipped):es256,es38
   dir="$TMP/$name"
   mkdir -p "$dir"
   wasm-bindgen --target web --out-dir "$dir" "$TARGET_DIR/wasm32-unknown-unknown/release/oidc_edge_wasm.wasm"
-  wasm-opt -Oz --strip-producers --strip-target-features "$dir/oidc_edge_wasm_bg.wasm" -o "$dir/shipped.wasm"
-  wasm-opt -Oz -g --strip-producers --strip-target-features "$dir/oidc_edge_wasm_bg.wasm" -o "$dir/named.wasm"
+  wasm-opt "${WASM_OPT_FLAGS[@]}" --strip-producers --strip-target-features "$dir/oidc_edge_wasm_bg.wasm" -o "$dir/shipped.wasm"
+  wasm-opt "${WASM_OPT_FLAGS[@]}" -g --strip-producers --strip-target-features "$dir/oidc_edge_wasm_bg.wasm" -o "$dir/named.wasm"
   twiggy top -n 1000000 -f json "$dir/named.wasm" > "$dir/top.json"
 done
 node bench/js/size-parts.mjs "$TMP" pkg/dist/node.mjs

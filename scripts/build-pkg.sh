@@ -20,6 +20,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source scripts/env.sh
 PKG="$ROOT/pkg"
 DIST="$PKG/dist"
 FORCE=0
@@ -44,7 +45,7 @@ have="$("$WASM_BINDGEN" --version | awk '{print $2}')"
 # Up-to-date check: a hash of every input.
 stamp_of_inputs() {
   {
-    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib pkg/src pkg/index.d.ts pkg/types scripts/build-pkg.sh 2>/dev/null \
+    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib pkg/src pkg/index.d.ts pkg/types scripts/build-pkg.sh scripts/env.sh 2>/dev/null \
       | LC_ALL=C sort | while read -r f; do [[ -f "$f" ]] && sha256sum "$f"; done
     echo "$have"
   } | sha256sum | cut -d' ' -f1
@@ -73,10 +74,10 @@ if ! cmp -s "$TMP/web/oidc_edge_wasm_bg.wasm" "$TMP/node/oidc_edge_wasm_bg.wasm"
   exit 1
 fi
 
-echo "build-pkg: wasm-opt -Oz"
+echo "build-pkg: wasm-opt ${WASM_OPT_FLAGS[*]}"
 # The `producers` and `target_features` custom sections are for tools; no runtime reads them
 # (-0.2 KB brotli).
-"$WASM_OPT" -Oz --strip-producers --strip-target-features \
+"$WASM_OPT" "${WASM_OPT_FLAGS[@]}" --strip-producers --strip-target-features \
   "$TMP/web/oidc_edge_wasm_bg.wasm" -o "$TMP/opt.wasm"
 
 rm -rf "$DIST"
@@ -114,4 +115,4 @@ echo "$stamp" > "$STAMP_FILE"
 
 raw_size=$(stat -c %s "$TMP/web/oidc_edge_wasm_bg.wasm")
 opt_size=$(stat -c %s "$DIST/oidc_edge_wasm_bg.wasm")
-echo "build-pkg: done: .wasm ${raw_size} B after wasm-bindgen, ${opt_size} B after wasm-opt -Oz"
+echo "build-pkg: done: .wasm ${raw_size} B after wasm-bindgen, ${opt_size} B after wasm-opt"

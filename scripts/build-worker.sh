@@ -17,7 +17,7 @@ source scripts/env.sh
 out="${OIDC_EDGE_WORKER_BUILD:-$PWD/worker/build}"
 # Another workers-rs crate with a `worker` profile (bench/worker-start's baseline) builds the same way.
 crate="${OIDC_EDGE_WORKER_CRATE:-worker}"
-inputs=("$crate" worker/src worker/Cargo.toml src Cargo.toml Cargo.lock .cargo/config.toml rust-toolchain.toml scripts/build-worker.sh)
+inputs=("$crate" worker/src worker/Cargo.toml src Cargo.toml Cargo.lock .cargo/config.toml rust-toolchain.toml scripts/build-worker.sh scripts/env.sh)
 
 if [ "${OIDC_EDGE_FORCE_BUILD:-0}" != 1 ] && [ -s "$out/index.js" ] && [ -s "$out/index_bg.wasm" ] \
   && [ -z "$(find "${inputs[@]}" -newer "$out/index.js" -print -quit 2>/dev/null)" ]; then
@@ -47,7 +47,7 @@ test -s "$out/index.js" && test -s "$out/index_bg.wasm"
 wasm="$out/index_bg.wasm"
 strip=(--strip-debug --strip-producers)
 [ "${OIDC_EDGE_WORKER_KEEP_NAMES:-0}" = 1 ] && strip=(-g)
-"$WASM_OPT_BIN" "$wasm" -o "$wasm.opt" -Oz "${strip[@]}" \
+"$WASM_OPT_BIN" "$wasm" -o "$wasm.opt" "${WASM_OPT_FLAGS[@]}" "${strip[@]}" \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
   --enable-simd

@@ -3,6 +3,7 @@
 //
 //   node bench/token-proxy/run.mjs            # builds the worker first if needed (scripts/build-worker.sh)
 //   BENCH_PHASE_S=10 BENCH_CONNECTIONS=8 node bench/token-proxy/run.mjs
+//   BENCH_PARTS=3 node bench/token-proxy/run.mjs   # only the parts listed (comma-separated)
 //
 // 1. Kill/restart: steady concurrent token requests (autocannon) through the worker (workerd via
 //    miniflare, default config: 3000 ms per try, breaker 3 failures / 5 s doubling) while the
@@ -28,6 +29,7 @@ import {
 
 const PHASE_S = Number(process.env.BENCH_PHASE_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map((p) => p.trim()));
 const WARM_S = 3;
 buildWorker();
 
@@ -80,7 +82,7 @@ const worker = (primaryUrl, opts = {}) => startWorker({
 console.log(`oidc-edge token proxy benchmark: ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${CONNECTIONS} connections, ${PHASE_S} s phases`);
 
 // 1. Kill / restart under load --------------------------------------------------------------
-for (const fleet of [false, true]) {
+for (const fleet of PARTS.has('1') ? [false, true] : []) {
   const w = await worker(primary.token, { port: 0, fleet });
   const target = new URL('/oauth2/token', w.url).href;
   const samples = [];
@@ -133,7 +135,7 @@ for (const fleet of [false, true]) {
 }
 
 // 2. Time to answer with a refused / hanging primary ------------------------------------------
-{
+if (PARTS.has('2')) {
   console.log('\n2. time to answer, sequential requests on a fresh worker (breaker closed, 3 failures open it)');
   // Refused: a port nothing listens on.
   const dead = `http://127.0.0.1:${await freePort()}/primary/token`;
@@ -159,7 +161,7 @@ for (const fleet of [false, true]) {
 }
 
 // 3. Proxy overhead ----------------------------------------------------------------------------
-{
+if (PARTS.has('3')) {
   const direct = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(primary.client.clientId, primary.client.clientSecret) };
   // Latencies from autocannon's per-response timings (float ms; its histogram rounds to whole ms).
   const run = async (url, h) => {

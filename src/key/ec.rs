@@ -20,6 +20,9 @@ use ecdsa::{PrimeCurve, Signature, SignatureSize, VerifyingKey};
 pub(crate) type Invalid = &'static str;
 
 /// The verifying key of the point `(x, y)` on curve `C`.
+// Never inlined: a runtime compiles its wasm function by function on first call, so a
+// token of another family does not pay for this curve's code (cold start).
+#[inline(never)]
 pub(crate) fn parse<C>(x: &[u8], y: &[u8]) -> Result<VerifyingKey<C>, Invalid>
 where
     C: PrimeCurve + CurveArithmetic,
@@ -38,6 +41,9 @@ where
 }
 
 /// Whether `signature` (`r || s`) is a valid ECDSA signature of `message` under `key`.
+// Never inlined: a runtime compiles its wasm function by function on first call, so a
+// token of another family does not pay for this curve's code (cold start).
+#[inline(never)]
 pub(crate) fn verify<C>(key: &VerifyingKey<C>, message: &[u8], signature: &[u8]) -> bool
 where
     C: PrimeCurve + CurveArithmetic,
