@@ -14,8 +14,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::{self, Function, Object, Promise, Reflect};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_log, event, web_sys, AbortController, AbortSignal, Cache, Context, Date, Delay, Env,
-    Fetch, Headers, Method as WMethod, Request, Response, ResponseBuilder,
+    console_log, event, web_sys, AbortController, Cache, Context, Date, Delay, Env, Headers,
+    Request, Response, ResponseBuilder,
 };
 
 mod fleet;
@@ -74,25 +74,66 @@ where
     Ok(buf)
 }
 
-/// The request body under the route's limit: `None` when it is larger (a declared
-/// `Content-Length` above the limit is refused without reading).
-async fn read_body(req: &mut Request, limit: BodyLimit) -> Option<Vec<u8>> {
-    let BodyLimit::Read(cap) = limit else {
-        return Some(Vec::new());
-    };
-    let declared = req
-        .headers()
+/// The declared `Content-Length`, if any.
+fn declared_length(headers: &web_sys::Headers) -> Option<u64> {
+    headers
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > cap as u64) {
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// `Some(n)` when a body is exactly `n` octets as the runtime hands it over: a declared length
+/// and no content coding (the runtime decodes gzip and the like, so an encoded body's declared
+/// length does not bound what `arrayBuffer()` would produce).
+fn plain_length(headers: &web_sys::Headers) -> Option<u64> {
+    let coded = headers
+        .get("content-encoding")
+        .ok()
+        .flatten()
+        .is_some_and(|c| !c.trim().eq_ignore_ascii_case("identity"));
+    if coded {
+        None
+    } else {
+        declared_length(headers)
+    }
+}
+
+/// A body read in one `arrayBuffer()` call: one promise, where a stream reader costs a
+/// `read()`, its promise and a lock release per chunk (the largest share of the token route's
+/// own time in a profile of workerd).
+async fn whole_body(promise: Result<Promise, JsValue>) -> Result<Vec<u8>, Capped> {
+    let buffer = JsFuture::from(promise.map_err(|_| Capped::Failed)?)
+        .await
+        .map_err(|_| Capped::Failed)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The request body under the route's limit: `None` when it is larger (a declared
+/// `Content-Length` above the limit is refused without reading).
+async fn read_body(req: &web_sys::Request, limit: BodyLimit) -> Option<Vec<u8>> {
+    let BodyLimit::Read(cap) = limit else {
+        return Some(Vec::new());
+    };
+    let headers = req.headers();
+    if declared_length(&headers).is_some_and(|n| n > cap as u64) {
         return None;
     }
-    let Ok(stream) = req.stream() else {
+    if req.body().is_none() {
         return Some(Vec::new()); // no body
+    }
+    let read = if plain_length(&headers).is_some() {
+        // Within the cap (checked above): read it whole.
+        whole_body(req.array_buffer()).await
+    } else {
+        // No declared length (chunked): stop as soon as it is over the cap.
+        // (The handle, not JS `clone()`: the stream is this request's own body.)
+        match Request::from(<web_sys::Request as Clone>::clone(req)).stream() {
+            Ok(stream) => read_capped(stream, cap).await,
+            Err(_) => return Some(Vec::new()),
+        }
     };
-    match read_capped(stream, cap).await {
+    match read {
         Ok(b) => Some(b),
         Err(Capped::TooLarge) => None,
         // A body that broke off is an unreadable request, not an oversized one.
@@ -108,7 +149,7 @@ fn new_request(
     method: &str,
     headers: &[(String, String)],
     body: Option<&JsValue>,
-) -> Result<Request, JsValue> {
+) -> Result<web_sys::Request, JsValue> {
     let h = web_sys::Headers::new()?;
     for (name, value) in headers {
         h.append(name, value)?;
@@ -120,7 +161,24 @@ fn new_request(
     if let Some(b) = body {
         init.set_body(b);
     }
-    web_sys::Request::new_with_str_and_init(url, &init).map(Request::from)
+    web_sys::Request::new_with_str_and_init(url, &init)
+}
+
+/// The runtime's `fetch`, with web_sys types throughout: workers-rs's `Fetch` and its
+/// `Request` / `Response` conversions read the `cf` property of each request and response
+/// (a getter that builds an object, on every call), which this worker never uses.
+async fn global_fetch(
+    req: &web_sys::Request,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<web_sys::Response, JsValue> {
+    let init = web_sys::RequestInit::new();
+    if signal.is_some() {
+        init.set_signal(signal);
+    }
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    JsFuture::from(global.fetch_with_request_and_init(req, &init))
+        .await?
+        .dyn_into()
 }
 
 /// Calls `env[binding][method](...args)` and awaits the promise it returns; `None` when the
@@ -163,7 +221,7 @@ async fn fleet_once(env: &Env, path: &str, body: &str) -> Option<String> {
         .ok()?;
     let url = format!("https://fleet-health{path}");
     let req = new_request(&url, "POST", &[], Some(&JsValue::from(body))).ok()?;
-    let mut resp = stub.fetch_with_request(req).await.ok()?;
+    let mut resp = stub.fetch_with_request(Request::from(req)).await.ok()?;
     if resp.status_code() != 200 {
         return None;
     }
@@ -172,7 +230,7 @@ async fn fleet_once(env: &Env, path: &str, body: &str) -> Option<String> {
 
 async fn fetch_once(
     request: &Outbound,
-    signal: &AbortSignal,
+    signal: &web_sys::AbortSignal,
     max_body: usize,
 ) -> Result<Reply, Transport> {
     let (method, body) = match request.method {
@@ -181,21 +239,31 @@ async fn fetch_once(
     };
     let req = new_request(&request.url, method, &request.headers, body.as_ref())
         .map_err(|_| Transport::Network)?;
-    let mut resp = Fetch::Request(req)
-        .send_with_signal(signal)
+    let resp = global_fetch(&req, Some(signal))
         .await
         .map_err(|_| Transport::Network)?;
-    let header = |name: &str| resp.headers().get(name).ok().flatten();
+    let headers = resp.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
     let (retry_after, cache_control) = (header("retry-after"), header("cache-control"));
-    let body = match resp.stream() {
-        Ok(stream) => read_capped(stream, max_body).await.map_err(|e| match e {
+    let status = resp.status();
+    let body = if resp.body().is_none() {
+        Vec::new()
+    } else if plain_length(&headers).is_some_and(|n| n <= max_body as u64) {
+        whole_body(resp.array_buffer())
+            .await
+            .map_err(|_| Transport::Network)?
+    } else {
+        // Larger than allowed, or of unknown length: stop as soon as it is over the cap.
+        let stream = Response::from(resp)
+            .stream()
+            .map_err(|_| Transport::Network)?;
+        read_capped(stream, max_body).await.map_err(|e| match e {
             Capped::TooLarge => Transport::TooLarge,
             Capped::Failed => Transport::Network,
-        })?,
-        Err(_) => Vec::new(),
+        })?
     };
     Ok(Reply {
-        status: resp.status_code(),
+        status,
         retry_after,
         cache_control,
         body,
@@ -313,17 +381,21 @@ fn to_worker(resp: HttpResponse, head: bool) -> worker::Result<Response> {
 
 /// Sends the caller's request to the origin: its method and body stream, the headers the
 /// pipeline chose. The origin's answer goes back as it is; no answer is a 502.
-async fn forward(req: &Request, f: Forward, request_id: &str) -> worker::Result<(Response, u16)> {
+async fn forward(
+    req: &web_sys::Request,
+    f: Forward,
+    request_id: &str,
+) -> worker::Result<(web_sys::Response, u16)> {
     let method = req.method();
-    let body = match method {
-        WMethod::Get | WMethod::Head => None,
-        _ => req.inner().body().map(JsValue::from),
+    let body = match method.as_str() {
+        "GET" | "HEAD" => None,
+        _ => req.body().map(JsValue::from),
     };
-    let out = new_request(&f.url, method.as_ref(), &f.headers, body.as_ref())
-        .map_err(worker::Error::from)?;
-    match Fetch::Request(out).send().await {
+    let out =
+        new_request(&f.url, &method, &f.headers, body.as_ref()).map_err(worker::Error::from)?;
+    match global_fetch(&out, None).await {
         Ok(r) => {
-            let status = r.status_code();
+            let status = r.status();
             Ok((r, status))
         }
         Err(_) => {
@@ -333,28 +405,29 @@ async fn forward(req: &Request, f: Forward, request_id: &str) -> worker::Result<
                 Some("the origin did not answer"),
                 request_id,
             );
-            Ok((to_worker(r, false)?, 502))
+            Ok((to_worker(r, false)?.into(), 502))
         }
     }
 }
 
+// The request and the answer as web_sys types: workers-rs's `Request` reads the request's `cf`
+// property when it wraps it (see `global_fetch`).
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
     let app = app(&env);
     let id = request_id();
     // The runtime's serialised URL, split without a URL parser (see `split_url`).
-    let url = req.inner().url();
+    let url = req.url();
     let (origin, path, query) = split_url(&url);
-    let method = req.method().to_string();
+    let method = req.method();
     let route = app.route(&method, path);
-    let body = read_body(&mut req, route.body_limit()).await;
+    let body = read_body(&req, route.body_limit()).await;
     let http = HttpRequest {
         method,
         origin: origin.to_string(),
         path: path.to_string(),
         query: query.to_string(),
-        headers: req
-            .headers()
+        headers: Headers(req.headers())
             .entries()
             .map(|(n, v)| (n.to_ascii_lowercase(), v))
             .collect(),
@@ -385,7 +458,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         });
     }
     let resp = match outcome {
-        Outcome::Respond(r) => to_worker(r, http.method == "HEAD")?,
+        Outcome::Respond(r) => to_worker(r, http.method == "HEAD")?.into(),
         Outcome::Forward(f) => {
             let (r, status) = forward(&req, f, &id).await?;
             log.finish(status, Served::None, io.now_ms());
