@@ -300,9 +300,9 @@ fn run(sc: &Scenario, mode: Mode) -> Measured {
                 armed = false;
                 let regions = shared.hub.borrow().to_probe(t);
                 if !regions.is_empty() {
-                    // The next alarm is set before probing: one probe per interval.
+                    // The next alarm is set before probing: the next point of the grid.
                     armed = true;
-                    push(&mut queue, t + timing.probe_ms, Ev::Alarm);
+                    push(&mut queue, timing.next_probe_ms(t), Ev::Alarm);
                 }
                 for r in regions {
                     m.object_probes += 1;

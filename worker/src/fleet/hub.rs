@@ -133,7 +133,7 @@ impl Hub {
     /// When the next alarm should fire: one probe interval from now while anything is
     /// degraded, else none (the Cron heartbeat keeps watch).
     pub fn next_alarm(&self, now_ms: u64) -> Option<u64> {
-        (!self.to_probe(now_ms).is_empty()).then(|| now_ms.saturating_add(self.timing.probe_ms))
+        (!self.to_probe(now_ms).is_empty()).then(|| self.timing.next_probe_ms(now_ms))
     }
 
     /// How long a degraded claim lasts at least past the verdict that makes it:
@@ -346,7 +346,11 @@ mod tests {
         );
         assert_eq!(v.upstreams[1].until_ms, 0);
         assert_eq!(hub.to_probe(500), [Region::Primary]);
-        assert_eq!(hub.next_alarm(500), Some(500 + Timing::DEFAULT.probe_ms));
+        assert_eq!(
+            hub.next_alarm(500),
+            Some(Timing::DEFAULT.probe_ms),
+            "the next point of the probe grid"
+        );
     }
 
     #[test]

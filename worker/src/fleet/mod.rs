@@ -31,19 +31,23 @@ pub use view::FleetView;
 /// The cadences of fleet health, in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
-    /// An isolate refreshes its verdict (and sends its report) at most this often.
+    /// An isolate refreshes its verdict (and sends its report) at most this often; while its
+    /// verdict calls an upstream degraded, once after each of the object's probes instead
+    /// ([`Timing::last_probe_result_ms`]), so that a recovery reaches it at once.
     pub refresh_ms: u64,
-    /// ... and this often while its verdict calls an upstream degraded, so that a recovery
-    /// found by the object's probe reaches it sooner.
-    pub degraded_refresh_ms: u64,
     /// An upstream attempt unanswered this long is reported to the object as a failure at
     /// once ([`slow`]), before its try timeout ends.
     pub slow_ms: u64,
     /// A report holding a failure (or news of a recovery) goes to the object at once, but no
     /// more often than this per isolate.
     pub urgent_refresh_ms: u64,
-    /// The Durable Object's alarm interval: how often it probes a degraded upstream.
+    /// The Durable Object's alarm interval: how often it probes a degraded upstream. The
+    /// probes keep to a grid every isolate knows (multiples of this on the clock,
+    /// [`Timing::next_probe_ms`]), so an isolate can ask for the verdict just after a probe.
     pub probe_ms: u64,
+    /// How long after a probe's scheduled time its result counts as known (a probe of an
+    /// upstream that is back answers within this).
+    pub probe_settle_ms: u64,
     /// A degraded claim lasts at least this long past the verdict that makes it (see
     /// [`hub::Hub::claim_ms`]): a quiet location refreshes its copy only when a request comes,
     /// and must still avoid the upstream between its requests.
@@ -64,13 +68,13 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// The deployed cadences: refresh every 2 s (1 s while degraded; a failure to report at
-    /// once, at most every 250 ms), an attempt is slow after 1 s, probe every 1 s (0.9 s to
-    /// answer), give up a refresh after 1 s, recoveries are news for 10 s, the location's copy is kept 2
-    /// minutes, revocations 5 minutes.
+    /// The deployed cadences: refresh every 2 s (while degraded, 150 ms after each probe; a
+    /// failure to report at once, at most every 250 ms), an attempt is slow after 1 s, probe
+    /// every 1 s on the second (0.9 s to answer), give up a refresh after 1 s, recoveries are
+    /// news for 10 s, the location's copy is kept 2 minutes, revocations 5 minutes.
     pub const DEFAULT: Timing = Timing {
         refresh_ms: 2_000,
-        degraded_refresh_ms: 1_000,
+        probe_settle_ms: 150,
         slow_ms: 1_000,
         urgent_refresh_ms: 250,
         probe_ms: 1_000,
@@ -83,8 +87,59 @@ impl Timing {
     };
 }
 
+impl Timing {
+    /// The probe grid's step (never 0).
+    fn step_ms(&self) -> u64 {
+        self.probe_ms.max(1)
+    }
+
+    /// The first probe time of the grid after `now_ms`: the object's next alarm.
+    pub fn next_probe_ms(&self, now_ms: u64) -> u64 {
+        (now_ms / self.step_ms())
+            .saturating_add(1)
+            .saturating_mul(self.step_ms())
+    }
+
+    /// When the result of the latest probe of the grid due by `now_ms` was known (its time
+    /// plus [`Timing::probe_settle_ms`]): a verdict from before that may miss a recovery.
+    pub fn last_probe_result_ms(&self, now_ms: u64) -> u64 {
+        match now_ms.checked_sub(self.probe_settle_ms) {
+            Some(since) => (since / self.step_ms())
+                .saturating_mul(self.step_ms())
+                .saturating_add(self.probe_settle_ms),
+            None => 0,
+        }
+    }
+}
+
 impl Default for Timing {
     fn default() -> Self {
         Timing::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timing;
+
+    #[test]
+    fn the_probe_grid() {
+        let t = Timing::DEFAULT; // probes every 1000 ms, results known 150 ms later
+        assert_eq!(t.next_probe_ms(0), 1_000);
+        assert_eq!(t.next_probe_ms(999), 1_000);
+        assert_eq!(t.next_probe_ms(1_000), 2_000, "strictly after now");
+        assert_eq!(t.last_probe_result_ms(100), 0, "none yet");
+        assert_eq!(t.last_probe_result_ms(1_149), 150);
+        assert_eq!(t.last_probe_result_ms(1_150), 1_150);
+        assert_eq!(t.last_probe_result_ms(2_100), 1_150);
+        let zero = Timing {
+            probe_ms: 0,
+            ..Timing::DEFAULT
+        };
+        assert_eq!(
+            zero.next_probe_ms(5),
+            6,
+            "a zero interval is one millisecond"
+        );
     }
 }

@@ -10,7 +10,8 @@
 //! | `/revoke`    | `{"client_id":"<id>"}`   | a revocation (the operator's `/fleet/revoke`) |
 //!
 //! Every answer is the verdict as of now. An alarm probes the degraded upstreams; while any
-//! stays degraded the next alarm is one probe interval after the last one.
+//! stays degraded the next alarm is the next point of the probe grid (multiples of the probe
+//! interval on the clock, which the isolates know too: they ask for the verdict just after).
 //!
 //! A probe is `GET` on the upstream's probe URL (`FLEET_PROBE_URL_PRIMARY` /
 //! `_SECONDARY`, default: the token endpoint itself): any answer but 5xx, 408 and 429 within
@@ -127,7 +128,8 @@ impl Object {
     }
 
     /// The alarm: probes every degraded upstream. Returns when the next alarm should fire
-    /// (one probe interval after this one started), if anything was degraded.
+    /// (the next point of the probe grid, [`Timing::next_probe_ms`]), if anything is still
+    /// degraded.
     pub async fn alarm<I: Io>(&self, io: &I) -> Option<u64> {
         let start = io.now_ms();
         let due = self.hub.borrow().to_probe(start);
@@ -135,11 +137,8 @@ impl Object {
             return None;
         }
         self.probe(io, &due).await;
-        let next = start.saturating_add(self.timing.probe_ms);
-        self.hub
-            .borrow()
-            .next_alarm(io.now_ms())
-            .map(|_| next.max(io.now_ms()))
+        // The next point of the probe grid (a probe that ran past it skips to the one after).
+        self.hub.borrow().next_alarm(io.now_ms())
     }
 
     async fn probe<I: Io>(&self, io: &I, regions: &[Region]) {

@@ -31,17 +31,17 @@ pub async fn look<I: Io>(state: &ProxyState, io: &I) {
     }
 }
 
-/// The background refresh, when one is due: a verdict the location cached less than a refresh
-/// interval ago (1 s while degraded, else 2 s) is enough unless the isolate has something urgent to report; otherwise the
-/// report goes to the object (bounded wait) and its verdict is kept for the location.
+/// The background refresh, when one is due: the verdict the location cached is enough if it is
+/// [recent](super::FleetView::is_recent) (younger than 2 s; while degraded, taken after the
+/// object's latest probe) and the isolate has nothing urgent to report; otherwise the report
+/// goes to the object (bounded wait) and its verdict is kept for the location.
 pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     let now = io.now_ms();
-    let (report, urgent, interval, timing) = {
+    let (report, urgent, timing) = {
         let mut fleet = state.fleet.borrow_mut();
         let urgent = fleet.report_is_urgent(now);
-        let interval = fleet.refresh_interval_ms(now);
         match fleet.begin_refresh(now) {
-            Some(r) => (r, urgent, interval, fleet.timing()),
+            Some(r) => (r, urgent, fleet.timing()),
             None => return,
         }
     };
@@ -51,7 +51,7 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     };
     if !urgent {
         if let Some(v) = cached(io).await {
-            if now.saturating_sub(v.at_ms) < interval {
+            if state.fleet.borrow().is_recent(v.at_ms, now) {
                 return accept(v);
             }
         }

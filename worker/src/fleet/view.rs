@@ -103,30 +103,40 @@ impl FleetView {
         })
     }
 
-    /// The refresh interval now: [`Timing::refresh_ms`], or [`Timing::degraded_refresh_ms`]
-    /// while the verdict calls an upstream degraded.
-    pub fn refresh_interval_ms(&self, now_ms: u64) -> u64 {
-        if Region::BOTH.into_iter().any(|r| self.avoid(r, now_ms)) {
-            self.timing.degraded_refresh_ms.min(self.timing.refresh_ms)
+    /// Whether the verdict calls an upstream degraded.
+    fn any_degraded(&self, now_ms: u64) -> bool {
+        Region::BOTH.into_iter().any(|r| self.avoid(r, now_ms))
+    }
+
+    /// Whether a verdict taken at `at_ms` (the location's copy) is recent enough to stand for
+    /// a refresh: younger than [`Timing::refresh_ms`]; while an upstream is degraded, taken
+    /// after the result of the object's latest probe ([`Timing::last_probe_result_ms`]), as
+    /// an older one may miss the recovery that probe found.
+    pub fn is_recent(&self, at_ms: u64, now_ms: u64) -> bool {
+        if self.any_degraded(now_ms) {
+            at_ms >= self.timing.last_probe_result_ms(now_ms)
         } else {
-            self.timing.refresh_ms
+            now_ms.saturating_sub(at_ms) < self.timing.refresh_ms
         }
     }
 
-    /// Starts a refresh if one is due (none for [`FleetView::refresh_interval_ms`], or for
-    /// [`Timing::urgent_refresh_ms`] when the report [is urgent](FleetView::report_is_urgent);
-    /// and none running, or the running one is older than [`Timing::refresh_timeout_ms`]).
-    /// Hands over the pending report; the glue sends it with the refresh.
+    /// Starts a refresh if one is due (after [`Timing::refresh_ms`]; while an upstream is
+    /// degraded, once after each of the object's probes; after [`Timing::urgent_refresh_ms`]
+    /// when the report [is urgent](FleetView::report_is_urgent); and none running, or the
+    /// running one is older than [`Timing::refresh_timeout_ms`]). Hands over the pending
+    /// report; the glue sends it with the refresh.
     pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Report> {
         if let Some(last) = self.last_refresh_ms {
             let since = now_ms.saturating_sub(last);
             let busy = self.in_flight && since < self.timing.refresh_timeout_ms;
-            let interval = if self.report_is_urgent(now_ms) {
-                self.timing.urgent_refresh_ms
+            let due = if self.report_is_urgent(now_ms) {
+                since >= self.timing.urgent_refresh_ms
+            } else if self.any_degraded(now_ms) {
+                last < self.timing.last_probe_result_ms(now_ms)
             } else {
-                self.refresh_interval_ms(now_ms)
+                since >= self.timing.refresh_ms
             };
-            if busy || since < interval {
+            if busy || !due {
                 return None;
             }
         }
@@ -295,16 +305,46 @@ mod tests {
     }
 
     #[test]
-    fn refreshes_twice_as_often_while_degraded() {
+    fn refreshes_once_after_each_probe_while_degraded() {
+        // Probes at every whole second (probe_ms 1000); their results count 150 ms later.
+        let (p, settle) = (T.probe_ms, T.probe_settle_ms);
         let mut view = FleetView::new(T);
         let mut b = breakers();
-        assert!(view.begin_refresh(0).is_some());
-        view.accept(verdict(0, degraded_until(60_000)), 0, &mut b);
-        assert_eq!(view.refresh_interval_ms(0), T.degraded_refresh_ms);
-        assert_eq!(view.begin_refresh(T.degraded_refresh_ms - 1), None);
-        assert!(view.begin_refresh(T.degraded_refresh_ms).is_some());
-        view.accept(verdict(1_000, Health::default()), 1_000, &mut b);
-        assert_eq!(view.refresh_interval_ms(1_000), T.refresh_ms);
+        assert!(view.begin_refresh(10_000).is_some());
+        view.accept(verdict(10_000, degraded_until(60_000)), 10_000, &mut b);
+        assert_eq!(
+            view.begin_refresh(10_000 + settle - 1),
+            None,
+            "the result of the probe of 10 s is not known before 10.15 s"
+        );
+        assert!(view.begin_refresh(10_000 + settle).is_some());
+        assert_eq!(view.begin_refresh(10_000 + p + settle - 1), None);
+        let after_probe = 10_000 + p + settle;
+        assert!(
+            view.begin_refresh(after_probe).is_some(),
+            "just after the probe of 11 s"
+        );
+        view.accept(
+            verdict(after_probe, degraded_until(60_000)),
+            after_probe,
+            &mut b,
+        );
+        assert_eq!(
+            view.begin_refresh(after_probe + p - 1),
+            None,
+            "once per probe"
+        );
+        assert!(view.begin_refresh(after_probe + p).is_some());
+        // The location's copy stands for a refresh only if taken after the latest probe.
+        let now = after_probe + p + 500; // 12.65 s: the probe of 12 s is known since 12.15 s
+        assert!(!view.is_recent(after_probe + p - 1, now));
+        assert!(view.is_recent(after_probe + p, now));
+        // Healthy again: the usual interval, and a copy younger than it.
+        view.accept(verdict(now, Health::default()), now, &mut b);
+        let last = after_probe + p;
+        assert_eq!(view.begin_refresh(last + T.refresh_ms - 1), None);
+        assert!(view.is_recent(now - T.refresh_ms + 1, now));
+        assert!(!view.is_recent(now - T.refresh_ms, now));
     }
 
     #[test]
