@@ -3,6 +3,7 @@
 // See tests/support/README.md.
 
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import { sendJson as json } from './http.mjs';
 
 const LOOPBACK = '127.0.0.1';
@@ -11,7 +12,14 @@ const MODE_HELP = [
   'pass', 'refuse', 'reset', 'hang', 'delay:<ms>', 'status:<500|502|503|504|any 4xx/5xx>',
   '429', '429:<seconds>', '429:none', 'malformed200', 'malformed200:html', 'malformed200:json',
   'malformed200:empty', 'invalid_client', 'invalid_client:401', 'invalid_scope',
+  'oversized:declared', 'oversized:chunked', 'oversized:gzip',
 ];
+
+/** A well-formed token answer of about 2 MiB (far above any token response limit): only its
+ *  size is wrong, so a client that reads it whole would take it for a token. */
+function oversizedToken() {
+  return JSON.stringify({ access_token: 'x'.repeat(2 << 20), token_type: 'Bearer', expires_in: 3600 });
+}
 
 /** Parse and validate a mode string; returns { kind, arg }. */
 export function parseMode(mode) {
@@ -41,6 +49,9 @@ export function parseMode(mode) {
     case 'malformed200':
       if (arg === undefined) return { kind, arg: 'html' };
       if (['html', 'json', 'empty'].includes(arg)) return { kind, arg };
+      break;
+    case 'oversized':
+      if (['declared', 'chunked', 'gzip'].includes(arg)) return { kind, arg };
       break;
     case 'invalid_client':
       if (arg === undefined) return { kind, arg: 400 };
@@ -286,6 +297,25 @@ export async function startFaultProxy(o) {
           res.end(text);
         }
         return;
+      case 'oversized': {
+        // declared: Content-Length says 2 MiB; chunked: no length; gzip: a small declared
+        // length of gzip-coded octets that decode to 2 MiB (fetch decodes them).
+        record.status = 200;
+        const text = oversizedToken();
+        if (m.arg === 'gzip') {
+          const coded = zlib.gzipSync(text);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': coded.length });
+          res.end(coded);
+        } else if (m.arg === 'chunked') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          for (let i = 0; i < text.length; i += 64 * 1024) res.write(text.slice(i, i + 64 * 1024));
+          res.end();
+        } else {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        }
+        return;
+      }
       case 'invalid_client':
         record.status = m.arg;
         json(res, m.arg, { error: 'invalid_client', error_description: 'client authentication failed' },

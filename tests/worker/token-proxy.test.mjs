@@ -84,10 +84,13 @@ describe('token proxy (failover)', () => {
     assert.equal(sproxy.requests.length, 0);
   });
 
-  const expected = { refuse: 'network', reset: 'network', hang: 'timeout', delay: 'timeout', status: 'server_error', 429: 'too_many_requests', malformed200: 'malformed' };
+  const expected = { refuse: 'network', reset: 'network', hang: 'timeout', delay: 'timeout', status: 'server_error', 429: 'too_many_requests', malformed200: 'malformed', oversized: 'malformed' };
+  // oversized: a 2 MiB token answer, declared, chunked, or gzip-coded under a small declared
+  // length; the worker reads at most 64 KiB of an answer whatever its headers say.
   const failoverModes = [
     'refuse', 'reset', 'hang', 'delay:2500', 'status:500', 'status:502', 'status:503', 'status:504',
     '429', '429:none', 'malformed200', 'malformed200:json', 'malformed200:empty',
+    'oversized:declared', 'oversized:chunked', 'oversized:gzip',
   ];
   for (const mode of failoverModes) {
     for (const [label, who] of [['concealed', app], ['pass-through', pass]]) {
