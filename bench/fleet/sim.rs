@@ -175,7 +175,16 @@ fn run(sc: &Scenario, mode: Mode) -> Measured {
     let shared_health = mode != Mode::Alone;
     let cfg = proxy_config();
     let timing = Timing::DEFAULT;
-    let states: Vec<ProxyState> = (0..sc.isolates).map(|_| ProxyState::new(&cfg)).collect();
+    let states: Vec<ProxyState> = (0..sc.isolates)
+        .map(|i| {
+            let s = ProxyState::new(&cfg);
+            // Each isolate's share of the refresh jitter, as the glue draws it (seeded here).
+            s.fleet
+                .borrow_mut()
+                .set_jitter_ms(Rng(sc.seed ^ (i as u64 + 1)).next());
+            s
+        })
+        .collect();
     let shared = Shared {
         hub: RefCell::new(Hub::new(cfg.breaker, timing)),
         copies: (0..sc.locations).map(|_| RefCell::new(None)).collect(),

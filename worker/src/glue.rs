@@ -47,6 +47,14 @@ fn app(env: &Env) -> Rc<App> {
     if env.kv(KV_BINDING).is_err() {
         app = app.with_problem(format!("KV binding {KV_BINDING} is missing"));
     }
+    // This isolate's share of the refresh jitter after a probe (fleet::Timing).
+    let mut r = [0u8; 8];
+    if getrandom::fill(&mut r).is_ok() {
+        app.proxy()
+            .fleet
+            .borrow_mut()
+            .set_jitter_ms(u64::from_le_bytes(r));
+    }
     let a = Rc::new(app);
     APP.with(|s| *s.borrow_mut() = Some(a.clone()));
     a

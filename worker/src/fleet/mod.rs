@@ -48,6 +48,11 @@ pub struct Timing {
     /// How long after a probe's scheduled time its result counts as known (a probe of an
     /// upstream that is back answers within this).
     pub probe_settle_ms: u64,
+    /// Each isolate waits a fixed random share of this on top of the settle time before its
+    /// refresh after a probe ([`FleetView::set_jitter_ms`](view::FleetView::set_jitter_ms)), so
+    /// the fleet's refreshes do not all reach the object in the same instant, and the location's
+    /// first refresh leaves a copy for its other isolates.
+    pub refresh_jitter_ms: u64,
     /// A degraded claim lasts at least this long past the verdict that makes it (see
     /// [`hub::Hub::claim_ms`]): a quiet location refreshes its copy only when a request comes,
     /// and must still avoid the upstream between its requests.
@@ -68,13 +73,14 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// The deployed cadences: refresh every 2 s (while degraded, 150 ms after each probe; a
+    /// The deployed cadences: refresh every 2 s (while degraded, 150-250 ms after each probe; a
     /// failure to report at once, at most every 250 ms), an attempt is slow after 1 s, probe
     /// every 1 s on the second (0.9 s to answer), give up a refresh after 1 s, recoveries are
     /// news for 10 s, the location's copy is kept 2 minutes, revocations 5 minutes.
     pub const DEFAULT: Timing = Timing {
         refresh_ms: 2_000,
         probe_settle_ms: 150,
+        refresh_jitter_ms: 100,
         slow_ms: 1_000,
         urgent_refresh_ms: 250,
         probe_ms: 1_000,

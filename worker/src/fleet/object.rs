@@ -32,12 +32,16 @@ use crate::regions::Region;
 
 /// Largest probe answer read (the body is not looked at).
 const MAX_PROBE_BODY: usize = 64 * 1024;
+/// How often a report that waits for a probe's result looks again.
+const PROBE_WAIT_STEP_MS: u64 = 20;
 
 /// The object's state and configuration.
 pub struct Object {
     hub: core::cell::RefCell<Hub>,
     probe_urls: [String; 2],
     timing: Timing,
+    /// Probes under way (the alarm's or the heartbeat's).
+    probing: core::cell::Cell<u32>,
 }
 
 /// What a request to the object produced.
@@ -75,6 +79,7 @@ impl Object {
             hub: core::cell::RefCell::new(Hub::new(proxy.breaker, timing)),
             probe_urls,
             timing,
+            probing: core::cell::Cell::new(0),
         }
     }
 
@@ -103,7 +108,10 @@ impl Object {
     pub async fn handle<I: Io>(&self, io: &I, path: &str, body: &[u8]) -> Answer {
         match path {
             "/report" => match Report::parse(body) {
-                Some(r) => self.hub.borrow_mut().ingest(&r, io.now_ms()),
+                Some(r) => {
+                    self.hub.borrow_mut().ingest(&r, io.now_ms());
+                    self.await_probe(io).await;
+                }
                 None => return error(400, "malformed report"),
             },
             "/heartbeat" => self.probe(io, &Region::BOTH).await,
@@ -141,6 +149,20 @@ impl Object {
         self.hub.borrow().next_alarm(io.now_ms())
     }
 
+    /// Waits while a probe is under way, at most half a probe interval: isolates ask for the
+    /// verdict just after each probe's time (`Timing::last_probe_result_ms`), and the probe
+    /// of an upstream that is back may take longer than the settle time to answer (a cold
+    /// connection, a process still warming up). A probe still unanswered by then is most
+    /// likely hanging, and its result changes nothing; the bound keeps the refresh well
+    /// within its own 1 s limit. The report itself is already counted.
+    async fn await_probe<I: Io>(&self, io: &I) {
+        let mut waited = 0;
+        while self.probing.get() > 0 && waited < self.timing.probe_ms / 2 {
+            io.sleep_ms(PROBE_WAIT_STEP_MS).await;
+            waited += PROBE_WAIT_STEP_MS;
+        }
+    }
+
     async fn probe<I: Io>(&self, io: &I, regions: &[Region]) {
         for &r in regions {
             let request = Outbound {
@@ -149,12 +171,14 @@ impl Object {
                 headers: Vec::new(),
                 body: String::new(),
             };
+            self.probing.set(self.probing.get().saturating_add(1));
             let result = io
                 .fetch(&request, self.timing.probe_timeout_ms, MAX_PROBE_BODY)
                 .await;
             self.hub
                 .borrow_mut()
                 .on_probe(r, probe_ok(&result), io.now_ms());
+            self.probing.set(self.probing.get().saturating_sub(1));
         }
     }
 }
@@ -189,6 +213,36 @@ mod tests {
             r.push(Region::Primary, false, at_ms);
         }
         r.to_json()
+    }
+
+    #[test]
+    fn a_report_during_a_probe_gets_the_probes_result() {
+        let o = object(&[]);
+        let io = FakeIo::at_ms(100_000);
+        block_on(o.handle(&io, "/report", failures(3, 99_000).as_bytes()));
+        // The primary is back, but the probe's answer takes a while (pending 8 times).
+        io.script(TOKEN_URL_P, &[reply(300, 405, "").yielding(8)]);
+        io.set_now_ms(101_000);
+        let answer = core::cell::RefCell::new(None);
+        let alarm: core::pin::Pin<std::boxed::Box<dyn core::future::Future<Output = ()>>> =
+            std::boxed::Box::pin(async {
+                o.alarm(&io).await;
+            });
+        let report: core::pin::Pin<std::boxed::Box<dyn core::future::Future<Output = ()>>> =
+            std::boxed::Box::pin(async {
+                let empty = Report::default().to_json();
+                let a = o.handle(&io, "/report", empty.as_bytes()).await;
+                *answer.borrow_mut() = Some(a);
+            });
+        crate::testing::join_all(std::vec![alarm, report]);
+        let a = answer.borrow_mut().take().unwrap();
+        let v = verdict(&a);
+        assert!(
+            !v.degraded(Region::Primary, io.now_ms()),
+            "the report waited for the probe: {}",
+            a.body
+        );
+        assert!(v.upstreams[Region::Primary.index()].recovered_ms >= 101_000);
     }
 
     #[test]

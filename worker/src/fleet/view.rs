@@ -34,6 +34,8 @@ pub struct FleetView {
     in_flight: bool,
     report: Report,
     seen_recovered: [u64; 2],
+    /// This isolate's share of [`Timing::refresh_jitter_ms`].
+    jitter_ms: u64,
 }
 
 impl FleetView {
@@ -103,6 +105,20 @@ impl FleetView {
         })
     }
 
+    /// Sets this isolate's wait after a probe's result before its refresh: `ms` modulo
+    /// [`Timing::refresh_jitter_ms`] (the glue draws it at random once per isolate).
+    pub fn set_jitter_ms(&mut self, ms: u64) {
+        self.jitter_ms = ms % self.timing.refresh_jitter_ms.max(1);
+    }
+
+    /// When this isolate's refresh after the latest probe becomes due: the probe's result
+    /// ([`Timing::last_probe_result_ms`]) plus this isolate's jitter.
+    fn refresh_due_ms(&self, now_ms: u64) -> u64 {
+        self.timing
+            .last_probe_result_ms(now_ms.saturating_sub(self.jitter_ms))
+            .saturating_add(self.jitter_ms)
+    }
+
     /// Whether the verdict calls an upstream degraded.
     fn any_degraded(&self, now_ms: u64) -> bool {
         Region::BOTH.into_iter().any(|r| self.avoid(r, now_ms))
@@ -121,7 +137,8 @@ impl FleetView {
     }
 
     /// Starts a refresh if one is due (after [`Timing::refresh_ms`]; while an upstream is
-    /// degraded, once after each of the object's probes; after [`Timing::urgent_refresh_ms`]
+    /// degraded, once after each of the object's probes, its jitter after the probe's result;
+    /// after [`Timing::urgent_refresh_ms`]
     /// when the report [is urgent](FleetView::report_is_urgent); and none running, or the
     /// running one is older than [`Timing::refresh_timeout_ms`]). Hands over the pending
     /// report; the glue sends it with the refresh.
@@ -132,7 +149,7 @@ impl FleetView {
             let due = if self.report_is_urgent(now_ms) {
                 since >= self.timing.urgent_refresh_ms
             } else if self.any_degraded(now_ms) {
-                last < self.timing.last_probe_result_ms(now_ms)
+                last < self.refresh_due_ms(now_ms)
             } else {
                 since >= self.timing.refresh_ms
             };
@@ -345,6 +362,32 @@ mod tests {
         assert_eq!(view.begin_refresh(last + T.refresh_ms - 1), None);
         assert!(view.is_recent(now - T.refresh_ms + 1, now));
         assert!(!view.is_recent(now - T.refresh_ms, now));
+    }
+
+    #[test]
+    fn the_jitter_delays_the_refresh_after_a_probe_not_the_copy_it_accepts() {
+        let mut view = FleetView::new(T);
+        view.set_jitter_ms(T.refresh_jitter_ms + 40); // taken modulo the range: 40 ms
+        let mut b = breakers();
+        assert!(view.begin_refresh(10_000).is_some());
+        view.accept(verdict(10_000, degraded_until(60_000)), 10_000, &mut b);
+        assert!(view
+            .begin_refresh(10_000 + T.probe_settle_ms + 39)
+            .is_none());
+        assert!(view
+            .begin_refresh(10_000 + T.probe_settle_ms + 40)
+            .is_some());
+        let result = 11_000 + T.probe_settle_ms; // the probe of 11 s is known at 11.15 s
+        assert!(
+            view.begin_refresh(result + 39).is_none(),
+            "40 ms later than the result"
+        );
+        assert!(view.begin_refresh(result + 40).is_some());
+        assert!(
+            view.is_recent(result, result + 40),
+            "a copy made after the result stands"
+        );
+        assert!(!view.is_recent(result - 1, result + 40));
     }
 
     #[test]
