@@ -91,9 +91,7 @@ impl Timing {
         claim_floor_ms: 30_000,
         revocation_keep_ms: 300_000,
     };
-}
 
-impl Timing {
     /// The probe grid's step (never 0).
     fn step_ms(&self) -> u64 {
         self.probe_ms.max(1)

@@ -138,10 +138,10 @@ impl FleetView {
 
     /// Starts a refresh if one is due (after [`Timing::refresh_ms`]; while an upstream is
     /// degraded, once after each of the object's probes, its jitter after the probe's result;
-    /// after [`Timing::urgent_refresh_ms`]
-    /// when the report [is urgent](FleetView::report_is_urgent); and none running, or the
-    /// running one is older than [`Timing::refresh_timeout_ms`]). Hands over the pending
-    /// report; the glue sends it with the refresh.
+    /// after [`Timing::urgent_refresh_ms`] when the report
+    /// [is urgent](FleetView::report_is_urgent); and none running, or the running one is older
+    /// than [`Timing::refresh_timeout_ms`]). Hands over the pending report; the glue sends it
+    /// with the refresh.
     pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Report> {
         if let Some(last) = self.last_refresh_ms {
             let since = now_ms.saturating_sub(last);
