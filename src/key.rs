@@ -21,6 +21,8 @@ use crate::rsa::{KeyError, RsaPublicKey};
 mod ec;
 #[cfg(feature = "eddsa")]
 mod ed25519;
+#[cfg(any(feature = "es256", feature = "es384", feature = "eddsa"))]
+mod field;
 
 /// The kind of public key an algorithm needs: its JWK `kty` and, for curves, `crv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -199,7 +201,7 @@ pub(crate) enum KeyProblem {
 #[cfg(feature = "es256")]
 #[derive(Clone, Debug)]
 pub struct P256Key {
-    key: ecdsa::VerifyingKey<p256::NistP256>,
+    key: ec::VerifyingKey,
     thumbprint: [u8; 32],
 }
 
@@ -207,7 +209,7 @@ pub struct P256Key {
 #[cfg(feature = "es384")]
 #[derive(Clone, Debug)]
 pub struct P384Key {
-    key: ecdsa::VerifyingKey<p384::NistP384>,
+    key: ec::VerifyingKey,
     thumbprint: [u8; 32],
 }
 
@@ -215,7 +217,7 @@ pub struct P384Key {
 #[cfg(feature = "eddsa")]
 #[derive(Clone, Debug)]
 pub struct Ed25519Key {
-    key: ed25519_dalek::VerifyingKey,
+    key: ed25519::VerifyingKey,
     thumbprint: [u8; 32],
 }
 
@@ -256,7 +258,7 @@ impl PublicKey {
                 x,
                 y,
             } => Ok(PublicKey::P256(P256Key {
-                key: ec::parse(x, y).map_err(KeyProblem::Invalid)?,
+                key: ec::parse(&ec::P256, x, y).map_err(KeyProblem::Invalid)?,
                 thumbprint: members.thumbprint(),
             })),
             #[cfg(feature = "es384")]
@@ -265,7 +267,7 @@ impl PublicKey {
                 x,
                 y,
             } => Ok(PublicKey::P384(P384Key {
-                key: ec::parse(x, y).map_err(KeyProblem::Invalid)?,
+                key: ec::parse(&ec::P384, x, y).map_err(KeyProblem::Invalid)?,
                 thumbprint: members.thumbprint(),
             })),
             #[cfg(feature = "eddsa")]
@@ -364,9 +366,9 @@ impl PublicKey {
                 }
             }
             #[cfg(feature = "es256")]
-            PublicKey::P256(ref k) => ec::verify(&k.key, signing_input, signature),
+            PublicKey::P256(ref k) => ec::verify(&ec::P256, &k.key, signing_input, signature),
             #[cfg(feature = "es384")]
-            PublicKey::P384(ref k) => ec::verify(&k.key, signing_input, signature),
+            PublicKey::P384(ref k) => ec::verify(&ec::P384, &k.key, signing_input, signature),
             #[cfg(feature = "eddsa")]
             PublicKey::Ed25519(ref k) => ed25519::verify(&k.key, signing_input, signature),
         }

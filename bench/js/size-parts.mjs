@@ -18,7 +18,7 @@ const PARTS = [
   ['(name section: not shipped)', /names" subsection|^"name"|custom section 'name'/],
   ['signature check (`BuiltinVerifier::verify`: RSA and curve code inlined into it)', /BuiltinVerifier as oidc_edge::signature::SignatureVerifier>::verify/],
   ['RSA (`oidc_edge::rsa`, key::rsa)', /oidc_edge::(rsa|key::rsa)/],
-  ['curves (p256, p384, primeorder, elliptic-curve, ecdsa, crypto-bigint, curve25519/ed25519-dalek, der, sec1)', /(^|[<\s(&])(p256|p384|primeorder|elliptic_curve|ecdsa|crypto_bigint|curve25519_dalek|ed25519_dalek|ed25519|der|sec1|const_oid|ff|group|signature)::/],
+  ['curves (`oidc_edge::key::field`, key::ec, key::ed25519)', /oidc_edge::key::(field|ec|ed25519)/],
   ['SHA-2 (sha2, digest)', /(^|[<\s(&])(sha2|digest|block_buffer|hmac)::/],
   ['JSON (`oidc_edge::json`, serde_json, serde)', /oidc_edge::json|serde_json|(^|[<\s(&])serde(_core)?::/],
   ['claims and policy (verify, claims, timing, access, issuer, trust, token, cognito, dpop, alg, error)', /oidc_edge::(verify|claims|timing|access|issuer|trust|token|cognito|dpop|alg|error|Check)/],
