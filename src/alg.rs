@@ -125,12 +125,12 @@ impl Algorithm {
     /// The hash of `data` with the algorithm's hash function ([`Algorithm::hash_len`]),
     /// written to the front of `out`; returns the number of octets written.
     pub fn digest(self, data: &[u8], out: &mut [u8; 64]) -> usize {
-        use sha2::Digest;
+        use crate::hash::{Sha256, Sha384, Sha512};
         let len = self.hash_len();
         match len {
-            32 => copy_prefix(out, &sha2::Sha256::digest(data)),
-            48 => copy_prefix(out, &sha2::Sha384::digest(data)),
-            _ => copy_prefix(out, &sha2::Sha512::digest(data)),
+            32 => copy_prefix(out, &Sha256::digest(data)),
+            48 => copy_prefix(out, &Sha384::digest(data)),
+            _ => copy_prefix(out, &Sha512::digest(data)),
         }
         len
     }

@@ -10,7 +10,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use sha2::{Digest, Sha256};
+use crate::hash::Sha256;
 
 use crate::alg::Algorithm;
 use crate::base64url;
@@ -168,7 +168,7 @@ impl Members {
 
     /// The RFC 7638 JWK thumbprint: SHA-256 of [`Members::canonical_json`].
     pub(crate) fn thumbprint(&self) -> [u8; 32] {
-        Sha256::digest(self.canonical_json().as_bytes()).into()
+        Sha256::digest(self.canonical_json().as_bytes())
     }
 }
 

@@ -58,6 +58,7 @@ pub mod claims;
 pub mod cognito;
 pub mod dpop;
 pub mod error;
+pub mod hash;
 pub mod issuer;
 pub mod json;
 pub mod jwk;

@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::fmt;
 
-use sha2::{Digest as _, Sha256};
+use crate::hash::Sha256;
 
 use crate::alg::Algorithm;
 use crate::key::PublicKey;
@@ -359,10 +359,10 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 /// SHA-256(len(signing_input) as 8 big-endian octets || signing_input || signature).
 fn memo_digest(signing_input: &[u8], signature: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update((signing_input.len() as u64).to_be_bytes());
-    h.update(signing_input);
-    h.update(signature);
-    h.finalize().into()
+    h.update(&(signing_input.len() as u64).to_be_bytes())
+        .update(signing_input)
+        .update(signature);
+    h.finalize()
 }
 
 #[cfg(all(test, feature = "rsa"))]

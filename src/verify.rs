@@ -29,8 +29,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::hash::Sha256;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::access;
 use crate::alg::Algorithm;

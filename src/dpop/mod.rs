@@ -30,8 +30,8 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::hash::Sha256;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::alg::Algorithm;
 use crate::base64url;

@@ -5,13 +5,12 @@
 //! two windows: a proof cannot be made in advance for longer than that.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
-
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::base64url;
 use crate::error::ConfigError;
+use crate::hash::hmac_sha256;
 use crate::verify::ct_eq;
 
 /// Shortest accepted nonce key in octets (256 bits).
@@ -23,7 +22,7 @@ const LABEL: &[u8] = b"oidc-edge dpop nonce v1\0";
 /// Issues and checks stateless DPoP nonces (module docs). The key never appears in `Debug`.
 #[derive(Clone)]
 pub struct NonceIssuer {
-    mac: Hmac<Sha256>,
+    key: Vec<u8>,
     window: u64,
 }
 
@@ -41,9 +40,10 @@ impl NonceIssuer {
                 "the DPoP nonce window must be between 1 s and i64::MAX s",
             ));
         }
-        let mac = Hmac::<Sha256>::new_from_slice(key)
-            .map_err(|_| ConfigError::new("the DPoP nonce key is not a valid HMAC key"))?;
-        Ok(NonceIssuer { mac, window })
+        Ok(NonceIssuer {
+            key: key.to_vec(),
+            window,
+        })
     }
 
     /// The window length in seconds.
@@ -73,10 +73,7 @@ impl NonceIssuer {
     }
 
     fn nonce_of(&self, window: i64) -> String {
-        let mut mac = self.mac.clone();
-        mac.update(LABEL);
-        mac.update(&window.to_be_bytes());
-        base64url::encode(&mac.finalize().into_bytes())
+        base64url::encode(&hmac_sha256(&self.key, &[LABEL, &window.to_be_bytes()]))
     }
 }
 

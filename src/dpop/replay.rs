@@ -9,7 +9,7 @@
 
 use alloc::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
+use crate::hash::Sha256;
 
 use super::DpopProof;
 use crate::error::{Error, ErrorKind};
@@ -104,10 +104,10 @@ impl ReplayCache {
 /// SHA-256(jkt || 0x00 || jti): the thumbprint is base64url, so the separator is unambiguous.
 fn entry_key(proof: &DpopProof) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(proof.jkt.as_bytes());
-    h.update([0]);
-    h.update(proof.jti.as_bytes());
-    h.finalize().into()
+    h.update(proof.jkt.as_bytes())
+        .update(&[0])
+        .update(proof.jti.as_bytes());
+    h.finalize()
 }
 
 #[cfg(test)]

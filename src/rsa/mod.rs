@@ -21,7 +21,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use sha2::Digest as _;
+use crate::hash::{Sha256, Sha384, Sha512};
 
 mod backend;
 // Every kernel is compiled on every target (see `backend`); the ones this target does not use
@@ -72,21 +72,21 @@ impl Hash {
         };
         match self {
             Hash::Sha256 => {
-                let mut h = sha2::Sha256::new();
+                let mut h = Sha256::new();
                 for p in parts {
                     h.update(p);
                 }
                 copy_prefix(&mut out.buf, &h.finalize());
             }
             Hash::Sha384 => {
-                let mut h = sha2::Sha384::new();
+                let mut h = Sha384::new();
                 for p in parts {
                     h.update(p);
                 }
                 copy_prefix(&mut out.buf, &h.finalize());
             }
             Hash::Sha512 => {
-                let mut h = sha2::Sha512::new();
+                let mut h = Sha512::new();
                 for p in parts {
                     h.update(p);
                 }
@@ -284,11 +284,11 @@ fn strip_zeros(x: &[u8]) -> &[u8] {
 }
 
 fn fingerprint(n: &[u8], e: u32) -> [u8; 32] {
-    let mut h = sha2::Sha256::new();
-    h.update((n.len() as u32).to_be_bytes());
-    h.update(n);
-    h.update(e.to_be_bytes());
-    h.finalize().into()
+    let mut h = Sha256::new();
+    h.update(&(n.len() as u32).to_be_bytes())
+        .update(n)
+        .update(&e.to_be_bytes());
+    h.finalize()
 }
 
 #[cfg(test)]

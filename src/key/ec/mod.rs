@@ -18,8 +18,6 @@
 
 mod point;
 
-use sha2::Digest;
-
 use super::field::{Fe, Modulus};
 use point::Point;
 
@@ -149,11 +147,11 @@ pub(crate) fn verify(curve: &Curve, key: &VerifyingKey, message: &[u8], signatur
     let mut digest = [0u8; 48];
     let digest = match curve.hash {
         Hash::Sha256 => {
-            digest[..32].copy_from_slice(&sha2::Sha256::digest(message));
+            digest[..32].copy_from_slice(&crate::hash::Sha256::digest(message));
             &digest[..32]
         }
         Hash::Sha384 => {
-            digest.copy_from_slice(&sha2::Sha384::digest(message));
+            digest.copy_from_slice(&crate::hash::Sha384::digest(message));
             &digest[..]
         }
     };

@@ -1,8 +1,8 @@
 //! Ed25519 public keys (JWS `EdDSA` with `crv` `Ed25519`, RFC 8037, and the fully specified
 //! `Ed25519`), verification only: the crate's own arithmetic on the twisted Edwards curve
-//! `-x^2 + y^2 = 1 + d x^2 y^2` over `2^255 - 19`, in extended coordinates, with the
-//! Montgomery field code the ECDSA curves use (`key::field`; a second, 25.5-bit arithmetic
-//! from `curve25519-dalek` cost the package's WebAssembly about 20 KB).
+//! `-x^2 + y^2 = 1 + d x^2 y^2` over `2^255 - 19` in extended coordinates, with its own field
+//! arithmetic ([`fe`]) and the scalar arithmetic modulo the group order that the NIST curves
+//! use (`key::field`). `curve25519-dalek` cost the package's WebAssembly about 20 KB.
 //!
 //! A key is the JWK's `x`: exactly 32 octets that decode to a curve point by RFC 8032's rules
 //! (a `y` at or above the field prime and a zero `x` with its sign bit set are refused). A key
@@ -11,9 +11,10 @@
 //! strict checks of `ed25519-dalek`'s `verify_strict`, which the tests compare against: `S`
 //! below the group order, `R` a canonical encoding of a point not of small order.
 
-use sha2::{Digest, Sha512};
+mod fe;
 
-use super::field::{recode, table_entry, Fe, Modulus, TABLE};
+use super::field::{recode, table_entry, Fe as Scalar, Modulus, TABLE};
+use fe::Fe;
 
 /// Why `x` does not make a usable key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,26 +25,21 @@ pub(crate) enum Invalid {
     Weak,
 }
 
-/// The field, `2^255 - 19`.
-static P: Modulus =
-    Modulus::from_hex("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
 /// The order of the base point, `2^252 + 27742317777372353535851937790883648493`.
 static L: Modulus =
     Modulus::from_hex("1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed");
-/// `d = -121665 / 121666` (Montgomery form).
-static D: Fe = P.const_to_mont("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
-/// `2d` (Montgomery form).
-static D2: Fe = P.const_to_mont("2406d9dc56dffce7198e80f2eef3d13000e0149a8283b156ebd69b9426b2f159");
-/// A square root of -1, `2^((p - 1) / 4)` (Montgomery form).
-static SQRT_M1: Fe =
-    P.const_to_mont("2b8324804fc1df0b2b4d00993dfbd7a72f431806ad2fe478c4ee1b274a0ea0b0");
-/// The base point `B` (affine, Montgomery form): `y = 4/5`, `x` even.
-static B: (Fe, Fe) = (
-    P.const_to_mont("216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a"),
-    P.const_to_mont("6666666666666666666666666666666666666666666666666666666666666658"),
+/// `d = -121665 / 121666`.
+const D: Fe = Fe::from_hex("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
+/// `2d`.
+const D2: Fe = Fe::from_hex("2406d9dc56dffce7198e80f2eef3d13000e0149a8283b156ebd69b9426b2f159");
+/// A square root of -1, `2^((p - 1) / 4)`.
+const SQRT_M1: Fe =
+    Fe::from_hex("2b8324804fc1df0b2b4d00993dfbd7a72f431806ad2fe478c4ee1b274a0ea0b0");
+/// The base point `B` (affine): `y = 4/5`, `x` even.
+const B: (Fe, Fe) = (
+    Fe::from_hex("216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a"),
+    Fe::from_hex("6666666666666666666666666666666666666666666666666666666666666658"),
 );
-/// The exponent `(p - 5) / 8` of the square root in decoding (plain).
-static SQRT_EXP: Fe = Fe::hex("0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd");
 
 /// A point `(X / Z, Y / Z)` with `T = XY / Z`, coordinates in Montgomery form.
 #[derive(Clone, Copy, Debug)]
@@ -59,8 +55,8 @@ impl Point {
     fn identity() -> Point {
         Point {
             x: Fe::ZERO,
-            y: P.one,
-            z: P.one,
+            y: Fe::ONE,
+            z: Fe::ONE,
             t: Fe::ZERO,
         }
     }
@@ -70,16 +66,16 @@ impl Point {
         Point {
             x,
             y,
-            z: P.one,
-            t: P.mul(&x, &y),
+            z: Fe::ONE,
+            t: x.mul(&y),
         }
     }
 
     /// `-P = (-x, y)`.
     fn neg(&self) -> Point {
         Point {
-            x: P.neg(&self.x),
-            t: P.neg(&self.t),
+            x: self.x.neg(),
+            t: self.t.neg(),
             ..*self
         }
     }
@@ -87,89 +83,88 @@ impl Point {
     /// `P + Q` ("add-2008-hwcd-3" of the Explicit-Formulas Database): complete on this curve
     /// (`a = -1`, `d` not a square), so doubling and the identity need no special case.
     fn add(&self, q: &Point) -> Point {
-        let f = &P;
-        let a = f.mul(&f.sub(&self.y, &self.x), &f.sub(&q.y, &q.x));
-        let b = f.mul(&f.add(&self.y, &self.x), &f.add(&q.y, &q.x));
-        let c = f.mul(&f.mul(&self.t, &D2), &q.t);
-        let zz = f.mul(&self.z, &q.z);
-        let d = f.add(&zz, &zz);
-        let (e, ff, g, h) = (f.sub(&b, &a), f.sub(&d, &c), f.add(&d, &c), f.add(&b, &a));
+        let a = self.y.sub(&self.x).mul(&q.y.sub(&q.x));
+        let b = self.y.add(&self.x).mul(&q.y.add(&q.x));
+        let c = self.t.mul(&D2).mul(&q.t);
+        let zz = self.z.mul(&q.z);
+        let d = zz.add(&zz);
+        let (e, f, g, h) = (b.sub(&a), d.sub(&c), d.add(&c), b.add(&a));
         Point {
-            x: f.mul(&e, &ff),
-            y: f.mul(&g, &h),
-            z: f.mul(&ff, &g),
-            t: f.mul(&e, &h),
+            x: e.mul(&f),
+            y: g.mul(&h),
+            z: f.mul(&g),
+            t: e.mul(&h),
         }
     }
 
     /// `2P` ("dbl-2008-hwcd", `a = -1`).
     fn double(&self) -> Point {
-        let f = &P;
-        let a = f.sqr(&self.x);
-        let b = f.sqr(&self.y);
-        let zz = f.sqr(&self.z);
-        let c = f.add(&zz, &zz);
-        let e = f.sub(&f.sub(&f.sqr(&f.add(&self.x, &self.y)), &a), &b);
-        let g = f.sub(&b, &a);
-        let ff = f.sub(&g, &c);
-        let h = f.neg(&f.add(&a, &b));
+        let a = self.x.sqr();
+        let b = self.y.sqr();
+        let zz = self.z.sqr();
+        let c = zz.add(&zz);
+        let e = self.x.add(&self.y).sqr().sub(&a).sub(&b);
+        let g = b.sub(&a);
+        let f = g.sub(&c);
+        let h = a.add(&b).neg();
         Point {
-            x: f.mul(&e, &ff),
-            y: f.mul(&g, &h),
-            z: f.mul(&ff, &g),
-            t: f.mul(&e, &h),
+            x: e.mul(&f),
+            y: g.mul(&h),
+            z: f.mul(&g),
+            t: e.mul(&h),
         }
     }
 
     /// Whether two points are equal: `X1 Z2 = X2 Z1` and `Y1 Z2 = Y2 Z1`.
     fn equals(&self, q: &Point) -> bool {
-        let f = &P;
-        f.mul(&self.x, &q.z) == f.mul(&q.x, &self.z) && f.mul(&self.y, &q.z) == f.mul(&q.y, &self.z)
+        self.x.mul(&q.z).equals(&q.x.mul(&self.z)) && self.y.mul(&q.z).equals(&q.y.mul(&self.z))
     }
 
     /// Whether `[8]P` is the identity (the point is in the 8-torsion).
     fn is_small_order(&self) -> bool {
         let p8 = self.double().double().double();
-        p8.x.is_zero() && p8.y == p8.z
+        p8.x.is_zero() && p8.y.equals(&p8.z)
     }
 
     /// The point encoded by `octets` (RFC 8032, 5.1.3), refusing non-canonical encodings.
     fn decode(octets: &[u8; 32]) -> Option<Point> {
-        let f = &P;
-        let mut y = *octets;
-        let sign = y[31] >> 7;
-        y[31] &= 0x7f;
-        let y = Fe::read(&y, false).filter(|y| f.is_reduced(y))?;
-        let y = f.to_mont(&y);
+        let sign = octets[31] >> 7;
+        let y = Fe::from_bytes(octets);
+        // Canonical: the 255 bits read back the same, so y is below p.
+        let mut y_bits = *octets;
+        y_bits[31] &= 0x7f;
+        if y.to_bytes() != y_bits {
+            return None;
+        }
         // x^2 = u / v with u = y^2 - 1, v = d y^2 + 1; x = u v^3 (u v^7)^((p - 5) / 8).
-        let yy = f.sqr(&y);
-        let u = f.sub(&yy, &f.one);
-        let v = f.add(&f.mul(&D, &yy), &f.one);
-        let v3 = f.mul(&f.sqr(&v), &v);
-        let uv7 = f.mul(&f.mul(&u, &v3), &f.mul(&v3, &v));
-        let mut x = f.mul(&f.mul(&u, &v3), &f.pow(&uv7, &SQRT_EXP));
-        let vxx = f.mul(&v, &f.sqr(&x));
-        if vxx == u {
-        } else if vxx == f.neg(&u) {
-            x = f.mul(&x, &SQRT_M1);
+        let yy = y.sqr();
+        let u = yy.sub(&Fe::ONE);
+        let v = D.mul(&yy).add(&Fe::ONE);
+        let v3 = v.sqr().mul(&v);
+        let uv7 = u.mul(&v3).mul(&v3.mul(&v));
+        let mut x = u.mul(&v3).mul(&uv7.pow_p58());
+        let vxx = v.mul(&x.sqr());
+        if vxx.equals(&u) {
+        } else if vxx.equals(&u.neg()) {
+            x = x.mul(&SQRT_M1);
         } else {
             return None;
         }
-        let parity = (f.plain(&x).0[0] & 1) as u8;
         if x.is_zero() && sign == 1 {
             return None;
         }
-        if parity != sign {
-            x = f.neg(&x);
+        if u8::from(x.is_negative()) != sign {
+            x = x.neg();
         }
         Some(Point::affine(x, y))
     }
 }
 
-/// A public key: the point and its encoding (which the signature's hash covers).
+/// A public key: the point (affine) and its encoding (which the signature's hash covers).
 #[derive(Clone, Debug)]
 pub(crate) struct VerifyingKey {
-    point: Point,
+    x: Fe,
+    y: Fe,
     encoded: [u8; 32],
 }
 
@@ -187,7 +182,11 @@ pub(crate) fn parse(x: &[u8]) -> Result<VerifyingKey, Invalid> {
     if point.is_small_order() {
         return Err(Invalid::Weak);
     }
-    Ok(VerifyingKey { point, encoded })
+    Ok(VerifyingKey {
+        x: point.x,
+        y: point.y,
+        encoded,
+    })
 }
 
 /// Whether `signature` (64 octets, `R || S`) is a valid Ed25519 signature of `message`.
@@ -201,7 +200,7 @@ pub(crate) fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bo
     let (r_octets, s_octets) = signature.split_at(32);
     let (Ok(r_octets), Some(s)) = (
         <[u8; 32]>::try_from(r_octets),
-        Fe::read(s_octets, false).filter(|s| L.is_reduced(s)),
+        Scalar::read(s_octets, false).filter(|s| L.is_reduced(s)),
     ) else {
         return false;
     };
@@ -213,18 +212,21 @@ pub(crate) fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bo
     }
     // k = SHA-512(R || A || message) mod L, the 64 octets little-endian: low + high * 2^256,
     // and high * 2^256 mod L is the Montgomery form of high (R = 2^256 for L's four words).
-    let digest = Sha512::new()
-        .chain_update(r_octets)
-        .chain_update(key.encoded)
-        .chain_update(message)
-        .finalize();
+    let mut h = crate::hash::Sha512::new();
+    h.update(&r_octets).update(&key.encoded).update(message);
+    let digest = h.finalize();
     let (low, high) = digest.split_at(32);
-    let (Some(low), Some(high)) = (Fe::read(low, false), Fe::read(high, false)) else {
+    let (Some(low), Some(high)) = (Scalar::read(low, false), Scalar::read(high, false)) else {
         return false;
     };
     let k = L.add(&L.reduce(&low), &L.to_mont(&L.reduce(&high)));
     // [S]B + [k](-A) = R
-    let sum = double_mul(&s, &Point::affine(B.0, B.1), &k, &key.point.neg());
+    let sum = double_mul(
+        &s,
+        &Point::affine(B.0, B.1),
+        &k,
+        &Point::affine(key.x, key.y).neg(),
+    );
     sum.equals(&r)
 }
 
@@ -242,7 +244,7 @@ fn odd_multiples(p: &Point) -> [Point; TABLE] {
 
 /// `u1 * P1 + u2 * P2` for plain scalars below `L`: both recoded in signed windows, their
 /// additions interleaved in one chain of doublings.
-fn double_mul(u1: &Fe, p1: &Point, u2: &Fe, p2: &Point) -> Point {
+fn double_mul(u1: &Scalar, p1: &Point, u2: &Scalar, p2: &Point) -> Point {
     let (d1, d2) = (recode(u1, 253), recode(u2, 253));
     let (t1, t2) = (odd_multiples(p1), odd_multiples(p2));
     let top = d1
@@ -266,28 +268,43 @@ fn double_mul(u1: &Fe, p1: &Point, u2: &Fe, p2: &Point) -> Point {
 mod tests {
     use super::*;
 
+    use fe::Fe;
+
+    fn small(v: i64) -> Fe {
+        Fe::small(v)
+    }
+
     #[test]
     fn constants_are_the_curve_s() {
-        let f = &P;
-        let m = |v: u32| f.to_mont(&Fe::small(v));
         // d * 121666 = -121665
-        assert_eq!(f.mul(&D, &m(121666)), f.neg(&m(121665)));
-        assert_eq!(D2, f.add(&D, &D));
-        assert_eq!(f.sqr(&SQRT_M1), f.neg(&f.one));
+        assert!(D.mul(&small(121666)).equals(&small(121665).neg()));
+        assert!(D2.equals(&D.add(&D)));
+        assert!(SQRT_M1.sqr().equals(&Fe::ONE.neg()));
         // B on the curve: -x^2 + y^2 = 1 + d x^2 y^2, and y = 4/5
-        let (xx, yy) = (f.sqr(&B.0), f.sqr(&B.1));
-        let lhs = f.sub(&yy, &xx);
-        let rhs = f.add(&f.one, &f.mul(&D, &f.mul(&xx, &yy)));
-        assert_eq!(lhs, rhs);
-        assert_eq!(f.mul(&B.1, &m(5)), m(4));
+        let (xx, yy) = (B.0.sqr(), B.1.sqr());
+        assert!(yy.sub(&xx).equals(&Fe::ONE.add(&D.mul(&xx.mul(&yy)))));
+        assert!(B.1.mul(&small(5)).equals(&small(4)));
         // [L]B is the identity, [L - 1]B is -B.
         let b = Point::affine(B.0, B.1);
         let mut l_minus_1 = *L.modulus();
         l_minus_1.0[0] -= 1;
-        let id = double_mul(L.modulus(), &b, &Fe::ZERO, &b);
-        assert!(id.equals(&Point::identity()));
-        assert!(double_mul(&l_minus_1, &b, &Fe::ZERO, &b).equals(&b.neg()));
-        assert!(double_mul(&Fe::small(1), &b, &l_minus_1, &b).equals(&Point::identity()));
+        assert!(double_mul(L.modulus(), &b, &Scalar::ZERO, &b).equals(&Point::identity()));
+        assert!(double_mul(&l_minus_1, &b, &Scalar::ZERO, &b).equals(&b.neg()));
+        assert!(double_mul(&Scalar::small(1), &b, &l_minus_1, &b).equals(&Point::identity()));
+    }
+
+    #[test]
+    fn field_round_trips_and_reduces() {
+        // p - 1 + 2 = 1; bytes of p read back as zero after reduction.
+        let mut p_minus_1 = [0xffu8; 32];
+        p_minus_1[0] = 0xec;
+        p_minus_1[31] = 0x7f;
+        let x = Fe::from_bytes(&p_minus_1);
+        assert_eq!(x.to_bytes(), p_minus_1);
+        assert_eq!(x.add(&small(2)).to_bytes(), small(1).to_bytes());
+        assert!(x.add(&Fe::ONE).is_zero());
+        assert!(x.mul(&x).equals(&Fe::ONE)); // (-1)^2
+        assert!(Fe::ZERO.sub(&Fe::ONE).equals(&x));
     }
 
     #[test]
