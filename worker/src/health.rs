@@ -4,8 +4,8 @@
 //! <HEALTH_TOKEN>`; without that secret set, nobody gets them. Never a secret value, never an
 //! upstream call.
 
+use oidc_edge::hash::Sha256;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::vars::endpoint_host;

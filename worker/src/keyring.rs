@@ -9,7 +9,7 @@
 use std::string::String;
 use std::vec::Vec;
 
-use sha2::{Digest, Sha256};
+use oidc_edge::hash::Sha256;
 
 use crate::codec::base64url_encode;
 

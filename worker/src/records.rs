@@ -47,9 +47,7 @@ use std::vec::Vec;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::codec::{base64url_decode, base64url_encode};
@@ -174,12 +172,9 @@ fn length_prefixed(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// HMAC-SHA-256.
+/// HMAC-SHA-256 (the core's, `oidc_edge::hash`).
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length: this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
+    oidc_edge::hash::hmac_sha256(key, &[msg])
 }
 
 /// The keyed digest of a client secret, bound to the client id.

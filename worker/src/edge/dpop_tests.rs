@@ -2,10 +2,10 @@
 //! fixtures' tokens (`cnf.jkt` naming the fixtures' client key) and proofs signed here with
 //! that key at the fake clock's time.
 
+use oidc_edge::hash::Sha256;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::verify_tests::{forwarded, kind, req, world, World, ORIGIN};
 use crate::app::{App, Outcome};

@@ -23,10 +23,10 @@
 
 use core::cell::RefCell;
 
+use oidc_edge::hash::Sha256;
 use oidc_edge::keycache::{CacheDecision, KeyCache, KeyCachePolicy};
 use oidc_edge::{Error, ErrorKind, JwkSet};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::public::public_jwks;
 use crate::codec::hex_encode;
@@ -132,7 +132,7 @@ pub fn store_key(name: &str, issuer: &str, urls: &[String]) -> String {
     let mut h = Sha256::new();
     h.update(issuer.as_bytes());
     for u in urls {
-        h.update([0u8]);
+        h.update(&[0u8]);
         h.update(u.as_bytes());
     }
     let digest = h.finalize();
