@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What one runtime of the npm package loads, by algorithm families and by part. For each build
 # (RSA only; RSA + ES256 + EdDSA; all four families, as shipped) it builds the wasm crate
-# (release, wasm32), runs wasm-bindgen and wasm-opt exactly as scripts/build-pkg.sh does, and
+# (profile pkg, wasm32), runs wasm-bindgen and wasm-opt exactly as scripts/build-pkg.sh does, and
 # prints the .wasm raw / gzip -9 / brotli 11 plus the Node ESM load (+ pkg/dist/node.mjs, which
 # is the same for every build); then a size profile of each, twiggy's per-function sizes of the
 # same build with the name section kept (wasm-opt -g), grouped into parts by
@@ -24,11 +24,11 @@ for build in "rsa:" "rsa+es256+eddsa:es256,eddsa" "all four (shipped):es256,es38
   name="${build%%:*}"
   features="${build#*:}"
   echo "size-parts: cargo build ($name)" >&2
-  CARGO_TARGET_DIR="$TARGET_DIR" cargo build --quiet --release --target wasm32-unknown-unknown \
+  CARGO_TARGET_DIR="$TARGET_DIR" cargo build --quiet --profile pkg --target wasm32-unknown-unknown \
     -p oidc-edge-wasm --no-default-features ${features:+--features "$features"}
   dir="$TMP/$name"
   mkdir -p "$dir"
-  wasm-bindgen --target web --out-dir "$dir" "$TARGET_DIR/wasm32-unknown-unknown/release/oidc_edge_wasm.wasm"
+  wasm-bindgen --target web --out-dir "$dir" "$TARGET_DIR/wasm32-unknown-unknown/pkg/oidc_edge_wasm.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" --strip-producers --strip-target-features "$dir/oidc_edge_wasm_bg.wasm" -o "$dir/shipped.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" -g --strip-producers --strip-target-features "$dir/oidc_edge_wasm_bg.wasm" -o "$dir/named.wasm"
   twiggy top -n 1000000 -f json "$dir/named.wasm" > "$dir/top.json"

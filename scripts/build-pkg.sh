@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package `oidc-edge`: everything it generates goes into pkg/dist/, a folder of
 # its own, so no generated file sits beside a hand-written one:
-#   cargo (wasm32, release) -> wasm-bindgen --target web + --target nodejs -> wasm-opt -Oz
+#   cargo (wasm32, profile pkg) -> wasm-bindgen --target web + --target nodejs -> wasm-opt -Oz
 #   -> pkg/dist/oidc_edge_wasm_bg.wasm (ONE .wasm shared by every entry),
 #      pkg/dist/oidc_edge_wasm.js (ES glue) and oidc_edge_wasm.cjs (CommonJS glue), and
 #      pkg/dist/api.mjs (pkg/lib/*.js as one ES module, for the CommonJS entry): build inputs,
@@ -45,7 +45,7 @@ have="$("$WASM_BINDGEN" --version | awk '{print $2}')"
 # Up-to-date check: a hash of every input.
 stamp_of_inputs() {
   {
-    git ls-files -co --exclude-standard -- src wasm Cargo.toml Cargo.lock pkg/lib pkg/src pkg/index.d.ts pkg/types scripts/build-pkg.sh scripts/env.sh 2>/dev/null \
+    git ls-files -co --exclude-standard -- src crypto wasm Cargo.toml Cargo.lock pkg/lib pkg/src pkg/index.d.ts pkg/types scripts/build-pkg.sh scripts/env.sh 2>/dev/null \
       | LC_ALL=C sort | while read -r f; do [[ -f "$f" ]] && sha256sum "$f"; done
     echo "$have"
   } | sha256sum | cut -d' ' -f1
@@ -60,9 +60,11 @@ if [[ $FORCE == 0 && -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$stamp" ]]; 
   if [[ $missing == 0 ]]; then echo "build-pkg: pkg/dist/ is up to date"; exit 0; fi
 fi
 
-echo "build-pkg: cargo build (release, wasm32-unknown-unknown)"
-CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release --target wasm32-unknown-unknown -p oidc-edge-wasm
-RAW="$TARGET_DIR/wasm32-unknown-unknown/release/oidc_edge_wasm.wasm"
+echo "build-pkg: cargo build (profile pkg, wasm32-unknown-unknown)"
+# Profile `pkg` (Cargo.toml): the policy code optimised for size, the signature arithmetic
+# (crate oidc-edge-crypto) for speed.
+CARGO_TARGET_DIR="$TARGET_DIR" cargo build --profile pkg --target wasm32-unknown-unknown -p oidc-edge-wasm
+RAW="$TARGET_DIR/wasm32-unknown-unknown/pkg/oidc_edge_wasm.wasm"
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT

@@ -50,7 +50,7 @@ step rust cargo test --workspace --features oidc-edge/cli
 step no-std-thumbv7em cargo build -p oidc-edge "${NO_STD_FEATURES[@]}" --target thumbv7em-none-eabi
 step no-std-wasm32 cargo build -p oidc-edge "${NO_STD_FEATURES[@]}" --target wasm32-unknown-unknown
 step wasm-rsa bash tests/wasm-rsa/run.sh
-step docs env RUSTDOCFLAGS=-Dwarnings cargo doc -p oidc-edge --no-deps
+step docs env RUSTDOCFLAGS=-Dwarnings cargo doc -p oidc-edge -p oidc-edge-crypto --no-deps
 step js bash tests/js/run.sh
 step worker bash tests/worker/run.sh
 # The edge suite reuses the bundle the worker suite just built (same worker, same build).

@@ -18,11 +18,9 @@ use crate::base64url;
 use crate::rsa::{KeyError, RsaPublicKey};
 
 #[cfg(any(feature = "es256", feature = "es384"))]
-mod ec;
+use oidc_edge_crypto::ec;
 #[cfg(feature = "eddsa")]
-mod ed25519;
-#[cfg(any(feature = "es256", feature = "es384", feature = "eddsa"))]
-mod field;
+use oidc_edge_crypto::ed25519;
 
 /// The kind of public key an algorithm needs: its JWK `kty` and, for curves, `crv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

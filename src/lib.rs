@@ -58,7 +58,6 @@ pub mod claims;
 pub mod cognito;
 pub mod dpop;
 pub mod error;
-pub mod hash;
 pub mod issuer;
 pub mod json;
 pub mod jwk;
@@ -66,8 +65,11 @@ pub mod key;
 pub mod keycache;
 #[cfg(feature = "remote")]
 pub mod remote;
+/// SHA-256, SHA-384, SHA-512 and HMAC-SHA-256 (the crate's own, from `oidc-edge-crypto`).
+pub use oidc_edge_crypto::hash;
+/// Verify-only RSA (from `oidc-edge-crypto`).
 #[cfg(feature = "rsa")]
-pub mod rsa;
+pub use oidc_edge_crypto::rsa;
 pub mod signature;
 pub mod timing;
 pub mod token;

@@ -17,9 +17,9 @@ const gzip = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
 const PARTS = [
   ['(name section: not shipped)', /names" subsection|^"name"|custom section 'name'/],
   ['signature check (`BuiltinVerifier::verify`: RSA and curve code inlined into it)', /BuiltinVerifier as oidc_edge::signature::SignatureVerifier>::verify/],
-  ['RSA (`oidc_edge::rsa`, key::rsa)', /oidc_edge::(rsa|key::rsa)/],
-  ['curves (`oidc_edge::key::field`, key::ec, key::ed25519)', /oidc_edge::key::(field|ec|ed25519)/],
-  ['SHA-2 (sha2, digest)', /(^|[<\s(&])(sha2|digest|block_buffer|hmac)::/],
+  ['RSA (`oidc_edge_crypto::rsa`)', /oidc_edge_crypto::rsa|oidc_edge::key::rsa/],
+  ['curves (`oidc_edge_crypto::field`, ec, ed25519)', /oidc_edge_crypto::(field|ec|ed25519)/],
+  ['SHA-2 and HMAC (`oidc_edge_crypto::hash`)', /oidc_edge_crypto::hash/],
   ['JSON (`oidc_edge::json`, serde_json, serde)', /oidc_edge::json|serde_json|(^|[<\s(&])serde(_core)?::/],
   ['claims and policy (verify, claims, timing, access, issuer, trust, token, cognito, dpop, alg, error)', /oidc_edge::(verify|claims|timing|access|issuer|trust|token|cognito|dpop|alg|error|Check)/],
   ['keys (jwk, key, keycache, base64url, signature memo)', /oidc_edge::(jwk|key|keycache|base64url|signature|remote)/],

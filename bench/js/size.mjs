@@ -13,7 +13,7 @@ const row = (name, buf) => {
   console.log(`${name.padEnd(44)} ${String(buf.length).padStart(8)} B   gzip ${String(gz).padStart(7)} B   brotli ${String(br).padStart(7)} B`);
 };
 const target = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
-const raw = path.join(target, 'wasm32-unknown-unknown/release/oidc_edge_wasm.wasm');
+const raw = path.join(target, 'wasm32-unknown-unknown/pkg/oidc_edge_wasm.wasm');
 if (fs.existsSync(raw)) row('cargo output oidc_edge_wasm.wasm', fs.readFileSync(raw));
 // Each entry is one self-contained module (glue + API, minified) besides the .wasm, so what one
 // runtime loads is the .wasm plus its entry.

@@ -5,7 +5,7 @@
 //! the special cases of addition (equal points, opposite points, the identity) instead of
 //! using complete formulas.
 
-use crate::key::field::{recode, table_entry, Fe, Modulus, TABLE};
+use crate::field::{recode, table_entry, Fe, Modulus, TABLE};
 
 /// A point `(X / Z^2, Y / Z^3)`, coordinates in Montgomery form; `Z = 0` is the identity.
 #[derive(Clone, Copy, Debug)]

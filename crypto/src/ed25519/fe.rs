@@ -2,7 +2,7 @@
 //! and 25 bits (radix `2^25.5`), whose products fit 64 bits with room to add ten of them, so a
 //! multiplication is 100 word products with the reduction folded in (`2^255 = 19`) and no carry
 //! until the end. Four times faster in WebAssembly than the Montgomery arithmetic the NIST
-//! curves use (`key::field`), for about 1 KB of code; values are public, so nothing here needs
+//! curves use (`field`), for about 1 KB of code; values are public, so nothing here needs
 //! constant time.
 
 /// Bits of each limb.

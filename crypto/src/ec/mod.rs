@@ -4,8 +4,8 @@
 //! signing as well (constant-time, fully unrolled field code per curve); in the npm package's
 //! WebAssembly they cost about 30 KB and 120 KB of code, over half of what a browser downloads.
 //! Verification needs none of that: every input is public. This module is one Montgomery
-//! arithmetic for all four moduli (`key::field`, shared with Ed25519), Jacobian point formulas and an interleaved
-//! signed-window double multiplication ([`point`]), checked against Project Wycheproof's
+//! arithmetic for all four moduli (`field`, shared with Ed25519), Jacobian point formulas and an interleaved
+//! signed-window double multiplication (`point`), checked against Project Wycheproof's
 //! ECDSA vectors natively and in WebAssembly and against RustCrypto's signers in the property
 //! tests.
 //!
@@ -18,15 +18,15 @@
 
 mod point;
 
-use super::field::{Fe, Modulus};
+use crate::field::{Fe, Modulus};
 use point::Point;
 
 /// Why `x` / `y` do not make a key (the message of a `key_unusable` error).
-pub(crate) type Invalid = &'static str;
+pub type Invalid = &'static str;
 
 /// A curve `y^2 = x^3 - 3x + b` of prime order `n`, with its generator.
 #[derive(Debug)]
-pub(crate) struct Curve {
+pub struct Curve {
     /// The field.
     p: Modulus,
     /// The group order.
@@ -48,7 +48,7 @@ enum Hash {
 
 /// NIST P-256 (SEC 2 `secp256r1`), with SHA-256.
 #[cfg(feature = "es256")]
-pub(crate) static P256: Curve = {
+pub static P256: Curve = {
     let p = Modulus::from_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
     let b = p.const_to_mont("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
     let g = (
@@ -66,7 +66,7 @@ pub(crate) static P256: Curve = {
 
 /// NIST P-384 (SEC 2 `secp384r1`), with SHA-384.
 #[cfg(feature = "es384")]
-pub(crate) static P384: Curve = {
+pub static P384: Curve = {
     let p = Modulus::from_hex(concat!(
         "ffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
         "fffffffeffffffff0000000000000000ffffffff"
@@ -99,7 +99,7 @@ pub(crate) static P384: Curve = {
 
 /// A public key: a point of the curve other than the identity (affine, Montgomery form).
 #[derive(Clone, Debug)]
-pub(crate) struct VerifyingKey {
+pub struct VerifyingKey {
     x: Fe,
     y: Fe,
 }
@@ -108,7 +108,7 @@ pub(crate) struct VerifyingKey {
 // Never inlined: a runtime compiles its wasm function by function on first call, so a
 // token of another family does not pay for this curve's code (cold start).
 #[inline(never)]
-pub(crate) fn parse(curve: &Curve, x: &[u8], y: &[u8]) -> Result<VerifyingKey, Invalid> {
+pub fn parse(curve: &Curve, x: &[u8], y: &[u8]) -> Result<VerifyingKey, Invalid> {
     let f = &curve.p;
     if x.len() != f.octets || y.len() != f.octets {
         return Err("the EC key's x and y must have exactly the curve's field length");
@@ -132,7 +132,7 @@ pub(crate) fn parse(curve: &Curve, x: &[u8], y: &[u8]) -> Result<VerifyingKey, I
 // Never inlined: a runtime compiles its wasm function by function on first call, so a
 // token of another family does not pay for this curve's code (cold start).
 #[inline(never)]
-pub(crate) fn verify(curve: &Curve, key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+pub fn verify(curve: &Curve, key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     let (f, n) = (&curve.p, &curve.n);
     if signature.len() != 2 * n.octets {
         return false;

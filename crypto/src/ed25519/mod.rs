@@ -1,8 +1,8 @@
 //! Ed25519 public keys (JWS `EdDSA` with `crv` `Ed25519`, RFC 8037, and the fully specified
 //! `Ed25519`), verification only: the crate's own arithmetic on the twisted Edwards curve
 //! `-x^2 + y^2 = 1 + d x^2 y^2` over `2^255 - 19` in extended coordinates, with its own field
-//! arithmetic ([`fe`]) and the scalar arithmetic modulo the group order that the NIST curves
-//! use (`key::field`). `curve25519-dalek` cost the package's WebAssembly about 20 KB.
+//! arithmetic (`fe`) and the scalar arithmetic modulo the group order that the NIST curves
+//! use (`field`). `curve25519-dalek` cost the package's WebAssembly about 20 KB.
 //!
 //! A key is the JWK's `x`: exactly 32 octets that decode to a curve point by RFC 8032's rules
 //! (a `y` at or above the field prime and a zero `x` with its sign bit set are refused). A key
@@ -13,12 +13,12 @@
 
 mod fe;
 
-use super::field::{recode, table_entry, Fe as Scalar, Modulus, TABLE};
+use crate::field::{recode, table_entry, Fe as Scalar, Modulus, TABLE};
 use fe::Fe;
 
 /// Why `x` does not make a usable key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Invalid {
+pub enum Invalid {
     /// Not 32 octets, or not the encoding of a curve point (`key_unusable`).
     Encoding(&'static str),
     /// A point of small order (`key_too_weak`).
@@ -162,7 +162,7 @@ impl Point {
 
 /// A public key: the point (affine) and its encoding (which the signature's hash covers).
 #[derive(Clone, Debug)]
-pub(crate) struct VerifyingKey {
+pub struct VerifyingKey {
     x: Fe,
     y: Fe,
     encoded: [u8; 32],
@@ -172,7 +172,7 @@ pub(crate) struct VerifyingKey {
 // Never inlined: a runtime compiles its wasm function by function on first call, so a
 // token of another family does not pay for this curve's code (cold start).
 #[inline(never)]
-pub(crate) fn parse(x: &[u8]) -> Result<VerifyingKey, Invalid> {
+pub fn parse(x: &[u8]) -> Result<VerifyingKey, Invalid> {
     let encoded: [u8; 32] = x
         .try_into()
         .map_err(|_| Invalid::Encoding("the Ed25519 key's x must be exactly 32 octets"))?;
@@ -193,7 +193,7 @@ pub(crate) fn parse(x: &[u8]) -> Result<VerifyingKey, Invalid> {
 // Never inlined: a runtime compiles its wasm function by function on first call, so a
 // token of another family does not pay for this curve's code (cold start).
 #[inline(never)]
-pub(crate) fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     let Ok(signature) = <&[u8; 64]>::try_from(signature) else {
         return false;
     };

@@ -8,7 +8,7 @@
 //! FIPS 180-4 / RFC 4231 examples.
 //!
 //! ```
-//! use oidc_edge::hash::Sha256;
+//! use oidc_edge_crypto::hash::Sha256;
 //! let mut h = Sha256::new();
 //! h.update(b"ab");
 //! h.update(b"c");
