@@ -34,50 +34,50 @@ fn tamper(bytes: &[u8], flip: bool, bit: usize) -> Vec<u8> {
     out
 }
 
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 128,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// The agreement property for one NIST curve: `$curve` is its RustCrypto crate.
+macro_rules! ecdsa_agrees {
+    ($name:ident, $curve:ident, $alg:expr, $crv:expr, $len:expr) => {
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn $name(
+                secret in any::<[u8; $len]>(),
+                msg in prop::collection::vec(any::<u8>(), 0..200),
+                flip_sig in any::<bool>(),
+                flip_msg in any::<bool>(),
+                bit in any::<usize>(),
+            ) {
+                use $curve::ecdsa::signature::{Signer, Verifier};
+                let Ok(sk) = $curve::ecdsa::SigningKey::from_slice(&secret) else { return Ok(()) };
+                let point = sk.verifying_key().to_encoded_point(false);
+                let (x, y) = (point.x().unwrap().to_vec(), point.y().unwrap().to_vec());
+                let sig: $curve::ecdsa::Signature = sk.sign(&msg);
+                let sig_bytes = sig.to_bytes().to_vec();
+                prop_assert!(ours($alg, $crv, &x, &y, &msg, &sig_bytes));
+                let (sig2, msg2) =
+                    (tamper(&sig_bytes, flip_sig, bit), tamper(&msg, flip_msg, bit / 7));
+                let reference = $curve::ecdsa::Signature::from_slice(&sig2)
+                    .is_ok_and(|s| sk.verifying_key().verify(&msg2, &s).is_ok());
+                prop_assert_eq!(ours($alg, $crv, &x, &y, &msg2, &sig2), reference);
+            }
+        }
+    };
+}
+
+ecdsa_agrees!(es256_agrees_with_p256, p256, Algorithm::ES256, "P-256", 32);
+ecdsa_agrees!(es384_agrees_with_p384, p384, Algorithm::ES384, "P-384", 48);
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
-
-    #[test]
-    fn es256_agrees_with_p256(
-        secret in any::<[u8; 32]>(),
-        msg in prop::collection::vec(any::<u8>(), 0..200),
-        flip_sig in any::<bool>(),
-        flip_msg in any::<bool>(),
-        bit in any::<usize>(),
-    ) {
-        use p256::ecdsa::signature::{Signer, Verifier};
-        let Ok(sk) = p256::ecdsa::SigningKey::from_slice(&secret) else { return Ok(()) };
-        let point = sk.verifying_key().to_encoded_point(false);
-        let (x, y) = (point.x().unwrap().to_vec(), point.y().unwrap().to_vec());
-        let sig: p256::ecdsa::Signature = sk.sign(&msg);
-        let sig_bytes = sig.to_bytes().to_vec();
-        prop_assert!(ours(Algorithm::ES256, "P-256", &x, &y, &msg, &sig_bytes));
-        let (sig2, msg2) = (tamper(&sig_bytes, flip_sig, bit), tamper(&msg, flip_msg, bit / 7));
-        let reference = p256::ecdsa::Signature::from_slice(&sig2)
-            .is_ok_and(|s| sk.verifying_key().verify(&msg2, &s).is_ok());
-        prop_assert_eq!(ours(Algorithm::ES256, "P-256", &x, &y, &msg2, &sig2), reference);
-    }
-
-    #[test]
-    fn es384_agrees_with_p384(
-        secret in any::<[u8; 48]>(),
-        msg in prop::collection::vec(any::<u8>(), 0..200),
-        flip_sig in any::<bool>(),
-        flip_msg in any::<bool>(),
-        bit in any::<usize>(),
-    ) {
-        use p384::ecdsa::signature::{Signer, Verifier};
-        let Ok(sk) = p384::ecdsa::SigningKey::from_slice(&secret) else { return Ok(()) };
-        let point = sk.verifying_key().to_encoded_point(false);
-        let (x, y) = (point.x().unwrap().to_vec(), point.y().unwrap().to_vec());
-        let sig: p384::ecdsa::Signature = sk.sign(&msg);
-        let sig_bytes = sig.to_bytes().to_vec();
-        prop_assert!(ours(Algorithm::ES384, "P-384", &x, &y, &msg, &sig_bytes));
-        let (sig2, msg2) = (tamper(&sig_bytes, flip_sig, bit), tamper(&msg, flip_msg, bit / 7));
-        let reference = p384::ecdsa::Signature::from_slice(&sig2)
-            .is_ok_and(|s| sk.verifying_key().verify(&msg2, &s).is_ok());
-        prop_assert_eq!(ours(Algorithm::ES384, "P-384", &x, &y, &msg2, &sig2), reference);
-    }
+    #![proptest_config(config())]
 
     /// Random `r || s` under a real key: both refuse (a forgery by chance is out of reach), and
     /// neither panics on values at or above the order.
