@@ -41,7 +41,7 @@ const B: (Fe, Fe) = (
     Fe::from_hex("6666666666666666666666666666666666666666666666666666666666666658"),
 );
 
-/// A point `(X / Z, Y / Z)` with `T = XY / Z`, coordinates in Montgomery form.
+/// A point `(X / Z, Y / Z)` with `T = XY / Z`, coordinates in the field of `fe`.
 #[derive(Clone, Copy, Debug)]
 struct Point {
     x: Fe,
@@ -211,7 +211,7 @@ pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
         return false;
     }
     // k = SHA-512(R || A || message) mod L, the 64 octets little-endian: low + high * 2^256,
-    // and high * 2^256 mod L is the Montgomery form of high (R = 2^256 for L's four words).
+    // and high * 2^256 mod L is the Montgomery form of high (R = 2^256: L fills 256 bits of limbs).
     let mut h = crate::hash::Sha512::new();
     h.update(&r_octets).update(&key.encoded).update(message);
     let digest = h.finalize();
