@@ -4,10 +4,10 @@
 //! signing as well (constant-time, fully unrolled field code per curve); in the npm package's
 //! WebAssembly they cost about 30 KB and 120 KB of code, over half of what a browser downloads.
 //! Verification needs none of that: every input is public. This module is one Montgomery
-//! arithmetic for all four moduli (`field`, shared with Ed25519), Jacobian point formulas and an interleaved
-//! signed-window double multiplication (`point`), checked against Project Wycheproof's
-//! ECDSA vectors natively and in WebAssembly and against RustCrypto's signers in the property
-//! tests.
+//! arithmetic for all four moduli (`field`, shared with Ed25519's group order), Jacobian point
+//! formulas and an interleaved signed-window double multiplication (`point`), checked against
+//! Project Wycheproof's ECDSA vectors natively and in WebAssembly and against RustCrypto's
+//! signers in the property tests.
 //!
 //! A key is the JWK's `x` and `y`, each exactly the curve's field length (32 or 48 octets): a
 //! coordinate not below the field prime and a point not on the curve are refused (the identity
