@@ -96,9 +96,8 @@ impl Algorithm {
 
     /// The RSA hash function of the algorithm (also the MGF1 hash for PSS); for the others,
     /// the SHA-2 function of the same size ([`Algorithm::hash_len`]).
-    #[cfg(feature = "rsa")]
-    pub fn hash(self) -> crate::rsa::Hash {
-        use crate::rsa::Hash;
+    pub fn hash(self) -> crate::hash::Hash {
+        use crate::hash::Hash;
         match self.hash_len() {
             32 => Hash::Sha256,
             48 => Hash::Sha384,
@@ -125,20 +124,11 @@ impl Algorithm {
     /// The hash of `data` with the algorithm's hash function ([`Algorithm::hash_len`]),
     /// written to the front of `out`; returns the number of octets written.
     pub fn digest(self, data: &[u8], out: &mut [u8; 64]) -> usize {
-        use crate::hash::{Sha256, Sha384, Sha512};
-        let len = self.hash_len();
-        match len {
-            32 => copy_prefix(out, &Sha256::digest(data)),
-            48 => copy_prefix(out, &Sha384::digest(data)),
-            _ => copy_prefix(out, &Sha512::digest(data)),
-        }
-        len
-    }
-}
-
-fn copy_prefix(out: &mut [u8; 64], src: &[u8]) {
-    for (o, s) in out.iter_mut().zip(src) {
-        *o = *s;
+        let digest = self.hash().digest_parts(&[data]);
+        out.iter_mut()
+            .zip(digest.as_slice())
+            .for_each(|(o, &d)| *o = d);
+        digest.as_slice().len()
     }
 }
 

@@ -342,6 +342,69 @@ hasher!(Sha256, Engine32, H256, 32, |w: u32| u64::from(w)
 hasher!(Sha384, Engine64, H384, 48, u64::to_be_bytes);
 hasher!(Sha512, Engine64, H512, 64, u64::to_be_bytes);
 
+/// A SHA-2 function chosen at run time: the hash of an RSA scheme (also PSS's MGF1 hash), of an
+/// ECDSA curve, of `at_hash` / `c_hash`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hash {
+    /// SHA-256 (32-octet output).
+    Sha256,
+    /// SHA-384 (48-octet output).
+    Sha384,
+    /// SHA-512 (64-octet output).
+    Sha512,
+}
+
+/// A hash value of any of the three lengths, on the stack.
+#[derive(Clone, Copy, Debug)]
+pub struct Digest {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Digest {
+    /// The hash value's octets.
+    pub fn as_slice(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl Hash {
+    /// Output length in octets.
+    pub fn output_len(self) -> usize {
+        match self {
+            Hash::Sha256 => 32,
+            Hash::Sha384 => 48,
+            Hash::Sha512 => 64,
+        }
+    }
+
+    /// The hash of the concatenation of `parts`.
+    pub fn digest_parts(self, parts: &[&[u8]]) -> Digest {
+        let mut buf = [0u8; 64];
+        let mut put = |value: &[u8]| {
+            buf.iter_mut().zip(value).for_each(|(o, &v)| *o = v);
+        };
+        macro_rules! digest_with {
+            ($hasher:ident) => {{
+                let mut h = $hasher::new();
+                for p in parts {
+                    h.update(p);
+                }
+                put(&h.finalize());
+            }};
+        }
+        match self {
+            Hash::Sha256 => digest_with!(Sha256),
+            Hash::Sha384 => digest_with!(Sha384),
+            Hash::Sha512 => digest_with!(Sha512),
+        }
+        Digest {
+            buf,
+            len: self.output_len(),
+        }
+    }
+}
+
 /// HMAC-SHA-256 (RFC 2104) of the concatenation of `parts` under `key`.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // A key longer than the block is hashed first; a shorter one is padded with zeros.

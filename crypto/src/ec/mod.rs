@@ -19,6 +19,7 @@
 mod point;
 
 use crate::field::{Fe, Modulus};
+use crate::hash::Hash;
 use point::Point;
 
 /// Why `x` / `y` do not make a key (the message of a `key_unusable` error).
@@ -37,13 +38,6 @@ pub struct Curve {
     g: (Fe, Fe),
     /// The hash of the curve's ES algorithm.
     hash: Hash,
-}
-
-/// The SHA-2 function paired with a curve.
-#[derive(Clone, Copy, Debug)]
-enum Hash {
-    Sha256,
-    Sha384,
 }
 
 /// NIST P-256 (SEC 2 `secp256r1`), with SHA-256.
@@ -144,19 +138,9 @@ pub fn verify(curve: &Curve, key: &VerifyingKey, message: &[u8], signature: &[u8
     if r.is_zero() || s.is_zero() {
         return false;
     }
-    let mut digest = [0u8; 48];
-    let digest = match curve.hash {
-        Hash::Sha256 => {
-            digest[..32].copy_from_slice(&crate::hash::Sha256::digest(message));
-            &digest[..32]
-        }
-        Hash::Sha384 => {
-            digest.copy_from_slice(&crate::hash::Sha384::digest(message));
-            &digest[..]
-        }
-    };
+    let digest = curve.hash.digest_parts(&[message]);
     // The hash is as long as n: read whole, then below 2n, so one subtraction reduces it.
-    let Some(e) = n.sized_be(digest) else {
+    let Some(e) = n.sized_be(digest.as_slice()) else {
         return false;
     };
     let e = n.reduce(&e);

@@ -21,7 +21,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::hash::{Sha256, Sha384, Sha512};
+use crate::hash::Sha256;
 
 mod backend;
 // Every kernel is compiled on every target (see `backend`); the ones this target does not use
@@ -43,77 +43,8 @@ pub const MIN_BITS: usize = 2048;
 /// Largest accepted modulus size in bits.
 pub const MAX_BITS: usize = 8192;
 
-/// A hash function of the RSA signature schemes (also the MGF1 hash for PSS).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Hash {
-    /// SHA-256 (32-octet output).
-    Sha256,
-    /// SHA-384 (48-octet output).
-    Sha384,
-    /// SHA-512 (64-octet output).
-    Sha512,
-}
-
-impl Hash {
-    /// Output length in octets.
-    pub fn output_len(self) -> usize {
-        match self {
-            Hash::Sha256 => 32,
-            Hash::Sha384 => 48,
-            Hash::Sha512 => 64,
-        }
-    }
-
-    /// Hash of the concatenation of `parts`.
-    fn digest_parts(self, parts: &[&[u8]]) -> HashOutput {
-        let mut out = HashOutput {
-            buf: [0u8; 64],
-            len: self.output_len(),
-        };
-        match self {
-            Hash::Sha256 => {
-                let mut h = Sha256::new();
-                for p in parts {
-                    h.update(p);
-                }
-                copy_prefix(&mut out.buf, &h.finalize());
-            }
-            Hash::Sha384 => {
-                let mut h = Sha384::new();
-                for p in parts {
-                    h.update(p);
-                }
-                copy_prefix(&mut out.buf, &h.finalize());
-            }
-            Hash::Sha512 => {
-                let mut h = Sha512::new();
-                for p in parts {
-                    h.update(p);
-                }
-                copy_prefix(&mut out.buf, &h.finalize());
-            }
-        }
-        out
-    }
-}
-
-/// A hash value on the stack.
-struct HashOutput {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl HashOutput {
-    fn as_slice(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&[])
-    }
-}
-
-fn copy_prefix(out: &mut [u8; 64], src: &[u8]) {
-    for (o, s) in out.iter_mut().zip(src) {
-        *o = *s;
-    }
-}
+/// The hash functions of the RSA signature schemes (also the MGF1 hash for PSS).
+pub use crate::hash::Hash;
 
 /// Why a public key was refused ([`RsaPublicKey::from_components`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
