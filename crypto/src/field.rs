@@ -1,6 +1,5 @@
 //! Montgomery arithmetic modulo the primes of the elliptic curves (the fields and group orders
-//! of P-256, P-384 and Ed25519), for signature verification only, and the signed-window
-//! recoding of the scalars their multiplications use.
+//! of P-256, P-384, and Ed25519's group order), for signature verification only.
 //!
 //! One implementation serves every modulus: the number of limbs is a run-time value and the
 //! storage is sized for 384 bits, so the package's WebAssembly holds one copy of this code for
@@ -435,55 +434,4 @@ const fn times_pow2(mut x: Fe, k: usize, m: &Fe, len: usize) -> Fe {
         step += 1;
     }
     x
-}
-
-/// Width of the signed windows: digits are odd and below `2^(WINDOW - 1)` in magnitude.
-pub(crate) const WINDOW: usize = 5;
-/// Odd multiples kept per point for the windows: `P, 3P, ..., (2^(WINDOW-1) - 1) P`.
-pub(crate) const TABLE: usize = 1 << (WINDOW - 2);
-/// Digits of a recoded scalar of up to 384 bits (the recoding can carry past the top bit).
-pub(crate) const DIGITS: usize = 384 + WINDOW + 1;
-
-/// The width-`WINDOW` non-adjacent form of the plain number `k` of at most `bits` bits:
-/// signed odd digits, non-zero ones at least `WINDOW` positions apart,
-/// `k = sum digit[i] * 2^i`.
-pub(crate) fn recode(k: &Fe, bits: usize) -> [i8; DIGITS] {
-    let mut digits = [0i8; DIGITS];
-    let width = 1i32 << WINDOW;
-    let mut carry = 0i32;
-    let mut pos = 0;
-    while pos < bits + WINDOW {
-        let mut window = carry;
-        for i in 0..WINDOW {
-            window += (k.bit(pos + i) as i32) << i;
-        }
-        if window & 1 == 0 {
-            // An even window: this digit is zero (a carry of 2 moves up a bit).
-            pos += 1;
-            continue;
-        }
-        let digit = if window < width / 2 {
-            carry = 0;
-            window
-        } else {
-            carry = 1;
-            window - width
-        };
-        if let Some(d) = digits.get_mut(pos) {
-            *d = digit as i8;
-        }
-        pos += WINDOW;
-    }
-    digits
-}
-
-/// The entry of a table of odd multiples for a digit `d`: `|d| P` and whether to negate it;
-/// `None` for a zero digit.
-pub(crate) fn table_entry<P>(table: &[P; TABLE], d: i8) -> Option<(&P, bool)> {
-    if d == 0 {
-        return None;
-    }
-    table
-        .get((d.unsigned_abs() / 2) as usize)
-        .map(|p| (p, d < 0))
 }

@@ -33,8 +33,12 @@ pub mod hash;
 #[cfg(feature = "rsa")]
 pub mod rsa;
 
+// Ed25519 alone uses only part of it (the arithmetic modulo its group order).
 #[cfg(any(feature = "es256", feature = "es384", feature = "eddsa"))]
+#[cfg_attr(not(any(feature = "es256", feature = "es384")), allow(dead_code))]
 mod field;
+#[cfg(any(feature = "es256", feature = "es384", feature = "eddsa"))]
+mod window;
 
 #[cfg(any(feature = "es256", feature = "es384"))]
 pub mod ec;

@@ -149,7 +149,7 @@ pub fn verify(curve: &Curve, key: &VerifyingKey, message: &[u8], signature: &[u8
     let (u1, u2) = (n.mul(&e, &w), n.mul(&r, &w));
     let g = Point::affine(curve.g.0, curve.g.1, f.one);
     let q = Point::affine(key.x, key.y, f.one);
-    let sum = point::double_mul(&u1, &g, &u2, &q, n.octets * 8, f);
+    let sum = crate::window::double_mul(&u1, &g, &u2, &q, n.octets * 8, f);
     if sum.is_identity() {
         return false;
     }

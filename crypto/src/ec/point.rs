@@ -5,7 +5,8 @@
 //! the special cases of addition (equal points, opposite points, the identity) instead of
 //! using complete formulas.
 
-use crate::field::{recode, table_entry, Fe, Modulus, TABLE};
+use crate::field::{Fe, Modulus};
+use crate::window::Group;
 
 /// A point `(X / Z^2, Y / Z^3)`, coordinates in Montgomery form; `Z = 0` is the identity.
 #[derive(Clone, Copy, Debug)]
@@ -120,51 +121,31 @@ fn quadruple(f: &Modulus, a: &Fe) -> Fe {
     f.add(&a2, &a2)
 }
 
-/// The odd multiples `P, 3P, 5P, ...` of `p`.
-fn odd_multiples(p: &Point, f: &Modulus) -> [Point; TABLE] {
-    let twice = p.double(f);
-    let mut table = [*p; TABLE];
-    let mut acc = *p;
-    for slot in table.iter_mut().skip(1) {
-        acc = acc.add(&twice, f);
-        *slot = acc;
-    }
-    table
-}
+impl Group for Point {
+    type Field = Modulus;
 
-/// `u1 * G + u2 * Q` for plain scalars of at most `bits` bits: both scalars recoded in signed
-/// windows and their additions interleaved in one chain of doublings (Shamir's trick).
-pub(crate) fn double_mul(
-    u1: &Fe,
-    g: &Point,
-    u2: &Fe,
-    q: &Point,
-    bits: usize,
-    f: &Modulus,
-) -> Point {
-    let (d1, d2) = (recode(u1, bits), recode(u2, bits));
-    let (t1, t2) = (odd_multiples(g, f), odd_multiples(q, f));
-    let top = d1
-        .iter()
-        .zip(&d2)
-        .rposition(|(a, b)| *a != 0 || *b != 0)
-        .unwrap_or(0);
-    let mut acc = Point::IDENTITY;
-    for (&a, &b) in d1.iter().zip(&d2).take(top + 1).rev() {
-        acc = acc.double(f);
-        for (digit, table) in [(a, &t1), (b, &t2)] {
-            if let Some((p, negate)) = table_entry(table, digit) {
-                acc = acc.add(&if negate { p.neg(f) } else { *p }, f);
-            }
-        }
+    fn identity(_: &Modulus) -> Point {
+        Point::IDENTITY
     }
-    acc
+
+    fn plus(&self, q: &Point, f: &Modulus) -> Point {
+        self.add(q, f)
+    }
+
+    fn twice(&self, f: &Modulus) -> Point {
+        self.double(f)
+    }
+
+    fn negated(&self, f: &Modulus) -> Point {
+        self.neg(f)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::Curve;
     use super::*;
+    use crate::window::double_mul;
 
     /// Whether two points are the same affine point: `X1 Z2^2 = X2 Z1^2`, `Y1 Z2^3 = Y2 Z1^3`.
     fn same(a: &Point, b: &Point, f: &Modulus) -> bool {

@@ -13,7 +13,8 @@
 
 mod fe;
 
-use crate::field::{recode, table_entry, Fe as Scalar, Modulus, TABLE};
+use crate::field::{Fe as Scalar, Modulus};
+use crate::window::Group;
 use fe::Fe;
 
 /// Why `x` does not make a usable key.
@@ -230,38 +231,29 @@ pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     sum.equals(&r)
 }
 
-/// The odd multiples `P, 3P, 5P, ...` of `p`.
-fn odd_multiples(p: &Point) -> [Point; TABLE] {
-    let twice = p.double();
-    let mut table = [*p; TABLE];
-    let mut acc = *p;
-    for slot in table.iter_mut().skip(1) {
-        acc = acc.add(&twice);
-        *slot = acc;
+impl Group for Point {
+    type Field = ();
+
+    fn identity(_: &()) -> Point {
+        Point::identity()
     }
-    table
+
+    fn plus(&self, q: &Point, _: &()) -> Point {
+        self.add(q)
+    }
+
+    fn twice(&self, _: &()) -> Point {
+        self.double()
+    }
+
+    fn negated(&self, _: &()) -> Point {
+        self.neg()
+    }
 }
 
-/// `u1 * P1 + u2 * P2` for plain scalars below `L`: both recoded in signed windows, their
-/// additions interleaved in one chain of doublings.
+/// `u1 * P1 + u2 * P2` for plain scalars below `L` (253 bits).
 fn double_mul(u1: &Scalar, p1: &Point, u2: &Scalar, p2: &Point) -> Point {
-    let (d1, d2) = (recode(u1, 253), recode(u2, 253));
-    let (t1, t2) = (odd_multiples(p1), odd_multiples(p2));
-    let top = d1
-        .iter()
-        .zip(&d2)
-        .rposition(|(a, b)| *a != 0 || *b != 0)
-        .unwrap_or(0);
-    let mut acc = Point::identity();
-    for (&a, &b) in d1.iter().zip(&d2).take(top + 1).rev() {
-        acc = acc.double();
-        for (digit, table) in [(a, &t1), (b, &t2)] {
-            if let Some((p, negate)) = table_entry(table, digit) {
-                acc = acc.add(&if negate { p.neg() } else { *p });
-            }
-        }
-    }
-    acc
+    crate::window::double_mul(u1, p1, u2, p2, 253, &())
 }
 
 #[cfg(test)]
