@@ -76,8 +76,9 @@ enum Ev {
     Arrive(usize),
     /// A primary attempt ends: (isolate, ok, permit was the probe, its `Inflight` id).
     PrimaryDone(usize, bool, bool, u64),
-    /// The glue's slow-attempt watchdog, `slow_ms` after a request that tried the primary.
-    Watch(usize),
+    /// The glue's slow-attempt watchdog, `slow_ms` after a request that tried the primary:
+    /// (isolate, the request's number).
+    Watch(usize, u64),
     /// The background refresh after a request (the glue's `waitUntil`).
     Refresh(usize),
     Alarm,
@@ -201,6 +202,8 @@ fn run(sc: &Scenario, mode: Mode) -> Measured {
     };
     let mut rng = Rng(sc.seed);
     let mut queue = BinaryHeap::new();
+    // Numbers the requests that try the primary (their request ids, for the watchdog).
+    let mut requests = 0u64;
     let mut seq = 0u64;
     let mut push = |q: &mut BinaryHeap<_>, t: u64, ev: Ev| {
         seq += 1;
@@ -253,13 +256,14 @@ fn run(sc: &Scenario, mode: Mode) -> Measured {
                     push(&mut queue, t + sc.secondary_ms, Ev::Refresh(i));
                 } else {
                     let probe = permit == Permit::Probe;
+                    requests += 1;
                     let id = s
                         .inflight
                         .borrow_mut()
-                        .start(Region::Primary, t)
+                        .start(&requests.to_string(), Region::Primary, t)
                         .unwrap_or(0);
                     if mode == Mode::SharedSlow {
-                        push(&mut queue, t + timing.slow_ms, Ev::Watch(i));
+                        push(&mut queue, t + timing.slow_ms, Ev::Watch(i, requests));
                     }
                     let (ok, after) = if hanging(t) {
                         m.waited += 1;
@@ -271,8 +275,8 @@ fn run(sc: &Scenario, mode: Mode) -> Measured {
                     push(&mut queue, t + after, Ev::PrimaryDone(i, ok, probe, id));
                 }
             }
-            Ev::Watch(i) => {
-                now(refresh::watch(&states[i], &io(i)));
+            Ev::Watch(i, request) => {
+                now(refresh::watch(&states[i], &io(i), &request.to_string()));
             }
             Ev::PrimaryDone(i, ok, probe, id) => {
                 let reported_slow = states[i].inflight.borrow_mut().finish(id);

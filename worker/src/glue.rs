@@ -444,17 +444,17 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     let io = WorkerIo { env: &env };
     // Fleet health: the token route and edge verification read what is in memory (a new or
     // idle isolate first reads the location's copy: upstream health, revocations); on the
-    // token route a watchdog reports an upstream attempt still unanswered after
+    // token route the request's watchdog reports its upstream attempt still unanswered after
     // `Timing::slow_ms`; the refresh runs after the response.
     let fleet = matches!(route, Route::Token | Route::Verify | Route::Protected) && io.fleet_on();
     if fleet {
         crate::fleet::refresh::look(app.proxy(), &io).await;
     }
     if fleet && route == Route::Token {
-        let (app, env) = (app.clone(), env.clone());
+        let (app, env, id) = (app.clone(), env.clone(), id.clone());
         ctx.wait_until(async move {
             let io = WorkerIo { env: &env };
-            crate::fleet::refresh::watch(app.proxy(), &io).await;
+            crate::fleet::refresh::watch(app.proxy(), &io, &id).await;
         });
     }
     let (outcome, mut log) = app.handle(&io, route, &http, &id).await;

@@ -69,23 +69,25 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     }
 }
 
-/// The slow-attempt watchdog, run in the background (`waitUntil`) beside a token request:
-/// after [`Timing::slow_ms`](super::Timing::slow_ms), the isolate's attempts still unanswered
-/// are recorded as failures and the report goes to the object at once, so the fleet learns of
-/// a hanging upstream before the first try timeouts end ([`super::slow`]).
-pub async fn watch<I: Io>(state: &ProxyState, io: &I) {
+/// The slow-attempt watchdog, run in the background (`waitUntil`) beside the token request
+/// `request` (its request id): after [`Timing::slow_ms`](super::Timing::slow_ms), that
+/// request's attempts still unanswered are recorded as failures and the report goes to the
+/// object at once, so the fleet learns of a hanging upstream before the first try timeouts end
+/// ([`super::slow`]). Other requests' attempts are theirs to report: this request may be
+/// answered already, and its background work ended by the runtime at any point.
+pub async fn watch<I: Io>(state: &ProxyState, io: &I, request: &str) {
     let slow_ms = state.fleet.borrow().timing().slow_ms;
     io.sleep_ms(slow_ms).await;
-    // This request's own attempt started after the watchdog did (the client's record was read
-    // first): wait for it to come due, once.
-    let due = state.inflight.borrow().next_due(slow_ms);
+    // The attempt started after the watchdog did (the client's record was read first): wait
+    // for it to come due, once.
+    let due = state.inflight.borrow().next_due(request, slow_ms);
     if let Some(wait) = due.map(|d| d.saturating_sub(io.now_ms())) {
         if wait > 0 {
             io.sleep_ms(wait.min(slow_ms)).await;
         }
     }
     let now = io.now_ms();
-    let overdue = state.inflight.borrow_mut().overdue(now, slow_ms);
+    let overdue = state.inflight.borrow_mut().overdue(request, now, slow_ms);
     if overdue.is_empty() {
         return;
     }
@@ -116,7 +118,7 @@ mod tests {
     use super::*;
     use crate::config::vars::Vars;
     use crate::config::ProxyConfig;
-    use crate::fleet::slow::Pending;
+    use crate::fleet::slow::{Pending, Watched};
     use crate::fleet::verdict::Health;
     use crate::fleet::{Report, Timing};
     use crate::io::Io;
@@ -130,6 +132,14 @@ mod tests {
             _ => None,
         };
         ProxyState::new(&ProxyConfig::read(&mut Vars::new(&get)))
+    }
+
+    /// `request`'s attempts in `s`'s list.
+    fn of<'a>(s: &'a ProxyState, request: &'a str) -> Watched<'a> {
+        Watched {
+            list: &s.inflight,
+            request,
+        }
     }
 
     fn degraded(at_ms: u64) -> Verdict {
@@ -233,27 +243,43 @@ mod tests {
         // A refresh a moment ago: the failure still goes at once.
         assert!(s.fleet.borrow_mut().begin_refresh(9_900).is_some());
         s.fleet.borrow_mut().refresh_failed(Report::default());
-        let attempt = Pending::start(&s.inflight, Region::Primary, 10_000);
-        block_on(watch(&s, &io));
+        let attempt = Pending::start(of(&s, "a"), Region::Primary, 10_000);
+        block_on(watch(&s, &io, "a"));
         assert_eq!(io.now_ms(), 10_000 + Timing::DEFAULT.slow_ms);
         let sent = last_report(&io, 1);
         assert_eq!(sent.oks(Region::Primary), [false]);
         assert!(s.fleet.borrow().avoid(Region::Primary, io.now_ms()));
         assert!(attempt.finish(), "the attempt knows it was reported");
         // Another watchdog finds nothing new to say.
-        block_on(watch(&s, &io));
+        block_on(watch(&s, &io, "a"));
         assert_eq!(io.fleet_calls.borrow().len(), 1);
+    }
+
+    #[test]
+    fn an_answered_requests_watchdog_leaves_the_next_requests_attempt_alone() {
+        let (io, s) = answering(&degraded(11_000));
+        // Request "old" was answered at once; its watchdog wakes while "new" hangs. Were it to
+        // take the attempt and then be ended with its request, the report would be lost.
+        let attempt = Pending::start(of(&s, "new"), Region::Primary, 10_000);
+        io.set_now_ms(9_500);
+        block_on(watch(&s, &io, "old"));
+        assert!(io.fleet_calls.borrow().is_empty());
+        // "new"'s own watchdog reports it.
+        io.set_now_ms(10_000);
+        block_on(watch(&s, &io, "new"));
+        assert_eq!(last_report(&io, 1).oks(Region::Primary), [false]);
+        assert!(attempt.finish());
     }
 
     #[test]
     fn a_second_slow_attempt_just_after_the_first_is_sent_after_the_urgent_interval() {
         let (io, s) = answering(&Verdict::default());
-        let _a = Pending::start(&s.inflight, Region::Primary, 10_000);
-        let _b = Pending::start(&s.inflight, Region::Primary, 10_100);
-        block_on(watch(&s, &io));
+        let _a = Pending::start(of(&s, "a"), Region::Primary, 10_000);
+        let _b = Pending::start(of(&s, "b"), Region::Primary, 10_100);
+        block_on(watch(&s, &io, "a"));
         assert_eq!(io.fleet_calls.borrow().len(), 1);
         io.set_now_ms(10_100);
-        block_on(watch(&s, &io));
+        block_on(watch(&s, &io, "b"));
         // the second failure was not left behind
         let sent = last_report(&io, 2);
         assert_eq!(sent.oks(Region::Primary), [false]);
@@ -268,8 +294,8 @@ mod tests {
     fn an_attempt_that_starts_after_its_watchdog_is_still_reported() {
         let (io, s) = answering(&Verdict::default());
         // The request's watchdog started at 10 000; its attempt at 10 030.
-        let _a = Pending::start(&s.inflight, Region::Primary, 10_030);
-        block_on(watch(&s, &io));
+        let _a = Pending::start(of(&s, "a"), Region::Primary, 10_030);
+        block_on(watch(&s, &io, "a"));
         assert_eq!(io.now_ms(), 11_030);
         assert_eq!(io.fleet_calls.borrow().len(), 1);
     }
@@ -278,9 +304,9 @@ mod tests {
     fn a_quick_attempt_leaves_the_watchdog_nothing_to_do() {
         let io = FakeIo::at_ms(10_000);
         let s = state();
-        let attempt = Pending::start(&s.inflight, Region::Primary, 10_000);
+        let attempt = Pending::start(of(&s, "a"), Region::Primary, 10_000);
         assert!(!attempt.finish());
-        block_on(watch(&s, &io));
+        block_on(watch(&s, &io, "a"));
         assert!(io.fleet_calls.borrow().is_empty());
         assert!(s.fleet.borrow().is_empty());
     }

@@ -8,13 +8,17 @@
 //! The isolate's own breaker still acts on the attempt's real outcome, and an attempt
 //! reported slow that then fails is not reported twice.
 //!
-//! [`Inflight`] is the isolate's list of attempts under way; the glue's watchdog
-//! ([`super::refresh::watch`]) asks it which are overdue. A [`Pending`] guard removes its
-//! attempt when dropped, so a request cancelled mid-attempt leaves nothing behind.
+//! [`Inflight`] is the isolate's list of attempts under way, each marked with the id of the
+//! request that made it; a request's watchdog ([`super::refresh::watch`]) asks which of *its*
+//! attempts are overdue. A watchdog runs in its request's `waitUntil`, and the runtime may end
+//! that once the request is done: if one request's watchdog took another's attempts, the
+//! report could go with it while the attempts count as reported. A [`Pending`] guard removes
+//! its attempt when dropped, so a request cancelled mid-attempt leaves nothing behind.
 //!
 //! [`Timing::slow_ms`]: super::Timing::slow_ms
 
 use core::cell::RefCell;
+use std::string::{String, ToString};
 use std::vec::Vec;
 
 use crate::regions::Region;
@@ -23,9 +27,11 @@ use crate::regions::Region;
 /// slow) rather than growing the list.
 pub const MAX_INFLIGHT: usize = 256;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Entry {
     id: u64,
+    /// The request id of the request that made the attempt.
+    request: String,
     region: Region,
     started_ms: u64,
     reported: bool,
@@ -39,14 +45,16 @@ pub struct Inflight {
 }
 
 impl Inflight {
-    /// Notes an attempt on `region` that starts now; `None` when the list is full.
-    pub fn start(&mut self, region: Region, now_ms: u64) -> Option<u64> {
+    /// Notes an attempt of request `request` on `region` that starts now; `None` when the
+    /// list is full.
+    pub fn start(&mut self, request: &str, region: Region, now_ms: u64) -> Option<u64> {
         if self.entries.len() >= MAX_INFLIGHT {
             return None;
         }
         self.next_id += 1;
         self.entries.push(Entry {
             id: self.next_id,
+            request: request.to_string(),
             region,
             started_ms: now_ms,
             reported: false,
@@ -62,12 +70,13 @@ impl Inflight {
         }
     }
 
-    /// The upstreams of attempts unanswered for at least `slow_ms` and not yet reported
-    /// (each attempt once), marking them reported.
-    pub fn overdue(&mut self, now_ms: u64, slow_ms: u64) -> Vec<Region> {
+    /// The upstreams of `request`'s attempts unanswered for at least `slow_ms` and not yet
+    /// reported (each attempt once), marking them reported.
+    pub fn overdue(&mut self, request: &str, now_ms: u64, slow_ms: u64) -> Vec<Region> {
         let mut out = Vec::new();
         for e in &mut self.entries {
-            if !e.reported && now_ms.saturating_sub(e.started_ms) >= slow_ms {
+            if e.request == request && !e.reported && now_ms.saturating_sub(e.started_ms) >= slow_ms
+            {
                 e.reported = true;
                 out.push(e.region);
             }
@@ -75,11 +84,11 @@ impl Inflight {
         out
     }
 
-    /// When the next attempt not yet reported becomes slow, if any is under way.
-    pub fn next_due(&self, slow_ms: u64) -> Option<u64> {
+    /// When `request`'s next attempt not yet reported becomes slow, if any is under way.
+    pub fn next_due(&self, request: &str, slow_ms: u64) -> Option<u64> {
         self.entries
             .iter()
-            .filter(|e| !e.reported)
+            .filter(|e| e.request == request && !e.reported)
             .map(|e| e.started_ms.saturating_add(slow_ms))
             .min()
     }
@@ -95,6 +104,16 @@ impl Inflight {
     }
 }
 
+/// One request's place in the isolate's [`Inflight`] list: the attempts it starts carry its
+/// request id, and its watchdog reports only those.
+#[derive(Clone, Copy, Debug)]
+pub struct Watched<'a> {
+    /// The isolate's list.
+    pub list: &'a RefCell<Inflight>,
+    /// The request's id (the `X-Request-Id` it answers with).
+    pub request: &'a str,
+}
+
 /// One attempt in an [`Inflight`] list, removed when finished or dropped.
 pub struct Pending<'a> {
     list: &'a RefCell<Inflight>,
@@ -102,10 +121,16 @@ pub struct Pending<'a> {
 }
 
 impl<'a> Pending<'a> {
-    /// Notes an attempt on `region` starting at `now_ms`.
-    pub fn start(list: &'a RefCell<Inflight>, region: Region, now_ms: u64) -> Pending<'a> {
-        let id = list.borrow_mut().start(region, now_ms);
-        Pending { list, id }
+    /// Notes an attempt of the `watched` request on `region` starting at `now_ms`.
+    pub fn start(watched: Watched<'a>, region: Region, now_ms: u64) -> Pending<'a> {
+        let id = watched
+            .list
+            .borrow_mut()
+            .start(watched.request, region, now_ms);
+        Pending {
+            list: watched.list,
+            id,
+        }
     }
 
     /// The attempt ended: whether it had been reported slow.
@@ -128,20 +153,32 @@ impl Drop for Pending<'_> {
 mod tests {
     use super::*;
 
+    const R: &str = "req-1";
+
+    fn of(list: &RefCell<Inflight>) -> Watched<'_> {
+        Watched { list, request: R }
+    }
+
     #[test]
     fn an_attempt_is_overdue_once_after_the_threshold() {
         let list = RefCell::new(Inflight::default());
-        let a = Pending::start(&list, Region::Primary, 1_000);
-        let b = Pending::start(&list, Region::Secondary, 1_500);
-        assert!(list.borrow_mut().overdue(1_999, 1_000).is_empty());
-        assert_eq!(list.borrow().next_due(1_000), Some(2_000));
-        assert_eq!(list.borrow_mut().overdue(2_000, 1_000), [Region::Primary]);
-        assert_eq!(list.borrow().next_due(1_000), Some(2_500));
+        let a = Pending::start(of(&list), Region::Primary, 1_000);
+        let b = Pending::start(of(&list), Region::Secondary, 1_500);
+        assert!(list.borrow_mut().overdue(R, 1_999, 1_000).is_empty());
+        assert_eq!(list.borrow().next_due(R, 1_000), Some(2_000));
+        assert_eq!(
+            list.borrow_mut().overdue(R, 2_000, 1_000),
+            [Region::Primary]
+        );
+        assert_eq!(list.borrow().next_due(R, 1_000), Some(2_500));
         assert!(
-            list.borrow_mut().overdue(2_400, 1_000).is_empty(),
+            list.borrow_mut().overdue(R, 2_400, 1_000).is_empty(),
             "reported once"
         );
-        assert_eq!(list.borrow_mut().overdue(2_500, 1_000), [Region::Secondary]);
+        assert_eq!(
+            list.borrow_mut().overdue(R, 2_500, 1_000),
+            [Region::Secondary]
+        );
         assert!(a.finish(), "reported slow");
         assert!(b.finish());
         assert!(list.borrow().is_empty());
@@ -150,26 +187,49 @@ mod tests {
     #[test]
     fn a_quick_attempt_is_never_reported_and_a_dropped_one_leaves_nothing() {
         let list = RefCell::new(Inflight::default());
-        let a = Pending::start(&list, Region::Primary, 0);
+        let a = Pending::start(of(&list), Region::Primary, 0);
         assert!(!a.finish());
         {
-            let _cancelled = Pending::start(&list, Region::Primary, 0);
+            let _cancelled = Pending::start(of(&list), Region::Primary, 0);
             assert_eq!(list.borrow().len(), 1);
         }
         assert!(list.borrow().is_empty());
-        assert!(list.borrow_mut().overdue(10_000, 1).is_empty());
+        assert!(list.borrow_mut().overdue(R, 10_000, 1).is_empty());
+    }
+
+    #[test]
+    fn each_request_sees_only_its_own_attempts() {
+        let list = RefCell::new(Inflight::default());
+        let other = Watched {
+            list: &list,
+            request: "req-2",
+        };
+        let _mine = Pending::start(of(&list), Region::Primary, 0);
+        let _theirs = Pending::start(other, Region::Secondary, 500);
+        assert_eq!(list.borrow().next_due(R, 1_000), Some(1_000));
+        assert_eq!(list.borrow().next_due("req-2", 1_000), Some(1_500));
+        assert_eq!(list.borrow().next_due("req-3", 1_000), None);
+        assert_eq!(
+            list.borrow_mut().overdue(R, 5_000, 1_000),
+            [Region::Primary],
+            "not the other request's attempt, though it is overdue too"
+        );
+        assert_eq!(
+            list.borrow_mut().overdue("req-2", 5_000, 1_000),
+            [Region::Secondary]
+        );
     }
 
     #[test]
     fn the_list_is_bounded() {
         let list = RefCell::new(Inflight::default());
         let held: Vec<_> = (0..MAX_INFLIGHT)
-            .map(|_| Pending::start(&list, Region::Primary, 0))
+            .map(|_| Pending::start(of(&list), Region::Primary, 0))
             .collect();
-        let extra = Pending::start(&list, Region::Primary, 0);
+        let extra = Pending::start(of(&list), Region::Primary, 0);
         assert_eq!(list.borrow().len(), MAX_INFLIGHT);
         assert!(!extra.finish(), "untracked: never reported");
-        assert_eq!(list.borrow_mut().overdue(5_000, 1).len(), MAX_INFLIGHT);
+        assert_eq!(list.borrow_mut().overdue(R, 5_000, 1).len(), MAX_INFLIGHT);
         drop(held);
         assert!(list.borrow().is_empty());
     }

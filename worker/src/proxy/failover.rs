@@ -30,7 +30,7 @@ use std::vec::Vec;
 use super::breaker::{Breaker, Permit};
 use super::upstream::MAX_TOKEN_RESPONSE;
 use crate::config::proxy::{Force, ProxyConfig};
-use crate::fleet::slow::{Inflight, Pending};
+use crate::fleet::slow::{Pending, Watched};
 use crate::io::{Io, Outbound, Reply, Transport};
 use crate::records::Credentials;
 use crate::regions::Region;
@@ -214,8 +214,8 @@ fn parse_retry_after(v: Option<&str>) -> Option<u64> {
 /// ([`crate::fleet::FleetView::avoid`]); they are left out of the first pass as an open
 /// breaker is (still tried as a last resort), without touching the isolate's breaker.
 ///
-/// `inflight`: the isolate's attempts under way, for the fleet's slow-attempt watchdog
-/// ([`crate::fleet::slow`]).
+/// `watched`: the isolate's attempts under way and this request's id, for the request's
+/// slow-attempt watchdog ([`crate::fleet::slow`]).
 ///
 /// `credentials` is asked lazily, once per upstream actually tried; `None` means the record's
 /// secret for that upstream could not be decrypted (counted as a failed attempt, not a breaker
@@ -224,7 +224,7 @@ pub async fn run<I: Io>(
     cfg: &ProxyConfig,
     breakers: &RefCell<[Breaker; 2]>,
     avoid: [bool; 2],
-    inflight: &RefCell<Inflight>,
+    watched: Watched<'_>,
     io: &I,
     scope: Option<&str>,
     credentials: &dyn Fn(Region) -> Option<Credentials>,
@@ -237,7 +237,7 @@ pub async fn run<I: Io>(
     let mut run = Run {
         cfg,
         breakers,
-        inflight,
+        watched,
         io,
         scope,
         credentials,
@@ -295,7 +295,7 @@ enum Step {
 struct Run<'a, I> {
     cfg: &'a ProxyConfig,
     breakers: &'a RefCell<[Breaker; 2]>,
-    inflight: &'a RefCell<Inflight>,
+    watched: Watched<'a>,
     io: &'a I,
     scope: Option<&'a str>,
     credentials: &'a dyn Fn(Region) -> Option<Credentials>,
@@ -350,7 +350,7 @@ impl<I: Io> Run<'_, I> {
         );
         drop(creds);
         let timeout = self.cfg.try_timeout_ms.min(remaining);
-        let pending = Pending::start(self.inflight, region, start);
+        let pending = Pending::start(self.watched, region, start);
         let result = self.io.fetch(&request, timeout, MAX_TOKEN_RESPONSE).await;
         let reported_slow = pending.finish();
         drop(request);

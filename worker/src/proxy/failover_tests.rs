@@ -8,7 +8,7 @@ use super::breaker::{Breaker, State};
 use super::failover::{classify, run, Class, Decision, Failure, Outcome};
 use crate::codec::base64_decode;
 use crate::config::proxy::{BreakerConfig, Force, ProxyConfig, UpstreamAuth};
-use crate::fleet::slow::Inflight;
+use crate::fleet::slow::{Inflight, Watched};
 use crate::io::{Io, Reply, Transport};
 use crate::records::Credentials;
 use crate::regions::Region;
@@ -76,12 +76,18 @@ impl World {
     fn go(&self) -> Outcome {
         self.go_avoiding([false; 2])
     }
+    fn watched(&self) -> Watched<'_> {
+        Watched {
+            list: &self.inflight,
+            request: "req-1",
+        }
+    }
     fn go_avoiding(&self, avoid: [bool; 2]) -> Outcome {
         block_on(run(
             &self.cfg,
             &self.breakers,
             avoid,
-            &self.inflight,
+            self.watched(),
             &self.io,
             Some("read write"),
             &creds,
@@ -748,7 +754,7 @@ fn undecryptable_credentials_skip_that_upstream() {
         &w.cfg,
         &w.breakers,
         [false; 2],
-        &w.inflight,
+        w.watched(),
         &w.io,
         None,
         &only_secondary,

@@ -10,7 +10,7 @@ use super::failover::{self, Decision};
 use super::lockout::Lockouts;
 use super::request::{self, normalize_scope};
 use crate::config::{Config, ProxyConfig};
-use crate::fleet::slow::Inflight;
+use crate::fleet::slow::{Inflight, Watched};
 use crate::fleet::{FleetView, Timing};
 use crate::http::{HttpRequest, HttpResponse, Served};
 use crate::io::{Io, Limiter};
@@ -225,7 +225,10 @@ pub async fn handle<I: Io>(
         cfg,
         &state.breakers,
         avoid,
-        &state.inflight,
+        Watched {
+            list: &state.inflight,
+            request: id,
+        },
         io,
         scope,
         &creds,
