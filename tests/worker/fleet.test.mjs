@@ -21,15 +21,31 @@ const app = () => ({ id: client.client_id, secret: client.client_secret });
 const tokenPosts = (region) => region.px.requestsTo('/token').filter((r) => r.method === 'POST');
 const upstream = (r) => r.headers.get('x-oidc-edge-upstream');
 
-/** Repeats `step` (every 300 ms) until it returns something truthy; fails after PATIENCE_MS. */
-async function until(what, step) {
+/** Repeats `step` (every 300 ms) until it returns something truthy; fails after PATIENCE_MS,
+ *  with what `context()` says (the instances' state) in the message. */
+async function until(what, step, context) {
   const start = Date.now();
   for (;;) {
     const v = await step();
     if (v) return { value: v, ms: Date.now() - start };
-    assert.ok(Date.now() - start < PATIENCE_MS, `${what}: not within ${PATIENCE_MS} ms`);
+    if (Date.now() - start >= PATIENCE_MS) {
+      assert.fail(`${what}: not within ${PATIENCE_MS} ms${context ? `\n${await context()}` : ''}`);
+    }
     await sleep(300);
   }
+}
+
+/** Each instance's fleet verdict and breakers and the worker's last log lines, so that a
+ *  failure in CI says what the isolates believed (a CI failure of the hanging-primary case
+ *  took a local reproduction to read). */
+async function snapshot(w) {
+  const lines = [];
+  for (const [i, inst] of w.instances.entries()) {
+    const h = await inst.health(secrets.HEALTH_TOKEN).catch((e) => ({ json: { error: String(e) } }));
+    lines.push(`instance ${i}: fleet ${JSON.stringify(h.json?.fleet)} breakers ${JSON.stringify(h.json?.breakers)}`);
+  }
+  const log = w.logs.filter((l) => !l.includes('"route":"health"')).slice(-20);
+  return [...lines, 'last log lines (health polls left out):', ...log].join('\n');
 }
 
 before(async () => {
@@ -60,7 +76,7 @@ describe('fleet health: two instances and the Durable Object', () => {
       assert.equal(r.status, 200, r.text);
       const h = await a.health(secrets.HEALTH_TOKEN);
       return h.json.fleet?.avoid?.includes('primary');
-    });
+    }, () => snapshot(w));
     console.log(`# A's verdict avoided the primary after ${seen.ms} ms of A's requests`);
     regions.primary.px.clear();
     // B's very first request: no primary attempt at all (the location's copy knows).
@@ -78,7 +94,7 @@ describe('fleet health: two instances and the Durable Object', () => {
     regions.secondary.px.clear();
     await b.scheduled();
     const probes = (region) => region.px.requestsTo('/token').filter((r) => r.method === 'GET');
-    await until('the heartbeat probed both', async () => probes(regions.primary).length > 0 && probes(regions.secondary).length > 0);
+    await until('the heartbeat probed both', async () => probes(regions.primary).length > 0 && probes(regions.secondary).length > 0, () => snapshot(w));
     assert.equal(tokenPosts(regions.primary).length, 0, 'no token request was sent for the probe');
     // The object's probe found the primary: B fails back without any failed primary attempt.
     const back = await until('B fails back to the primary', async () => {
@@ -87,11 +103,11 @@ describe('fleet health: two instances and the Durable Object', () => {
       const log = await b.logFor(res.headers.get('x-request-id'));
       assert.ok(log.attempts.every((x) => x.result === 'token'), JSON.stringify(log.attempts));
       return upstream(res) === 'primary';
-    });
+    }, () => snapshot(w));
     console.log(`# B back on the primary ${back.ms} ms after the heartbeat`);
     assert.deepEqual((await b.health(secrets.HEALTH_TOKEN)).json.fleet.avoid, []);
     // A, idle since, learns it from the location's copy on its next request.
-    await until('A fails back to the primary', async () => upstream(await a.token(app())) === 'primary');
+    await until('A fails back to the primary', async () => upstream(await a.token(app())) === 'primary', () => snapshot(w));
   });
 
   test('a revocation reaches the other instance within the documented window, at its token route and its edge', T, async () => {
@@ -104,7 +120,7 @@ describe('fleet health: two instances and the Durable Object', () => {
     assert.equal(r.status, 200, r.text);
     assert.ok(r.json.epoch >= 1);
     assert.equal((await a.token(app())).status, 401, 'the revoking instance knows at once');
-    const refused = await until('B refuses the revoked client', async () => (await b.token(app())).status === 401);
+    const refused = await until('B refuses the revoked client', async () => (await b.token(app())).status === 401, () => snapshot(w));
     const ms = Date.now() - started;
     console.log(`# B refused the revoked client ${ms} ms after the revocation (window ${REVOCATION_WINDOW_MS} ms)`);
     assert.ok(refused.ms < REVOCATION_WINDOW_MS + 2_000, `${refused.ms} ms`);
@@ -137,7 +153,7 @@ describe('fleet health: a hanging primary', () => {
     // A deployed object is warm: one ordinary request (and its refresh) first, so that a cold
     // object's start on a loaded machine is not what this test measures.
     assert.equal((await a.token(app())).status, 200);
-    await until('A has a verdict', async () => (await a.health(secrets.HEALTH_TOKEN)).json.fleet);
+    await until('A has a verdict', async () => (await a.health(secrets.HEALTH_TOKEN)).json.fleet, () => snapshot(w));
     await regions.primary.px.setMode('hang');
     regions.primary.px.clear();
     const started = Date.now();
@@ -146,7 +162,7 @@ describe('fleet health: a hanging primary', () => {
     const seen = await until('the object degrades the hanging primary', async () => {
       const h = await a.health(secrets.HEALTH_TOKEN);
       return h.json.fleet?.avoid?.includes('primary');
-    });
+    }, () => snapshot(w));
     console.log(`# the primary was called degraded ${Date.now() - started} ms after A's two requests started (try timeout 8000 ms)`);
     assert.equal(finished, 0, "A's requests are still waiting on the primary: the news came from the watchdog");
     assert.ok(seen.ms < 8_000, `${seen.ms} ms`);
