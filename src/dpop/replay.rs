@@ -7,7 +7,7 @@
 //! When the cache is full, the entry closest to its expiry is forgotten first: size it for the
 //! proofs one process sees within a proof's lifetime (`max_age` plus the clock tolerance).
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
 
 use crate::hash::Sha256;
 
@@ -19,13 +19,18 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 
 /// A bounded set of recently seen proofs (module docs). For one thread: wrap it in a lock to
 /// share it.
+///
+/// One vector sorted by entry key, not a tree map and set: lookups are binary searches, and
+/// the package's wasm carries no B-tree code for it (about 13 KB of code for the two trees).
+/// Purging expired entries is one pass at most once per second of `now`; evicting when full
+/// is one pass too, beside a proof check that costs far more.
 #[derive(Clone, Debug)]
 pub struct ReplayCache {
     capacity: usize,
-    /// Entry key -> its expiry.
-    entries: BTreeMap<[u8; 32], i64>,
-    /// (expiry, entry key), soonest first: what to purge or evict.
-    by_expiry: BTreeSet<(i64, [u8; 32])>,
+    /// (entry key, expiry), sorted by key.
+    entries: Vec<([u8; 32], i64)>,
+    /// The smallest expiry in `entries` (`i64::MAX` when empty): nothing to purge before it.
+    soonest: i64,
 }
 
 impl Default for ReplayCache {
@@ -39,8 +44,8 @@ impl ReplayCache {
     pub fn new(capacity: usize) -> ReplayCache {
         ReplayCache {
             capacity,
-            entries: BTreeMap::new(),
-            by_expiry: BTreeSet::new(),
+            entries: Vec::new(),
+            soonest: i64::MAX,
         }
     }
 
@@ -49,34 +54,51 @@ impl ReplayCache {
     pub fn check_and_remember(&mut self, proof: &DpopProof, now: i64) -> Result<(), Error> {
         self.purge(now);
         let key = entry_key(proof);
-        if self.entries.contains_key(&key) {
+        let Err(at) = self.entries.binary_search_by(|(k, _)| k.cmp(&key)) else {
             return Err(Error::new(ErrorKind::DpopInvalid)
                 .with_claim("jti")
                 .with_message("the proof's jti was already used"));
-        }
+        };
         if self.capacity == 0 {
             return Ok(());
         }
-        while self.entries.len() >= self.capacity {
-            let Some((_, soonest)) = self.by_expiry.pop_first() else {
-                break;
-            };
-            self.entries.remove(&soonest);
+        let mut at = at;
+        if self.entries.len() >= self.capacity {
+            // Forget the entry closest to its expiry.
+            let soonest = self
+                .entries
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (_, expiry))| *expiry)
+                .map(|(i, _)| i);
+            if let Some(i) = soonest {
+                self.entries.remove(i);
+                if i < at {
+                    at -= 1;
+                }
+                self.soonest = self.earliest();
+            }
         }
-        self.entries.insert(key, proof.expires_at);
-        self.by_expiry.insert((proof.expires_at, key));
+        self.entries.insert(at, (key, proof.expires_at));
+        self.soonest = self.soonest.min(proof.expires_at);
         Ok(())
     }
 
     /// Forgets the entries whose proofs expired before `now`.
     pub fn purge(&mut self, now: i64) {
-        while let Some(&(expiry, key)) = self.by_expiry.first() {
-            if expiry >= now {
-                break;
-            }
-            self.by_expiry.pop_first();
-            self.entries.remove(&key);
+        if self.soonest >= now {
+            return;
         }
+        self.entries.retain(|(_, expiry)| *expiry >= now);
+        self.soonest = self.earliest();
+    }
+
+    fn earliest(&self) -> i64 {
+        self.entries
+            .iter()
+            .map(|(_, expiry)| *expiry)
+            .min()
+            .unwrap_or(i64::MAX)
     }
 
     /// Number of remembered proofs.
@@ -97,7 +119,7 @@ impl ReplayCache {
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.by_expiry.clear();
+        self.soonest = i64::MAX;
     }
 }
 
@@ -147,6 +169,63 @@ mod tests {
         // After expiry the entries are gone (the proof itself would fail its iat check).
         c.check_and_remember(&p, 1_001).unwrap();
         assert_eq!(c.len(), 1);
+    }
+
+    /// The documented rules, written the plain way: purge what expired before `now`, refuse
+    /// a key seen, forget the soonest expiry (ties: the smallest key) when full.
+    struct Model {
+        capacity: usize,
+        entries: alloc::vec::Vec<([u8; 32], i64)>,
+    }
+
+    impl Model {
+        fn check(&mut self, proof: &DpopProof, now: i64) -> bool {
+            self.entries.retain(|(_, e)| *e >= now);
+            let key = entry_key(proof);
+            if self.entries.iter().any(|(k, _)| *k == key) {
+                return false;
+            }
+            if self.capacity == 0 {
+                return true;
+            }
+            if self.entries.len() >= self.capacity {
+                let victim = *self.entries.iter().min_by_key(|(k, e)| (*e, *k)).unwrap();
+                self.entries.retain(|x| *x != victim);
+            }
+            self.entries.push((key, proof.expires_at));
+            true
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_plain_rules_over_random_sequences() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..200 {
+            let capacity = (round % 7) as usize;
+            let mut cache = ReplayCache::new(capacity);
+            let mut model = Model {
+                capacity,
+                entries: alloc::vec::Vec::new(),
+            };
+            let mut now = 1_000;
+            for _ in 0..300 {
+                now += next(3) as i64;
+                let p = proof(
+                    &alloc::format!("k{}", next(3)),
+                    &alloc::format!("j{}", next(12)),
+                    now + next(20) as i64,
+                );
+                let got = cache.check_and_remember(&p, now).is_ok();
+                assert_eq!(got, model.check(&p, now), "round {round}");
+                assert_eq!(cache.len(), model.entries.len(), "round {round}");
+            }
+        }
     }
 
     #[test]
