@@ -42,5 +42,10 @@ pub mod routes;
 #[cfg(target_arch = "wasm32")]
 mod glue;
 
+// Talc instead of the standard library's dlmalloc: less code, and an isolate runs one thread.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(test)]
 pub(crate) mod testing;
