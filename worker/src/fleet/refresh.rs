@@ -37,7 +37,7 @@ pub async fn look<I: Io>(state: &ProxyState, io: &I) {
 /// goes to the object (bounded wait) and its verdict is kept for the location.
 pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     let now = io.now_ms();
-    let (report, urgent, timing) = {
+    let (refresh, urgent, timing) = {
         let mut fleet = state.fleet.borrow_mut();
         let urgent = fleet.report_is_urgent(now);
         match fleet.begin_refresh(now) {
@@ -47,7 +47,9 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
     };
     let accept = |v: Verdict| {
         let mut b = state.breakers.borrow_mut();
-        state.fleet.borrow_mut().accept(v, io.now_ms(), &mut b);
+        let mut fleet = state.fleet.borrow_mut();
+        fleet.refresh_done(refresh.id);
+        fleet.accept(v, io.now_ms(), &mut b);
     };
     if !urgent {
         if let Some(v) = cached(io).await {
@@ -57,7 +59,11 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
         }
     }
     let answer = io
-        .fleet_call(REPORT_PATH, &report.to_json(), timing.refresh_timeout_ms)
+        .fleet_call(
+            REPORT_PATH,
+            &refresh.report.to_json(),
+            timing.refresh_timeout_ms,
+        )
         .await;
     match answer.and_then(|doc| Verdict::parse(doc.as_bytes())) {
         Some(v) => {
@@ -65,7 +71,7 @@ pub async fn refresh<I: Io>(state: &ProxyState, io: &I) {
             io.cache_save(VERDICT_CACHE_KEY, &v.to_json(), ttl_s).await;
             accept(v);
         }
-        None => state.fleet.borrow_mut().refresh_failed(report),
+        None => state.fleet.borrow_mut().refresh_failed(refresh.id),
     }
 }
 
@@ -241,8 +247,8 @@ mod tests {
     fn a_slow_attempt_reaches_the_object_before_it_times_out() {
         let (io, s) = answering(&degraded(11_000));
         // A refresh a moment ago: the failure still goes at once.
-        assert!(s.fleet.borrow_mut().begin_refresh(9_900).is_some());
-        s.fleet.borrow_mut().refresh_failed(Report::default());
+        let r = s.fleet.borrow_mut().begin_refresh(9_900).unwrap();
+        s.fleet.borrow_mut().refresh_failed(r.id);
         let attempt = Pending::start(of(&s, "a"), Region::Primary, 10_000);
         block_on(watch(&s, &io, "a"));
         assert_eq!(io.now_ms(), 10_000 + Timing::DEFAULT.slow_ms);

@@ -21,6 +21,16 @@ use super::Timing;
 use crate::proxy::breaker::Breaker;
 use crate::regions::Region;
 
+/// A refresh handed to the glue by [`FleetView::begin_refresh`]: the report to send, and the
+/// id to end it with ([`FleetView::refresh_done`] or [`FleetView::refresh_failed`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refresh {
+    /// Names this refresh among the isolate's.
+    pub id: u64,
+    /// The outcomes to send to the object.
+    pub report: Report,
+}
+
 /// One isolate's view of the fleet.
 #[derive(Clone, Debug, Default)]
 pub struct FleetView {
@@ -30,8 +40,11 @@ pub struct FleetView {
     last_refresh_ms: Option<u64>,
     /// When the request path last read the location's copy.
     last_look_ms: Option<u64>,
-    /// Whether that refresh is still running.
-    in_flight: bool,
+    /// The refresh under way, if any: its id and a copy of the report it carries, put back
+    /// if the refresh is never heard of again (its background task may be ended mid-call).
+    under_way: Option<(u64, Report)>,
+    /// The id of the next refresh.
+    next_id: u64,
     report: Report,
     seen_recovered: [u64; 2],
     /// This isolate's share of [`Timing::refresh_jitter_ms`].
@@ -142,10 +155,16 @@ impl FleetView {
     /// [is urgent](FleetView::report_is_urgent); and none running, or the running one is older
     /// than [`Timing::refresh_timeout_ms`]). Hands over the pending report; the glue sends it
     /// with the refresh.
-    pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Report> {
+    ///
+    /// A refresh still under way past its timeout was ended without a word (a background task
+    /// can be stopped mid-call): its report goes back in front of the pending one first, so
+    /// the news it carried is sent again rather than lost. Should that refresh still end
+    /// later, its id is stale and its end changes nothing; if its report did reach the object,
+    /// the object hears those outcomes twice (at least once, never lost).
+    pub fn begin_refresh(&mut self, now_ms: u64) -> Option<Refresh> {
         if let Some(last) = self.last_refresh_ms {
             let since = now_ms.saturating_sub(last);
-            let busy = self.in_flight && since < self.timing.refresh_timeout_ms;
+            let busy = self.under_way.is_some() && since < self.timing.refresh_timeout_ms;
             let due = if self.report_is_urgent(now_ms) {
                 since >= self.timing.urgent_refresh_ms
             } else if self.any_degraded(now_ms) {
@@ -157,18 +176,40 @@ impl FleetView {
                 return None;
             }
         }
+        if let Some((_, silent)) = self.under_way.take() {
+            self.put_back(silent);
+        }
         self.last_refresh_ms = Some(now_ms);
-        self.in_flight = true;
-        Some(core::mem::take(&mut self.report))
+        let id = self.next_id;
+        self.next_id += 1;
+        let report = core::mem::take(&mut self.report);
+        self.under_way = Some((id, report.clone()));
+        Some(Refresh { id, report })
+    }
+
+    /// Refresh `id` brought a verdict (the glue then [accepts](FleetView::accept) it): its
+    /// report needs no copy any more.
+    pub fn refresh_done(&mut self, id: u64) {
+        if self.under_way.as_ref().is_some_and(|(u, _)| *u == id) {
+            self.under_way = None;
+        }
     }
 
     /// A refresh brought no verdict (the object was slow or unreachable; a cold object may
     /// take longer than the wait). Its report goes back in front of what was noted since, so
     /// the next refresh carries it (bounded like any report): news of a hanging upstream from
     /// the slow-attempt watchdog would otherwise be lost, as the attempt's own end does not
-    /// report the failure again.
-    pub fn refresh_failed(&mut self, unsent: Report) {
-        self.in_flight = false;
+    /// report the failure again. A refresh whose report was already put back (a later
+    /// refresh found it silent) changes nothing.
+    pub fn refresh_failed(&mut self, id: u64) {
+        match self.under_way.take() {
+            Some((u, unsent)) if u == id => self.put_back(unsent),
+            other => self.under_way = other,
+        }
+    }
+
+    /// Puts `unsent` in front of the outcomes noted since it was taken.
+    fn put_back(&mut self, unsent: Report) {
         let newer = core::mem::replace(&mut self.report, unsent);
         for r in Region::BOTH {
             for seen in &newer.outcomes[r.index()] {
@@ -181,7 +222,6 @@ impl FleetView {
     /// A new recovery stamp closes the isolate's breaker for that upstream, if the upstream
     /// is not degraded again and the stamp is recent.
     pub fn accept(&mut self, verdict: Verdict, now_ms: u64, breakers: &mut [Breaker; 2]) {
-        self.in_flight = false;
         if self
             .verdict
             .as_ref()
@@ -287,38 +327,77 @@ mod tests {
         let mut view = FleetView::new(T);
         view.record(Region::Primary, false, 0);
         let r = view.begin_refresh(0).unwrap();
-        assert_eq!(r.oks(Region::Primary), [false]);
+        assert_eq!(r.report.oks(Region::Primary), [false]);
         view.record(Region::Primary, true, 1);
         assert_eq!(view.begin_refresh(T.refresh_ms - 1), None);
-        view.refresh_failed(Report::default());
+        view.refresh_done(r.id);
         assert_eq!(view.begin_refresh(T.refresh_ms - 1), None, "still too soon");
         let r = view.begin_refresh(T.refresh_ms).unwrap();
         assert_eq!(
-            r.oks(Region::Primary),
+            r.report.oks(Region::Primary),
             [true],
             "the report went with the refresh"
         );
-        // This one never completes: after the refresh timeout (and the interval) another starts.
+        // This one never completes: after the refresh timeout (and the interval) another
+        // starts, and carries the silent one's report again.
         let late = T.refresh_ms + T.refresh_ms.max(T.refresh_timeout_ms);
         assert_eq!(view.begin_refresh(late - 1), None);
-        assert!(view.begin_refresh(late).is_some());
+        let again = view.begin_refresh(late).unwrap();
+        assert_eq!(again.report.oks(Region::Primary), [true]);
+        assert_ne!(again.id, r.id);
+    }
+
+    #[test]
+    fn a_silent_refresh_that_ends_late_changes_nothing() {
+        let times = |r: &Refresh| -> Vec<u64> {
+            r.report.outcomes[Region::Primary.index()]
+                .iter()
+                .map(|s| s.at_ms)
+                .collect()
+        };
+        let mut view = FleetView::new(T);
+        view.record(Region::Primary, false, 0);
+        let first = view.begin_refresh(0).unwrap();
+        view.record(Region::Primary, false, 5);
+        // The first is silent past its timeout (its task was ended mid-call).
+        let t = T.refresh_timeout_ms.max(T.urgent_refresh_ms);
+        let second = view.begin_refresh(t).unwrap();
+        assert_eq!(times(&second), [0, 5], "the silent report first");
+        // The first ends after all: neither ending touches the second or repeats the report.
+        view.refresh_failed(first.id);
+        view.refresh_done(first.id);
+        assert_eq!(view.begin_refresh(t + 1), None, "the second is under way");
+        view.refresh_failed(second.id);
+        let third = view.begin_refresh(t + T.urgent_refresh_ms).unwrap();
+        assert_eq!(times(&third), [0, 5], "once, not twice");
+        view.refresh_done(third.id);
+        assert!(!view.report_is_urgent(t + T.urgent_refresh_ms));
     }
 
     #[test]
     fn a_failure_is_reported_without_waiting_for_the_interval() {
         let mut view = FleetView::new(T);
-        assert!(view.begin_refresh(0).is_some());
-        view.refresh_failed(Report::default());
+        let r = view.begin_refresh(0).unwrap();
+        view.refresh_failed(r.id);
         view.record(Region::Primary, false, 10);
         assert_eq!(view.begin_refresh(T.urgent_refresh_ms - 1), None);
         let r = view.begin_refresh(T.urgent_refresh_ms).unwrap();
-        assert_eq!(r.oks(Region::Primary), [false]);
-        view.refresh_failed(Report::default());
+        assert_eq!(r.report.oks(Region::Primary), [false]);
+        view.refresh_done(r.id);
         // Nothing urgent left: the usual interval again.
         assert_eq!(view.begin_refresh(T.urgent_refresh_ms * 3), None);
         assert!(view
             .begin_refresh(T.urgent_refresh_ms + T.refresh_ms)
             .is_some());
+    }
+
+    /// Whether a refresh was due at `now`; it ends at once with a verdict.
+    fn ended(view: &mut FleetView, now: u64) -> bool {
+        let r = view.begin_refresh(now);
+        if let Some(r) = &r {
+            view.refresh_done(r.id);
+        }
+        r.is_some()
     }
 
     #[test]
@@ -327,18 +406,17 @@ mod tests {
         let (p, settle) = (T.probe_ms, T.probe_settle_ms);
         let mut view = FleetView::new(T);
         let mut b = breakers();
-        assert!(view.begin_refresh(10_000).is_some());
+        assert!(ended(&mut view, 10_000));
         view.accept(verdict(10_000, degraded_until(60_000)), 10_000, &mut b);
-        assert_eq!(
-            view.begin_refresh(10_000 + settle - 1),
-            None,
+        assert!(
+            !ended(&mut view, 10_000 + settle - 1),
             "the result of the probe of 10 s is not known before 10.15 s"
         );
-        assert!(view.begin_refresh(10_000 + settle).is_some());
-        assert_eq!(view.begin_refresh(10_000 + p + settle - 1), None);
+        assert!(ended(&mut view, 10_000 + settle));
+        assert!(!ended(&mut view, 10_000 + p + settle - 1));
         let after_probe = 10_000 + p + settle;
         assert!(
-            view.begin_refresh(after_probe).is_some(),
+            ended(&mut view, after_probe),
             "just after the probe of 11 s"
         );
         view.accept(
@@ -346,12 +424,8 @@ mod tests {
             after_probe,
             &mut b,
         );
-        assert_eq!(
-            view.begin_refresh(after_probe + p - 1),
-            None,
-            "once per probe"
-        );
-        assert!(view.begin_refresh(after_probe + p).is_some());
+        assert!(!ended(&mut view, after_probe + p - 1), "once per probe");
+        assert!(ended(&mut view, after_probe + p));
         // The location's copy stands for a refresh only if taken after the latest probe.
         let now = after_probe + p + 500; // 12.65 s: the probe of 12 s is known since 12.15 s
         assert!(!view.is_recent(after_probe + p - 1, now));
@@ -359,7 +433,7 @@ mod tests {
         // Healthy again: the usual interval, and a copy younger than it.
         view.accept(verdict(now, Health::default()), now, &mut b);
         let last = after_probe + p;
-        assert_eq!(view.begin_refresh(last + T.refresh_ms - 1), None);
+        assert!(!ended(&mut view, last + T.refresh_ms - 1));
         assert!(view.is_recent(now - T.refresh_ms + 1, now));
         assert!(!view.is_recent(now - T.refresh_ms, now));
     }
@@ -369,20 +443,16 @@ mod tests {
         let mut view = FleetView::new(T);
         view.set_jitter_ms(T.refresh_jitter_ms + 40); // taken modulo the range: 40 ms
         let mut b = breakers();
-        assert!(view.begin_refresh(10_000).is_some());
+        assert!(ended(&mut view, 10_000));
         view.accept(verdict(10_000, degraded_until(60_000)), 10_000, &mut b);
-        assert!(view
-            .begin_refresh(10_000 + T.probe_settle_ms + 39)
-            .is_none());
-        assert!(view
-            .begin_refresh(10_000 + T.probe_settle_ms + 40)
-            .is_some());
+        assert!(!ended(&mut view, 10_000 + T.probe_settle_ms + 39));
+        assert!(ended(&mut view, 10_000 + T.probe_settle_ms + 40));
         let result = 11_000 + T.probe_settle_ms; // the probe of 11 s is known at 11.15 s
         assert!(
-            view.begin_refresh(result + 39).is_none(),
+            !ended(&mut view, result + 39),
             "40 ms later than the result"
         );
-        assert!(view.begin_refresh(result + 40).is_some());
+        assert!(ended(&mut view, result + 40));
         assert!(
             view.is_recent(result, result + 40),
             "a copy made after the result stands"

@@ -751,7 +751,14 @@ fn fleet_degraded_primary_sends_the_first_request_to_the_secondary() {
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
     assert!(w.io.calls_to(P).is_empty(), "zero primary attempts");
     assert_eq!(log.attempts.len(), 1);
-    let report = w.app.proxy().fleet.borrow_mut().begin_refresh(now).unwrap();
+    let report = w
+        .app
+        .proxy()
+        .fleet
+        .borrow_mut()
+        .begin_refresh(now)
+        .unwrap()
+        .report;
     assert!(report.oks(Region::Primary).is_empty());
     assert_eq!(
         report.oks(Region::Secondary),
@@ -793,7 +800,11 @@ fn failed_attempts_are_reported_to_the_fleet() {
     assert_eq!(r.header("x-oidc-edge-upstream"), Some("secondary"));
     let fleet = &w.app.proxy().fleet;
     assert!(fleet.borrow().report_is_urgent(w.io.now_ms()));
-    let report = fleet.borrow_mut().begin_refresh(w.io.now_ms()).unwrap();
+    let report = fleet
+        .borrow_mut()
+        .begin_refresh(w.io.now_ms())
+        .unwrap()
+        .report;
     assert_eq!(report.oks(Region::Primary), [false]);
     assert_eq!(report.oks(Region::Secondary), [true]);
     assert_eq!(report.outcomes[0][0].at_ms, w.io.now_ms());
