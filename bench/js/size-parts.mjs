@@ -24,7 +24,7 @@ const PARTS = [
   ['claims and policy (verify, claims, timing, access, issuer, trust, token, cognito, dpop, alg, error)', /oidc_edge::(verify|claims|timing|access|issuer|trust|token|cognito|dpop|alg|error|Check)/],
   ['keys (jwk, key, keycache, base64url, signature memo)', /oidc_edge::(jwk|key|keycache|base64url|signature|remote)/],
   ['glue (oidc_edge_wasm, wasm-bindgen, shims, exports)', /oidc_edge_wasm|wasm_bindgen|js_sys|shim|__wbg|__wbindgen|__externref|^wasm[a-z]+_\w+$|^(adapterFailure|tokenKeyId|cognitoUserPool)$/],
-  ['allocator (dlmalloc)', /dlmalloc|__rust_alloc|__rdl_|__rg_/],
+  ['allocator (talc; dlmalloc in older builds)', /talc::|dlmalloc|__rust_alloc|__rdl_|__rg_/],
   ['Rust core / alloc (formatting, panics, collections, memcpy)', /(^|[<\s(&])(core|alloc|std|compiler_builtins)(\[[0-9a-f]+\])?::|^(memcpy|memset|memmove|memcmp)$/],
   ['data (strings, tables)', /^data segment|\.rodata|\.data/],
   ['other (imports, exports, tables, types, unnamed)', /./],
