@@ -7,7 +7,10 @@
 //! When the cache is full, the entry closest to its expiry is forgotten first: size it for the
 //! proofs one process sees within a proof's lifetime (`max_age` plus the clock tolerance).
 
+use alloc::collections::BinaryHeap;
+use alloc::vec;
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 use crate::hash::Sha256;
 
@@ -17,20 +20,30 @@ use crate::error::{Error, ErrorKind};
 /// Default [`ReplayCache`] capacity.
 pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 
+/// An entry key: SHA-256 of the proof key's thumbprint and the `jti` (see [`entry_key`]).
+type Key = [u8; 32];
+
+/// The empty slot of [`ReplayCache`]'s table: a SHA-256 output of all zeros is taken to never
+/// occur (2^-256).
+const EMPTY: Key = [0; 32];
+
 /// A bounded set of recently seen proofs (module docs). For one thread: wrap it in a lock to
 /// share it.
 ///
-/// One vector sorted by entry key, not a tree map and set: lookups are binary searches, and
-/// the package's wasm carries no B-tree code for it (about 13 KB of code for the two trees).
-/// Purging expired entries is one pass at most once per second of `now`; evicting when full
-/// is one pass too, beside a proof check that costs far more.
+/// A hash table of the entry keys (open addressing; the keys are SHA-256 outputs, so their
+/// first octets are already a uniform hash) and a binary heap of expiries: lookups and
+/// inserts take constant time, purging and eviction a heap pop each. Not a tree map and set:
+/// in the package's wasm the two B-tree instantiations were about 15 KB of code.
 #[derive(Clone, Debug)]
 pub struct ReplayCache {
     capacity: usize,
-    /// (entry key, expiry), sorted by key.
-    entries: Vec<([u8; 32], i64)>,
-    /// The smallest expiry in `entries` (`i64::MAX` when empty): nothing to purge before it.
-    soonest: i64,
+    /// Entry keys, linear probing, [`EMPTY`] where free. Its length is zero or a power of two
+    /// above 4/3 of the entries, so every probe meets a free slot.
+    slots: Vec<Key>,
+    /// Entries in `slots`.
+    len: usize,
+    /// (expiry, entry key) of every entry, soonest on top: what to purge or evict.
+    by_expiry: BinaryHeap<Reverse<(i64, Key)>>,
 }
 
 impl Default for ReplayCache {
@@ -44,8 +57,9 @@ impl ReplayCache {
     pub fn new(capacity: usize) -> ReplayCache {
         ReplayCache {
             capacity,
-            entries: Vec::new(),
-            soonest: i64::MAX,
+            slots: Vec::new(),
+            len: 0,
+            by_expiry: BinaryHeap::new(),
         }
     }
 
@@ -54,61 +68,44 @@ impl ReplayCache {
     pub fn check_and_remember(&mut self, proof: &DpopProof, now: i64) -> Result<(), Error> {
         self.purge(now);
         let key = entry_key(proof);
-        let Err(at) = self.entries.binary_search_by(|(k, _)| k.cmp(&key)) else {
+        if self.find(&key).is_ok() {
             return Err(Error::new(ErrorKind::DpopInvalid)
                 .with_claim("jti")
                 .with_message("the proof's jti was already used"));
-        };
+        }
         if self.capacity == 0 {
             return Ok(());
         }
-        let mut at = at;
-        if self.entries.len() >= self.capacity {
+        if self.len >= self.capacity {
             // Forget the entry closest to its expiry.
-            let soonest = self
-                .entries
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, (_, expiry))| *expiry)
-                .map(|(i, _)| i);
-            if let Some(i) = soonest {
-                self.entries.remove(i);
-                if i < at {
-                    at -= 1;
-                }
-                self.soonest = self.earliest();
+            if let Some(Reverse((_, soonest))) = self.by_expiry.pop() {
+                self.remove(&soonest);
             }
         }
-        self.entries.insert(at, (key, proof.expires_at));
-        self.soonest = self.soonest.min(proof.expires_at);
+        self.insert(key);
+        self.by_expiry.push(Reverse((proof.expires_at, key)));
         Ok(())
     }
 
     /// Forgets the entries whose proofs expired before `now`.
     pub fn purge(&mut self, now: i64) {
-        if self.soonest >= now {
-            return;
+        while let Some(&Reverse((expiry, key))) = self.by_expiry.peek() {
+            if expiry >= now {
+                break;
+            }
+            self.by_expiry.pop();
+            self.remove(&key);
         }
-        self.entries.retain(|(_, expiry)| *expiry >= now);
-        self.soonest = self.earliest();
-    }
-
-    fn earliest(&self) -> i64 {
-        self.entries
-            .iter()
-            .map(|(_, expiry)| *expiry)
-            .min()
-            .unwrap_or(i64::MAX)
     }
 
     /// Number of remembered proofs.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     /// The most proofs remembered at once.
@@ -118,8 +115,89 @@ impl ReplayCache {
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.entries.clear();
-        self.soonest = i64::MAX;
+        self.slots = Vec::new();
+        self.len = 0;
+        self.by_expiry.clear();
+    }
+
+    /// The slot of `key`'s home: its first eight octets, masked to the table.
+    fn home(&self, key: &Key) -> usize {
+        let first = key.first_chunk::<8>().copied().unwrap_or_default();
+        (u64::from_le_bytes(first) as usize) & (self.slots.len().wrapping_sub(1))
+    }
+
+    /// `Ok(slot)` holding `key`, or `Err(free slot)` where it would go (`Err(0)` with no
+    /// table yet).
+    fn find(&self, key: &Key) -> Result<usize, usize> {
+        if self.slots.is_empty() {
+            return Err(0);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.slots.get(i) {
+                Some(slot) if slot == key => return Ok(i),
+                Some(slot) if *slot != EMPTY => i = (i + 1) & mask,
+                _ => return Err(i),
+            }
+        }
+    }
+
+    /// Adds `key` (not present), growing the table first if it would pass 3/4 full.
+    fn insert(&mut self, key: Key) {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            let size = ((self.len + 1) * 2).next_power_of_two().max(16);
+            let old = core::mem::replace(&mut self.slots, vec![EMPTY; size]);
+            for k in old.into_iter().filter(|k| *k != EMPTY) {
+                self.put(k);
+            }
+        }
+        if self.put(key) {
+            self.len += 1;
+        }
+    }
+
+    /// Writes `key` into its free slot; false if it is there already.
+    fn put(&mut self, key: Key) -> bool {
+        let Err(i) = self.find(&key) else {
+            return false;
+        };
+        match self.slots.get_mut(i) {
+            Some(slot) => {
+                *slot = key;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes `key` if present, shifting back the entries after it that probed past its slot
+    /// (linear probing without tombstones).
+    fn remove(&mut self, key: &Key) {
+        let Ok(mut hole) = self.find(key) else {
+            return;
+        };
+        let mask = self.slots.len() - 1;
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            let k = match self.slots.get(j) {
+                Some(k) if *k != EMPTY => *k,
+                _ => break,
+            };
+            // `k` may fill the hole if the hole lies between its home and `j` (cyclically).
+            let h = self.home(&k);
+            if (j.wrapping_sub(h) & mask) >= (j.wrapping_sub(hole) & mask) {
+                if let Some(slot) = self.slots.get_mut(hole) {
+                    *slot = k;
+                }
+                hole = j;
+            }
+        }
+        if let Some(slot) = self.slots.get_mut(hole) {
+            *slot = EMPTY;
+        }
+        self.len -= 1;
     }
 }
 
@@ -206,8 +284,13 @@ mod tests {
             seed ^= seed << 17;
             seed % n
         };
-        for round in 0..200 {
-            let capacity = (round % 7) as usize;
+        for round in 0..240 {
+            // Mostly tiny caches (eviction all the time), some larger (the table grows).
+            let capacity = if round % 8 == 7 {
+                150
+            } else {
+                (round % 7) as usize
+            };
             let mut cache = ReplayCache::new(capacity);
             let mut model = Model {
                 capacity,
@@ -218,12 +301,48 @@ mod tests {
                 now += next(3) as i64;
                 let p = proof(
                     &alloc::format!("k{}", next(3)),
-                    &alloc::format!("j{}", next(12)),
+                    &alloc::format!("j{}", next(if capacity > 100 { 400 } else { 12 })),
                     now + next(20) as i64,
                 );
                 let got = cache.check_and_remember(&p, now).is_ok();
                 assert_eq!(got, model.check(&p, now), "round {round}");
                 assert_eq!(cache.len(), model.entries.len(), "round {round}");
+            }
+        }
+    }
+
+    /// The table alone, with keys made to share home slots (the real keys are SHA-256
+    /// outputs): removals in any order keep every other key findable, across the wrap-around.
+    #[test]
+    fn the_table_keeps_colliding_keys_findable_through_removals() {
+        let key = |home: u8, n: u8| {
+            let mut k = [0u8; 32];
+            k[0] = home;
+            k[31] = n + 1;
+            k
+        };
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for round in 0..300 {
+            let mut c = ReplayCache::new(usize::MAX);
+            let mut live: alloc::vec::Vec<Key> = alloc::vec::Vec::new();
+            for step in 0..40u8 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // homes 13, 14, 15 in a 16-slot table: runs wrap past the end
+                let k = key(13 + (seed % 3) as u8, step);
+                if seed % 5 < 2 && !live.is_empty() {
+                    let gone = live.remove((seed as usize / 7) % live.len());
+                    c.remove(&gone);
+                } else {
+                    c.insert(k);
+                    live.push(k);
+                }
+                assert_eq!(c.len, live.len(), "round {round}");
+                for k in &live {
+                    assert!(c.find(k).is_ok(), "round {round} step {step}");
+                }
+                assert_eq!(c.slots.iter().filter(|s| **s != EMPTY).count(), live.len());
             }
         }
     }
